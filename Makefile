@@ -1,0 +1,52 @@
+# Alliance Workflow: `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATABASE_URL ?= sqlite:///instance/alliance.db
+export DATABASE_URL
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test serve bench setup python-deps node-deps browser db lint typecheck clean
+
+setup: python-deps node-deps
+
+python-deps: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node-deps: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+db: setup
+	$(BIN)/alliance init-db
+	$(BIN)/alliance deploy processes/ --user setup --comment "make run"
+
+run: db
+	@echo "Serving on http://$(HOST):$(PORT)"
+	$(BIN)/flask --app 'web:create_app()' run --host $(HOST) --port $(PORT)
+
+serve: db
+	$(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) 'web:create_app()'
+
+test: setup browser
+	$(BIN)/python -m pytest -q
+
+lint:
+	$(BIN)/ruff check engine web processes tests bench
+	$(BIN)/mypy engine web processes
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules instance test-output

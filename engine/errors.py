@@ -1,0 +1,132 @@
+"""One exception hierarchy for the engine.
+
+The web layer maps these to HTTP responses in one place; domain code never
+raises HTTP errors. Every error carries enough context (file, line, element id,
+case, task) for the message to name the problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = {k: v for k, v in context.items() if v is not None}
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": type(self).__name__, "message": self.message, **self.context}
+
+
+class NotFound(EngineError):
+    """A process, case, task, user or incident that does not exist."""
+
+
+class PermissionDenied(EngineError):
+    """The user may not do this to this case or task."""
+
+
+class Conflict(EngineError):
+    """The request lost a race or acts on something no longer in the state it assumed."""
+
+
+class ConcurrentUpdate(Conflict):
+    """The case row changed between load and save (optimistic version check)."""
+
+
+class TaskNotOpen(Conflict):
+    """The task was completed or cancelled already."""
+
+
+class TaskHeldByOther(Conflict):
+    """Someone else has claimed the task."""
+
+
+class CaseNotActive(Conflict):
+    """The case is suspended, completed, cancelled or failed."""
+
+
+class InvalidInput(EngineError):
+    """Malformed data given by a caller (bad JSON, wrong type, unknown field)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an uploaded file, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    element_id: str | None = None
+    process_id: str | None = None
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        parts = [where] if where else []
+        if self.element_id:
+            parts.append(f"element {self.element_id}")
+        prefix = " ".join(parts)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class DeploymentRefused(EngineError):
+    """An uploaded BPMN or form file failed validation; nothing was stored."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            "; ".join(str(p) for p in problems) or "deployment refused",
+            problems=[p.to_dict() for p in problems],
+        )
+
+
+class ScriptRefused(EngineError):
+    """A script or expression uses something the sandbox does not allow.
+
+    Raised statically (at deploy time) or at run time (time or size limit).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        element_id: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.line = line
+        self.element_id = element_id
+        self.source = source
+        where = f"line {line}: " if line else ""
+        super().__init__(f"{where}{message}", line=line, element_id=element_id)
+
+
+@dataclass
+class StepFailure:
+    """Where and why an engine step failed inside a case."""
+
+    element_id: str | None
+    message: str
+    line: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class CaseFailed(EngineError):
+    """Running the case raised an error in a script, expression or the engine itself."""
+
+    def __init__(self, failure: StepFailure, case_id: int | None = None) -> None:
+        self.failure = failure
+        super().__init__(
+            failure.message, element_id=failure.element_id, line=failure.line, case_id=case_id
+        )

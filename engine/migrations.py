@@ -1,0 +1,24 @@
+"""Run the Alembic migrations that live in the repository's `migrations/` folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+SCRIPT_LOCATION = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_database(url: str) -> None:
+    from engine.db import make_engine
+
+    make_engine(url).dispose()  # creates the SQLite folder if needed
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,29 @@
+"""Alembic environment: every table of the app (engine and the Alliance registry)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import engine.models  # noqa: F401
+from engine.db import Base, make_engine
+
+try:
+    import processes.registry  # noqa: F401
+except ImportError:  # the registry is optional for a bare engine
+    pass
+
+target_metadata = Base.metadata
+
+
+def run_migrations() -> None:
+    url = context.config.get_main_option("sqlalchemy.url")
+    connectable = make_engine(url)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+    connectable.dispose()
+
+
+run_migrations()

@@ -1,0 +1,45 @@
+"""A loop that outgrows SpiffWorkflow's task-tree horizon fails loudly, never 'completes'."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from engine import cases, definitions, spiff_patches
+from engine.history import case_history
+from engine.users import Actor
+from tests.conftest import fixture_files
+
+
+@pytest.fixture
+def spiff_default_depth() -> Iterator[None]:
+    previous = spiff_patches.set_max_tree_depth(spiff_patches.SPIFF_DEFAULT_MAX_DEPTH)
+    yield
+    spiff_patches.set_max_tree_depth(previous)
+
+
+def test_loop_past_the_horizon_fails_the_case(session: Session, make_user: Callable[..., Actor],
+                                              spiff_default_depth: None) -> None:
+    definitions.deploy(session, fixture_files("script_loop.bpmn"))
+    view = cases.start_case(session, "script_loop", user=make_user("ana"), data={"limit": 600})
+    session.commit()
+    assert view.status == "failed", "a truncated loop must not be reported as completed"
+    assert "depth limit" in (view.status_reason or "")
+    assert view.failed_element_id in {"more", "count_up", "join"}
+    assert [h.kind for h in case_history(session, view.id)][-1] == "case_failed"
+
+
+def test_engine_runs_the_same_loop_to_the_end(session: Session, make_user: Callable[..., Actor]) -> None:
+    definitions.deploy(session, fixture_files("script_loop.bpmn"))
+    view = cases.start_case(session, "script_loop", user=make_user("ana"), data={"limit": 400})
+    assert view.status == "completed"
+    assert view.data["count"] == 400
+
+
+def test_short_loop_completes_under_spiff_default(session: Session, make_user: Callable[..., Actor],
+                                                  spiff_default_depth: None) -> None:
+    definitions.deploy(session, fixture_files("script_loop.bpmn"))
+    view = cases.start_case(session, "script_loop", user=make_user("ana"), data={"limit": 50})
+    assert (view.status, view.data["count"]) == ("completed", 50)

@@ -1,0 +1,205 @@
+"""The registry seed and the service-task handlers: each handler run twice leaves one row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.db import Base, make_engine, make_session_factory
+from processes.handlers import HANDLERS, HandlerError
+from processes.registry import (
+    RegistryBusinessCouncilMember,
+    RegistryCommittee,
+    RegistryInitiative,
+    RegistryNotification,
+    RegistryTaskForce,
+    RegistryTaskForceReport,
+    RegistryWorkPlan,
+    RegistryWorkPlanActivity,
+    seed_registry,
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    handler: str
+    data: dict[str, Any]
+    case_id: int = 1
+    element_id: str = "element"
+    idempotency_key: str = "case-1/element/1"
+    attempt: int = 1
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[Session]:
+    """A fresh SQLite database with the whole schema, seeded."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+    Base.metadata.create_all(engine)
+    with make_session_factory(engine)() as session:
+        seed_registry(session)
+        session.commit()
+        yield session
+        session.rollback()
+    engine.dispose()
+
+
+def run_twice(session: Session, handler: str, data: dict[str, Any], *, case_id: int = 1,
+              key: str | None = None) -> dict[str, Any]:
+    """Run a handler twice with the same call (a retried job); both runs must return the same."""
+    call = Call(handler, dict(data), case_id=case_id, element_id=handler,
+                idempotency_key=key or f"case-{case_id}/{handler}/1")
+    first = HANDLERS[handler](session, call)
+    session.flush()
+    second = HANDLERS[handler](session, Call(handler, dict(data), case_id=case_id, element_id=handler,
+                                             idempotency_key=call.idempotency_key, attempt=2))
+    session.flush()
+    assert first == second
+    return first
+
+
+def count(session: Session, model: type[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_seed_gives_five_established_and_nine_preparatory_committees(registry: Session) -> None:
+    rows = registry.execute(select(RegistryCommittee.status, func.count()).group_by(RegistryCommittee.status))
+    statuses: dict[str, int] = {status: n for status, n in rows}
+    assert statuses == {"established": 5, "preparatory": 9}
+    members = count(registry, RegistryBusinessCouncilMember)
+    assert 0 < members < 10  # a handful of named demo members, not the 82 of 2016
+    assert seed_registry(registry) == 0
+    registry.commit()
+    assert count(registry, RegistryCommittee) == 14
+    assert count(registry, RegistryBusinessCouncilMember) == members
+
+
+def test_register_committee_promotes_a_preparatory_committee(registry: Session) -> None:
+    data = {"committee_name": "Tourism", "sector": "tourism", "partner_institutions": ["iran_chamber"],
+            "objectives": "Promote Maritime Silk Road tourism routes", "initiator": "quanzhou"}
+    result = run_twice(registry, "register_committee", data, case_id=7)
+    tourism = registry.scalar(select(RegistryCommittee).where(RegistryCommittee.name == "Tourism"))
+    assert tourism is not None and tourism.status == "established" and result["committee_id"] == tourism.id
+    assert tourism.partner_institutions == ["iran_chamber"] and tourism.updated_by_case_id == 7
+    assert tourism.proposing_entity == "quanzhou"
+    assert count(registry, RegistryCommittee) == 14
+    run_twice(registry, "register_committee", {"committee_name": "Maritime Heritage"}, case_id=8)
+    assert count(registry, RegistryCommittee) == 15
+    listed = run_twice(registry, "list_established_committees", {})
+    assert len(listed["committees"]) == 7 and "Tourism" in listed["committees"]
+
+
+def test_board_representatives_are_two_or_three(registry: Session) -> None:
+    data = {"committee_name": "Sports and Outdoor Activities", "representative_1": "Li Na, Quanzhou",
+            "representative_2": "Budi Santoso, Jakarta", "representative_3": ""}
+    assert run_twice(registry, "set_board_representatives", data)["board_representatives"] == [
+        "Li Na, Quanzhou", "Budi Santoso, Jakarta"]
+    with pytest.raises(HandlerError):
+        HANDLERS["set_board_representatives"](registry, Call("set_board_representatives",
+                                                             {**data, "representative_2": None}))
+
+
+def test_list_established_committees_for_the_multi_instance(registry: Session) -> None:
+    committees = run_twice(registry, "list_established_committees", {})["committees"]
+    assert committees == sorted(["Business Council", "Education, Science and Culture",
+                                 "Sports and Outdoor Activities", "Smart Cities and Emerging Industries",
+                                 "Investment and Trade"])
+
+
+def test_notify_writes_one_notice_per_idempotency_key(registry: Session) -> None:
+    run_twice(registry, "notify", {"committee_name": "Tourism"}, key="case-3/remind_secretariat/1")
+    assert count(registry, RegistryNotification) == 1
+    run_twice(registry, "notify", {"committee_name": "Tourism"}, key="case-3/remind_secretariat/2")
+    assert count(registry, RegistryNotification) == 2
+
+
+def test_observer_then_member(registry: Session) -> None:
+    data = {"applicant_name": "Silk Road Trading Co.", "applicant_kind": "company", "sector": "business",
+            "contact_email": "info@silkroad.example"}
+    observer = run_twice(registry, "register_observer", data, case_id=11)
+    since, eligible = (date.fromisoformat(observer[k]) for k in ("observer_since", "eligible_from"))
+    assert eligible.year == since.year + 1
+    assert (eligible.month, eligible.day) in {(since.month, since.day), (2, 28)}
+    before = count(registry, RegistryBusinessCouncilMember)
+    member = run_twice(registry, "register_member", {**data, "membership_kind": "group_member",
+                                                     "organisation_type": "company"}, case_id=11)
+    assert member["member_kind"] == "group_member"
+    assert count(registry, RegistryBusinessCouncilMember) == before
+    row = registry.scalar(select(RegistryBusinessCouncilMember)
+                          .where(RegistryBusinessCouncilMember.name == "Silk Road Trading Co."))
+    assert row is not None and row.kind == "group_member"
+    with pytest.raises(HandlerError):  # a member is not registered as observer again
+        HANDLERS["register_observer"](registry, Call("register_observer", data, case_id=12))
+
+
+def test_work_plan_records_each_committee_once(registry: Session) -> None:
+    expo = {"year": 2018, "committee": "Business Council",
+            "activity_title": "4th Quanzhou Maritime Silk Road brand expo",
+            "activity_description": "Take part in preparing the expo and hold the 3rd Chairman meeting",
+            "requested_seed_funding": 50000, "co_funding_mobilized": 120000, "board_decision": "approve",
+            "activity_partner_cities": ["quanzhou"]}
+    academy = {"year": 2018, "committee": "Sports and Outdoor Activities",
+               "activity_title": "Silk Road Sports Academy", "requested_seed_funding": 80000,
+               "board_decision": "partly_approve", "approved_seed_funding": 30000}
+    assert run_twice(registry, "record_activity", expo)["activity_outcome"]["status"] == "approved"
+    run_twice(registry, "record_activity", academy)
+    run_twice(registry, "mark_submission_late", {"year": 2018, "committee": "Investment and Trade"})
+    assert count(registry, RegistryWorkPlanActivity) == 3
+    plan = run_twice(registry, "record_work_plan", {"year": 2018})
+    assert plan["approved_budget"] == 80000.0 and plan["approved_activities"] == 2
+    assert count(registry, RegistryWorkPlan) == 1
+    stored = registry.scalar(select(RegistryWorkPlan).where(RegistryWorkPlan.year == 2018))
+    assert stored is not None and stored.status == "approved"
+    assert stored.approved_budget == Decimal("80000.00")
+
+
+def test_initiative_lifecycle(registry: Session) -> None:
+    data = {"initiative_title": "Cross-border e-commerce export zone",
+            "committee_name": "Investment and Trade", "partner_cities": ["quanzhou", "chongqing"]}
+    initiative_id = run_twice(registry, "register_initiative", data, case_id=21)["initiative_id"]
+    assert count(registry, RegistryInitiative) == 1
+    with_id = {**data, "initiative_id": initiative_id}
+    for handler, status in (("incubate_initiative", "incubated"), ("reject_initiative", "rejected"),
+                            ("start_initiative_implementation", "implementing"),
+                            ("close_initiative", "closed")):
+        assert run_twice(registry, handler, with_id, case_id=21) == {"initiative_status": status}
+    run_twice(registry, "set_initiative_status", {**with_id, "initiative_status": "incubated"}, case_id=21)
+    run_twice(registry, "record_cooperation_agreement",
+              {**with_id, "agreement_title": "Quanzhou-Chongqing e-commerce agreement",
+               "agreement_signed_on": "2018-11-20", "signed_at_cities_forum": True,
+               "agreement_signatories": "Quanzhou\nChongqing"}, case_id=21)
+    initiative = registry.get(RegistryInitiative, initiative_id)
+    assert initiative is not None and initiative.status == "incubated"
+    assert initiative.agreement and initiative.agreement["signatories"] == ["Quanzhou", "Chongqing"]
+    with pytest.raises(HandlerError):
+        HANDLERS["incubate_initiative"](registry, Call("incubate_initiative", {"initiative_id": 999}))
+
+
+def test_task_force_lifecycle(registry: Session) -> None:
+    initiative_id = run_twice(registry, "register_initiative", {"initiative_title": "Project database"},
+                              case_id=31)["initiative_id"]
+    started = {"initiative": {"initiative_id": initiative_id, "initiative_title": "Project database"},
+               "task_force_lead": "committee_trade", "task_force_members": "Ana\nBudi\nAna"}
+    result = run_twice(registry, "register_task_force", started, case_id=32)
+    assert result["initiative_id"] == initiative_id and count(registry, RegistryTaskForce) == 1
+    report = {"report_quarter": "2018-Q3", "progress_summary": "Database schema agreed with partner cities"}
+    run_twice(registry, "record_progress_report", report, case_id=32)
+    run_twice(registry, "record_progress_report", {**report, "report_quarter": "2018-Q4"}, case_id=32)
+    assert count(registry, RegistryTaskForceReport) == 2
+    run_twice(registry, "close_task_force", {"closure_summary": "Database online"}, case_id=32)
+    task_force = registry.scalar(select(RegistryTaskForce))
+    assert task_force is not None and task_force.status == "closed" and task_force.members == ["Ana", "Budi"]
+
+
+def test_every_handler_is_covered() -> None:
+    source = Path(__file__).read_text(encoding="utf-8")
+    missing = [name for name in HANDLERS if f'run_twice(registry, "{name}"' not in source
+               and f'("{name}", "' not in source]
+    assert missing == []

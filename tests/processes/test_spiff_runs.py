@@ -1,0 +1,190 @@
+"""Run the Alliance's processes in SpiffWorkflow 3.2.0, in memory, along their main paths.
+
+No engine here: service tasks stand in as manual tasks (completed with what the handler would
+return), user tasks are completed with form data, timers are shortened in the XML. This checks
+what the engine cannot fix for us: conditions, multi-instance data, loops, messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask
+from SpiffWorkflow.util.task import TaskState
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+ISO_TIMER = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$")
+Answer = dict[str, Any] | Callable[[Any], dict[str, Any]]
+
+
+def load(process_id: str, timers: dict[str, str] | None = None) -> BpmnWorkflow:
+    tree = etree.parse(str(PROCESSES / f"{process_id}.bpmn"))
+    for kind in ("timeDuration", "timeDate", "timeCycle"):
+        for el in tree.iter(f"{{{BPMN}}}{kind}"):
+            text = (timers or {}).get(el.getparent().getparent().get("id"), (el.text or "").strip())
+            el.text = repr(text) if ISO_TIMER.match(text) else text
+    parser = SpiffBpmnParser()
+    parser.OVERRIDE_PARSER_CLASSES = {**parser.OVERRIDE_PARSER_CLASSES,
+                                      full_tag("serviceTask"): (SpiffTaskParser, ManualTask)}
+    parser.add_bpmn_xml(tree, filename=f"{process_id}.bpmn")
+    return BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+
+
+def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
+    """What the engine does with start-form data."""
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    workflow.do_engine_steps()
+
+
+def drive(workflow: BpmnWorkflow, answers: dict[str, Answer], limit: int = 100) -> list[str]:
+    """Complete ready manual/user tasks with `answers` until none is ready; returns their ids."""
+    done: list[str] = []
+    workflow.do_engine_steps()
+    for _ in range(limit):
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+        ready = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+        if not ready:
+            return done
+        task = ready[0]
+        answer = answers.get(task.task_spec.bpmn_id, {})
+        task.data.update(answer(task) if callable(answer) else answer)
+        done.append(task.task_spec.bpmn_id)
+        task.run()
+        workflow.do_engine_steps()
+    raise AssertionError(f"no end after {limit} steps: {done[-10:]}")
+
+
+def test_committee_establishment_with_change_request_and_revision() -> None:
+    workflow = load("committee_establishment")
+    drafts: list[int] = []
+    reviews: list[str] = []
+
+    def draft(task: Any) -> dict[str, Any]:
+        drafts.append(1)
+        return {"committee_name": "Tourism", "partner_institutions": ["iran_chamber", "bavaria_forum"]}
+
+    def endorse(task: Any) -> dict[str, Any]:
+        changes = len(drafts) == 1 and task.data["partner"] == "bavaria_forum"
+        return {"endorsement_decision": "request_changes" if changes else "endorse"}
+
+    def review(task: Any) -> dict[str, Any]:
+        reviews.append("revise" if not reviews else "approve")
+        return {"review_decision": reviews[-1], "last_review_comment": "Add a resource plan"}
+
+    done = drive(workflow, {"draft_tor": draft, "endorse_tor": endorse, "review_tor": review})
+    assert done.count("draft_tor") == 3 and done.count("endorse_tor") == 6 and done.count("review_tor") == 2
+    assert done[-3:] == ["register_committee", "name_representatives", "record_representatives"]
+    assert workflow.is_completed()
+    assert workflow.last_task.data["endorsements"] == ["endorse", "endorse"]  # reset each round
+
+
+def test_committee_establishment_rejected() -> None:
+    workflow = load("committee_establishment")
+    draft = {"committee_name": "Tourism", "partner_institutions": ["iran_chamber"]}
+    done = drive(workflow, {"draft_tor": draft,
+                            "endorse_tor": {"endorsement_decision": "endorse"},
+                            "review_tor": {"review_decision": "reject"}})
+    assert done == ["draft_tor", "endorse_tor", "review_tor"] and workflow.is_completed()
+
+
+def _business_council(kind: str, timers: dict[str, str], answers: dict[str, Answer]) -> list[str]:
+    workflow = load("business_council_membership", timers)
+    start(workflow, {"applicant_name": "Silk Road Trading Co.", "applicant_kind": kind,
+                     "sector": "business", "contact_email": "a@b.example", "motivation": "x" * 20})
+    checks: list[str] = []
+
+    def check(task: Any) -> dict[str, Any]:
+        checks.append("incomplete" if not checks else "complete")
+        return {"completeness": checks[-1]}
+
+    done = drive(workflow, {"check_completeness": check, "chair_decision": {"chair_decision": "approve"},
+                            **answers})
+    assert workflow.is_completed(), done
+    return done
+
+
+def test_business_council_organisation_becomes_member_after_a_year() -> None:
+    done = _business_council("company", {"observation_period": "PT0S"},
+                             {"apply_membership": {"membership_kind": "group_member"},
+                              "dg_nomination": {"dg_decision": "nominate"}})
+    assert done == ["check_completeness", "complete_application", "check_completeness", "chair_decision",
+                    "register_observer", "apply_membership", "dg_nomination", "register_member"]
+
+
+def test_business_council_individual_is_informed_and_window_can_close() -> None:
+    done = _business_council("individual", {"observation_period": "PT0S"}, {})
+    assert done[-2:] == ["register_observer", "individual_information"]
+    done = _business_council("organisation", {"observation_period": "PT0S",
+                                              "membership_window_closed": "PT0S"}, {})
+    assert done[-1] == "register_observer"  # the window closed before an application
+
+
+def test_annual_work_plan_clarification_and_late_committee() -> None:
+    workflow = load("annual_work_plan")
+    start(workflow, {"year": 2018, "deadline": "2099-03-31T17:00:00+00:00"})
+    reviews: dict[str, int] = {}
+
+    def review(task: Any) -> dict[str, Any]:
+        committee = task.data["committee"]
+        reviews[committee] = reviews.get(committee, 0) + 1
+        return {"review_decision": "clarify" if reviews[committee] == 1 else "accept"}
+
+    def record(task: Any) -> dict[str, Any]:
+        return {"activity_outcome": {"committee": task.data["committee"], "status": "approved"}}
+
+    done = drive(workflow, {
+        "list_committees": {"committees": ["Business Council", "Sports and Outdoor Activities"]},
+        "submit_activity": {"activity_title": "Silk Road Sports Academy"}, "review_submission": review,
+        "board_decision": {"board_decision": "approve"}, "record_activity": record})
+    assert done.count("submit_activity") == 4 and done[-1] == "record_work_plan"
+    assert [o["committee"] for o in workflow.last_task.data["activity_outcomes"]] == [
+        "Business Council", "Sports and Outdoor Activities"]
+
+    late = load("annual_work_plan")
+    start(late, {"year": 2018, "deadline": "2018-03-31T17:00:00+00:00"})
+    done = drive(late, {"list_committees": {"committees": ["Investment and Trade"]},
+                        "mark_late": {"activity_outcome": {"committee": "Investment and Trade",
+                                                           "status": "late"}}})
+    assert done == ["list_committees", "mark_late", "record_work_plan"] and late.is_completed()
+
+
+def test_initiative_and_task_force_correlate_by_initiative_id() -> None:
+    initiative = load("initiative_incubation")
+    start(initiative, {"initiative_title": "Silk Road Sports Academy", "committee_name": "Sports and Outdoor "
+                       "Activities", "partner_cities": ["quanzhou", "chongqing"]})
+    drive(initiative, {"register_initiative": {"initiative_id": 7},
+                       "commit_partner_city": {"commitment_decision": "commit"},
+                       "decide_incubation": {"incubation_decision": "incubate"}})
+    assert initiative.last_task.data["commitments"] == ["commit", "commit"]
+    (request,) = initiative.get_events()
+    assert request.event_definition.name == "start_task_force"
+    assert request.correlations == {"initiative": {"initiative_id": 7}}
+
+    task_force = load("task_force")
+    task_force.do_engine_steps()
+    task_force.catch(request)
+    done = drive(task_force, {
+        "appoint_task_force": {"task_force_lead": "committee_sports"},
+        "register_task_force": lambda t: {"initiative_id": t.data["initiative"]["initiative_id"],
+                                          "task_force_id": 3}})
+    (established,) = task_force.get_events()
+    assert established.event_definition.name == "task_force_established"
+    assert established.correlations == {"initiative": {"initiative_id": 7}}
+    assert done[-2:] == ["run_task_force", "close_task_force"] and task_force.is_completed()
+
+    initiative.catch(established)
+    done = drive(initiative, {"monitor_implementation": {"implementation_outcome": "completed"}})
+    assert done == ["start_implementation", "monitor_implementation", "close_initiative"]
+    assert initiative.is_completed() and initiative.last_task.data["task_force"]["task_force_id"] == 3
