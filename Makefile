@@ -30,6 +30,7 @@ browser:
 db: setup
 	$(BIN)/alliance init-db
 	$(BIN)/alliance deploy processes/ --user setup --comment "make run"
+	$(BIN)/alliance seed --demo
 
 run: db
 	@echo "Serving on http://$(HOST):$(PORT)"

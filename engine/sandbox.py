@@ -33,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import CodeType, TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
@@ -45,12 +45,9 @@ from engine.sandbox_helpers import (
     Guards,
     SandboxInterrupt,
     _TooBig,
-    set_clock,
     to_json_data,
 )
-
-__all__ = ["HELPERS", "SandboxEnvironment", "SandboxScriptEngine", "check_expression",
-           "check_script", "set_clock"]
+from engine.sandbox_helpers import set_clock as set_clock  # re-export: the helpers' clock
 
 FILENAME = "<string>"  # SpiffWorkflow looks for this name in tracebacks to find the line
 DEFAULT_TIME_LIMIT = 1.0
@@ -67,6 +64,7 @@ FORBIDDEN_CALLS = frozenset({
     "open", "type", "input", "dir", "help", "object", "format", "id", "hasattr",
     "property", "classmethod", "staticmethod", "exit", "quit", "iter", "next",
 })
+_NAMESPACE_CALLS = frozenset({"vars", "globals", "locals"})
 _GUARDED_OPS: dict[type[ast.operator], str] = {
     ast.Mult: "*", ast.Pow: "**", ast.Add: "+", ast.Mod: "%", ast.LShift: "<<",
 }
@@ -80,7 +78,7 @@ def _call(name: str, *args: ast.expr) -> ast.Call:
 class _Policy(RestrictingNodeTransformer):
     """RestrictedPython's policy plus the engine's refusals and guard rewrites."""
 
-    def _tick(self, node: ast.AST) -> ast.Expr:
+    def _tick(self, node: ast.stmt) -> ast.Expr:
         stmt = ast.Expr(_call("_tick_"))
         copy_locations(stmt, node)
         ast.fix_missing_locations(stmt)
@@ -112,13 +110,31 @@ class _Policy(RestrictingNodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> Any:
         if node.id in FORBIDDEN_NAMES:
-            self.error(node, f'"{node.id}" is not allowed')
+            hint = " (only `'name' in vars()` is)" if node.id in _NAMESPACE_CALLS else ""
+            self.error(node, f'"{node.id}" is not allowed{hint}')
         return super().visit_Name(node)
 
     def visit_Call(self, node: ast.Call) -> Any:
         if isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
             self.error(node, f'calling "{node.func.id}" is not allowed')
         return super().visit_Call(node)
+
+    def visit_Compare(self, node: ast.Compare) -> Any:
+        """`'name' in vars()` (also globals()/locals()): the SpiffWorkflow idiom for "is
+        this variable set". Rewritten to `_names_()`, which yields names only, no values."""
+        swapped: list[tuple[int, ast.expr]] = []
+        for index, (op, right) in enumerate(zip(node.ops, node.comparators, strict=True)):
+            if isinstance(op, ast.In | ast.NotIn) and isinstance(right, ast.Call) \
+                    and isinstance(right.func, ast.Name) and right.func.id in _NAMESPACE_CALLS \
+                    and not right.args and not right.keywords:
+                names = _call("_names_")
+                copy_locations(names, right)
+                swapped.append((index, ast.fix_missing_locations(names)))
+                node.comparators[index] = ast.Constant(None)  # placeholder while visiting
+        node = cast(ast.Compare, super().visit_Compare(node))
+        for index, replacement in swapped:
+            node.comparators[index] = replacement
+        return node
 
     def visit_Attribute(self, node: ast.Attribute) -> Any:
         if node.attr in ("format", "format_map"):
@@ -129,7 +145,7 @@ class _Policy(RestrictingNodeTransformer):
         return super().visit_Attribute(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
-        node = super().visit_BinOp(node)
+        node = cast(ast.BinOp, super().visit_BinOp(node))
         symbol = _GUARDED_OPS.get(type(node.op))
         if symbol is None:
             return node
@@ -145,36 +161,36 @@ class _Policy(RestrictingNodeTransformer):
             text = "".join(str(v.value) for v in spec.values if isinstance(v, ast.Constant))
             if any(int(n) > _MAX_FORMAT_WIDTH for n in re.findall(r"\d+", text)):
                 self.error(node, f"f-string width or precision above {_MAX_FORMAT_WIDTH}")
-        node = super().visit_FormattedValue(node)
+        node = cast(ast.FormattedValue, super().visit_FormattedValue(node))
         wrapped = _call("_fmt_", node.value)
         copy_locations(wrapped, node.value)
         node.value = ast.fix_missing_locations(wrapped)
         return node
 
     def visit_While(self, node: ast.While) -> Any:
-        node = super().visit_While(node)
+        node = cast(ast.While, super().visit_While(node))
         node.body.insert(0, self._tick(node))
         return node
 
     def visit_For(self, node: ast.For) -> Any:
-        node = super().visit_For(node)
+        node = cast(ast.For, super().visit_For(node))
         node.body.insert(0, self._tick(node))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        node = super().visit_FunctionDef(node)
+        node = cast(ast.FunctionDef, super().visit_FunctionDef(node))
         node.body.insert(0, self._tick(node))
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
-        node = super().visit_Lambda(node)
+        node = cast(ast.Lambda, super().visit_Lambda(node))
         body = ast.BoolOp(op=ast.And(), values=[_call("_tick_"), node.body])
         copy_locations(body, node.body)
         node.body = ast.fix_missing_locations(body)
         return node
 
     def visit_comprehension(self, node: ast.comprehension) -> Any:
-        node = super().visit_comprehension(node)
+        node = cast(ast.comprehension, super().visit_comprehension(node))
         tick = _call("_tick_")
         copy_locations(tick, node.iter)
         node.ifs.insert(0, ast.fix_missing_locations(tick))
@@ -290,11 +306,12 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         self.globals.update(helpers)
 
     @contextmanager
-    def _limits(self, source: str) -> Iterator[None]:
+    def _limits(self, source: str, namespace: dict[str, Any]) -> Iterator[None]:
         """Set this thread's deadline; turn sandbox interrupts into ScriptRefused."""
         local = self._guards.local
-        previous = local.deadline
+        previous, previous_namespace = local.deadline, local.namespace
         local.deadline = min(previous, time.monotonic() + self.time_limit)
+        local.namespace = namespace
         try:
             yield
         except SandboxInterrupt as exc:
@@ -304,7 +321,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
             raise ScriptRefused(f"size limit of {self.max_bytes} bytes exceeded: task data too "
                                 "large", source=source) from None
         finally:
-            local.deadline = previous
+            local.deadline, local.namespace = previous, previous_namespace
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
@@ -313,8 +330,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         namespace.update(external_context or {})
         namespace.update(context)
         namespace.update(self._guard_globals)
-        with self._limits(expression):
-            result = eval(code, namespace)  # noqa: S307 - restricted code object
+        with self._limits(expression, namespace):
+            result = eval(code, namespace)  # restricted code object
             self._guards.check_size(result, "expression result too large")
         return result
 
@@ -328,8 +345,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         namespace.update(external)
         namespace.update(data)
         namespace.update(self._guard_globals)
-        with self._limits(script):
-            exec(code, namespace)  # noqa: S102 - restricted code object
+        with self._limits(script, namespace):
+            exec(code, namespace)  # restricted code object
             result = self._task_data(namespace, data, external)
         context.clear()
         context.update(result)

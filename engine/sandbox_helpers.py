@@ -16,7 +16,7 @@ import threading
 import time
 from calendar import monthrange
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
@@ -242,6 +242,7 @@ class _Deadline(threading.local):
     """Per thread: one environment serves all worker threads at once."""
 
     deadline = math.inf
+    namespace: dict[str, Any] | None = None
 
 
 class _StrMeta(type):
@@ -284,6 +285,11 @@ class Guards:
             raise SandboxInterrupt(f"time limit of {self.time_limit:g} s exceeded")
         return True
 
+    def names(self) -> frozenset[str]:
+        """What `'x' in vars()` tests against: the names currently defined (no values)."""
+        namespace = self.local.namespace or {}
+        return frozenset(k for k in namespace if not k.startswith("_"))
+
     def check_size(self, value: Any, what: str) -> Any:
         if isinstance(value, str | bytes):
             if len(value) > self.max_bytes:
@@ -315,16 +321,17 @@ class Guards:
                 raise self.size_refusal("integer product too large")
         elif op == "**" and _is_int(a) and _is_int(b) and b > 0 and abs(a) > 1:
             if a.bit_length() * b > self.max_int_bits:
-                raise self.size_refusal(f"{a} ** {b} is too large")
+                raise self.size_refusal(f"a power of a {a.bit_length()}-bit number to {b}")
         elif op == "<<" and _is_int(a) and _is_int(b) and a.bit_length() + b > self.max_int_bits:
-            raise self.size_refusal(f"{a} << {b} is too large")
+            raise self.size_refusal(f"shifting a {a.bit_length()}-bit number by {b}")
         elif op == "+":
             if isinstance(a, str | bytes) and isinstance(b, str | bytes):
                 if len(a) + len(b) > self.max_bytes:
                     raise self.size_refusal("string too long")
-            elif isinstance(a, list | tuple) and isinstance(b, list | tuple):
-                if len(a) + len(b) > self.max_items or self._deep(a) + self._deep(b) > self.max_bytes:
-                    raise self.size_refusal("sequence too large")
+            elif isinstance(a, list | tuple) and isinstance(b, list | tuple) and (
+                    len(a) + len(b) > self.max_items
+                    or self._deep(a) + self._deep(b) > self.max_bytes):
+                raise self.size_refusal("sequence too large")
         elif op == "%" and isinstance(a, str | bytes):
             self._check_percent(a, b)
             return self.check_size(func(a, b), "formatted string too long")
@@ -338,9 +345,9 @@ class Guards:
             return
         if isinstance(seq, str | bytes) and len(seq) * times > self.max_bytes:
             raise self.size_refusal(f"repeating a string of length {len(seq)} {times} times")
-        if isinstance(seq, list | tuple):
-            if len(seq) * times > self.max_items or self._deep(seq) * times > self.max_bytes:
-                raise self.size_refusal(f"repeating a sequence of length {len(seq)} {times} times")
+        if isinstance(seq, list | tuple) and (
+                len(seq) * times > self.max_items or self._deep(seq) * times > self.max_bytes):
+            raise self.size_refusal(f"repeating a sequence of length {len(seq)} {times} times")
 
     def _check_percent(self, fmt: str | bytes, args: Any) -> None:
         text = fmt if isinstance(fmt, str) else fmt.decode("latin-1")
@@ -389,7 +396,8 @@ class Guards:
                 estimate = max(len(s), args[0])
             elif name == "expandtabs":
                 tab = args[0] if args and _is_int(args[0]) else 8
-                estimate = len(s) + s.count("\t" if isinstance(s, str) else b"\t") * tab
+                tabs = s.count("\t") if isinstance(s, str) else s.count(b"\t")
+                estimate = len(s) + tabs * tab
             elif name == "translate" and args and isinstance(args[0], dict):
                 longest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
                 estimate = len(s) * max(longest, 1)
@@ -471,6 +479,7 @@ class Guards:
             "_print_": self._printer,
             "_binop_": self.binop,
             "_tick_": self.tick,
+            "_names_": self.names,
             "_fmt_": self.check_text,
         }
 

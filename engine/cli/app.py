@@ -99,7 +99,29 @@ def pass_cli(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+PLUGINS_ENV = "ALLIANCE_CLI_PLUGINS"
+DEFAULT_PLUGINS = "processes.cli"
+
+
+def load_plugins() -> None:
+    """Import command modules of the app around the engine (e.g. the Alliance's seed command).
+
+    The engine does not import them by name: they are listed in $ALLIANCE_CLI_PLUGINS
+    (comma-separated module paths, default "processes.cli"); a missing module is skipped.
+    """
+    import importlib
+    import os
+
+    for name in filter(None, (n.strip() for n in os.environ.get(PLUGINS_ENV, DEFAULT_PLUGINS).split(","))):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name and not name.startswith(f"{exc.name}."):
+                raise
+
+
 def main() -> None:
     from engine.cli import commands, users  # noqa: F401  (registers commands)
 
+    load_plugins()
     cli(prog_name="alliance")

@@ -1,0 +1,46 @@
+"""`alliance seed`: the Alliance's registry, and with --demo the demo users.
+
+Loaded into the `alliance` command by the engine's plugin list
+($ALLIANCE_CLI_PLUGINS, default "processes.cli").
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+from sqlalchemy import select
+
+from engine.cli.app import CliContext, cli, emit, pass_cli
+from engine.models import User
+from engine.users import create_user
+from processes.demo import DEMO_USERS, seed_demo
+from processes.registry import seed_registry
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="also create the demo users (never in production)")
+@pass_cli
+def seed(ctx: CliContext, demo: bool) -> None:
+    """Seed the registry (committees, Business Council); idempotent."""
+    if demo and os.environ.get("ALLIANCE_ENV", "development") == "production":
+        raise click.UsageError("demo users are never created in production (ALLIANCE_ENV=production)")
+    with ctx.session() as session:
+        added = seed_registry(session)
+        created: list[str] = []
+        if demo:
+            existing = set(session.scalars(select(User.username)))
+            created = seed_demo(session, create_user, existing=existing)
+    out = {"registry_rows_added": added, "demo_users_created": created,
+           "demo_logins": [{"username": u["username"], "password": u["password"],
+                            "groups": u["groups"]} for u in DEMO_USERS] if demo else []}
+    emit(ctx, out, _text)
+
+
+def _text(out: dict[str, object]) -> str:
+    lines = [f"registry: {out['registry_rows_added']} rows added"]
+    logins = out["demo_logins"]
+    if isinstance(logins, list) and logins:
+        lines.append("demo logins (demo data only; never use in production):")
+        lines += [f"  {u['username']:22} {u['password']:30} {', '.join(u['groups'])}" for u in logins]
+    return "\n".join(lines)
