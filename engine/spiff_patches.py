@@ -6,15 +6,32 @@ READY task falls below the horizon: the workflow then reports itself completed
 with work left, silently. The engine raises the horizon (default 100,000) so
 long-running loops keep working, and `runtime.depth_check` still fails any case
 that reaches the horizon, loudly.
+
+Time: SpiffWorkflow's timer module reads `datetime.now(timezone.utc)` itself.
+The module's `datetime` name is replaced by a subclass whose `now()` reads the
+engine's clock (`engine.clock`), so a fake clock moves Spiff's timers too.
+
+Cycles: after downtime SpiffWorkflow fires every missed occurrence of a cycle
+timer, one per refresh. The engine's rule is "missed occurrences collapse into
+one firing": when several occurrences are past, the cycle fires once, the next
+firing stays on the original schedule (the first occurrence after now), and for
+a bounded cycle (`R3/...`) the skipped occurrences count as used.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
+from engine import clock
+
 SPIFF_DEFAULT_MAX_DEPTH = 1000
 ENGINE_MAX_DEPTH = 100_000
+_REAL_DATETIME = datetime
 
 
 def set_max_tree_depth(depth: int) -> int:
@@ -25,5 +42,63 @@ def set_max_tree_depth(depth: int) -> int:
     return previous
 
 
+class _ClockDatetimeMeta(type):
+    def __instancecheck__(cls, obj: object) -> bool:
+        # Spiff checks `isinstance(value, datetime)` on values it parsed itself.
+        return isinstance(obj, _REAL_DATETIME)
+
+
+class ClockDatetime(datetime, metaclass=_ClockDatetimeMeta):
+    """`datetime` whose `now()` is the engine clock (installed in Spiff's timer module)."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        current = clock.now()
+        if tz is None:
+            return current.astimezone().replace(tzinfo=None)
+        return current.astimezone(tz)
+
+
+def collapse_missed(event_value: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Move a cycle's `next` to its last missed occurrence, so that it fires once.
+
+    `event_value` is Spiff's cycle state: {'cycles': n (-1 = unbounded), 'next': iso,
+    'duration': seconds}. Returns the same dict, updated in place.
+    """
+    cycles, duration = event_value["cycles"], float(event_value["duration"])
+    if cycles == 0 or duration <= 0:
+        return event_value
+    next_at = _REAL_DATETIME.fromisoformat(event_value["next"])
+    if next_at >= now:
+        return event_value
+    missed = -((next_at - now) // timedelta(seconds=duration))  # occurrences strictly before now
+    skipped = missed - 1
+    if cycles > 0:
+        skipped = min(skipped, cycles - 1)
+        event_value["cycles"] = cycles - skipped
+    event_value["next"] = (next_at + timedelta(seconds=duration) * skipped).isoformat()
+    return event_value
+
+
+_original_cycle_complete = spiff_timer.CycleTimerEventDefinition.cycle_complete
+
+
+def _cycle_complete(self: Any, my_task: Any) -> bool:
+    event_value = my_task._get_internal_data("event_value")
+    if event_value is not None and isinstance(event_value, dict) and "next" in event_value:
+        my_task._set_internal_data(event_value=collapse_missed(event_value, clock.now()))
+    return bool(_original_cycle_complete(self, my_task))
+
+
+def install_clock() -> None:
+    """Make SpiffWorkflow's timer module read the engine clock (idempotent)."""
+    spiff_timer.datetime = ClockDatetime  # type: ignore[misc]
+    spiff_timer.CycleTimerEventDefinition.cycle_complete = _cycle_complete  # type: ignore[method-assign]
+
+
 def apply() -> None:
     set_max_tree_depth(ENGINE_MAX_DEPTH)
+    install_clock()
+
+
+__all__ = ["ENGINE_MAX_DEPTH", "ClockDatetime", "apply", "collapse_missed", "set_max_tree_depth"]

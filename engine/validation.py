@@ -20,7 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from engine.bpmn import normalize
 from engine.bpmn.metadata import ProcessInfo, read_processes
 from engine.bpmn.specs import EngineBpmnParser
-from engine.bpmn.xmlfile import NS, bpmn, check_structure, executable_process_ids, parse_xml
+from engine.bpmn.xmlfile import CAMUNDA_NS, NS, bpmn, check_structure, executable_process_ids, parse_xml
 from engine.errors import Problem, ScriptRefused
 from engine.sandbox import check_expression, check_script
 
@@ -146,6 +146,20 @@ def _check_scripts(name: str, root: etree._Element) -> list[Problem]:
                     f"cron expression '{(el.text or '').strip()}' in {kind} is not supported; "
                     "write an ISO 8601 value such as R/PT5M or P1D", file=name, line=el.sourceline,
                     element_id=owner.get("id") if owner is not None else None))
+    for timer in root.iter(bpmn("timerEventDefinition")):
+        if not any(timer.find(bpmn(k)) is not None and (timer.find(bpmn(k)).text or "").strip()
+                   for k in ("timeDuration", "timeDate", "timeCycle")):
+            owner = _owner(timer)
+            problems.append(Problem("timer has no timeDuration, timeDate or timeCycle value",
+                                    file=name, line=timer.sourceline,
+                                    element_id=owner.get("id") if owner is not None else None))
+    for task in root.iter(bpmn("businessRuleTask")):
+        ext = task.find(bpmn("extensionElements"))
+        has_ref = task.get(f"{{{CAMUNDA_NS}}}decisionRef") or (
+            ext is not None and ext.find("spiffworkflow:calledDecisionId", NS) is not None)
+        if not has_ref:
+            problems.append(Problem("business rule task names no decision (DMN); it cannot run",
+                                    file=name, line=task.sourceline, element_id=task.get("id")))
     for task in root.iter(bpmn("scriptTask")):
         fmt = (task.get("scriptFormat") or "python").strip().lower()
         if fmt not in _PYTHON_FORMATS:
@@ -198,7 +212,7 @@ def _parse_with_spiff(trees: list[tuple[UploadedFile, etree._Element]],
         try:
             parser.add_bpmn_xml(normalize.for_spiff(root), filename=f.name)
         except ValidationException as exc:
-            result.problems.append(_from_validation(exc, f.name))
+            result.problems.append(_from_validation(exc, f.name, root=root))
             continue
         except (SpiffWorkflowException, etree.LxmlError, TypeError, ValueError, KeyError) as exc:
             result.problems.append(Problem(f"cannot load: {type(exc).__name__}: {exc}", file=f.name))
@@ -216,7 +230,7 @@ def _parse_with_spiff(trees: list[tuple[UploadedFile, etree._Element]],
                 spec = parser.get_spec(pid)
                 subs = parser.get_subprocess_specs(pid)
             except ValidationException as exc:
-                result.problems.append(_from_validation(exc, f.name, pid))
+                result.problems.append(_from_validation(exc, f.name, pid, root))
                 continue
             except (SpiffWorkflowException, TypeError, ValueError, KeyError, AttributeError) as exc:
                 result.problems.append(Problem(f"cannot parse process: {type(exc).__name__}: {exc}",
@@ -236,8 +250,13 @@ def _parse_with_spiff(trees: list[tuple[UploadedFile, etree._Element]],
                                                   info, used_forms))
 
 
-def _from_validation(exc: ValidationException, name: str, pid: str | None = None) -> Problem:
+def _from_validation(exc: ValidationException, name: str, pid: str | None = None,
+                     root: etree._Element | None = None) -> Problem:
     line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number > 0 else None
+    element_id = getattr(exc, "id", None) or None
+    if line is None and element_id and root is not None:
+        found = root.xpath("//*[@id=$id]", id=element_id)
+        line = found[0].sourceline if found else None
     message = str(exc.args[0]) if exc.args else str(exc)
-    return Problem(message, file=exc.file_name or name, line=line,
-                   element_id=getattr(exc, "id", None) or None, process_id=pid)
+    return Problem(message, file=exc.file_name or name, line=line, element_id=element_id,
+                   process_id=pid)

@@ -54,9 +54,9 @@ class ProcessDefinition(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
     bpmn_file_id: Mapped[int] = mapped_column(ForeignKey("deployment_file.id"))
-    spec_json: Mapped[str] = mapped_column(Text)
-    metadata_json: Mapped[str] = mapped_column(Text)
-    forms_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
+    metadata_json: Mapped[str] = mapped_column(Text, deferred=True)
+    forms_json: Mapped[str] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime]
     deployment: Mapped[Deployment] = relationship()
     bpmn_file: Mapped[DeploymentFile] = relationship()

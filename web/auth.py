@@ -1,0 +1,91 @@
+"""Login and logout; every other page requires a signed-in user."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from web.accounts import CurrentUser, authenticate, load_user
+from web.db import get_db
+
+bp = Blueprint("auth", __name__)
+PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.vendor"}
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    username = StringField("username", validators=[DataRequired(), Length(max=120)])
+    password = PasswordField("password", validators=[DataRequired(), Length(max=500)])
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host, no '//')."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(get_db(), form.username.data or "", form.password.data or "",
+                            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        if user is not None:
+            session.clear()  # a fresh session: no fixation
+            login_user(user)
+            flash(_("Welcome, %(name)s.", name=user.label), "info")
+            return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+        error = _("Wrong username or password, or the account is locked. After %(n)d failed "
+                  "attempts an account is locked for %(m)d minutes.",
+                  n=current_app.config["LOGIN_MAX_FAILURES"],
+                  m=current_app.config["LOGIN_LOCK_MINUTES"])
+    elif request.method == "POST":
+        error = _("Enter your username and your password.")
+    return render_template("auth/login.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _require_login() -> Response | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    if request.endpoint is None:  # unknown URL: the 404 page, still without data
+        return redirect(url_for("auth.login"))
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target.rstrip("?") if target else None))
+
+
+def init_app(app: Flask) -> None:
+    manager = LoginManager()
+    manager.login_view = "auth.login"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def _load(username: str) -> CurrentUser | None:
+        return load_user(get_db(), username)
+
+    manager.init_app(app)
+    app.before_request(_require_login)
+    app.register_blueprint(bp)
