@@ -8,7 +8,7 @@ export DATABASE_URL
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench setup python-deps node-deps browser db lint typecheck clean
+.PHONY: run test serve bench setup python-deps node-deps browser db lint clean migration
 
 setup: python-deps node-deps
 
@@ -51,3 +51,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) node_modules instance test-output
+
+# Write a new migration after changing models: make migration MESSAGE="add x"
+migration: setup
+	$(BIN)/python -c 'import sys; from engine.migrations import new_revision; new_revision(sys.argv[1])' "$(MESSAGE)"

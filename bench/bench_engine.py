@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 import engine.models  # noqa: F401
 from engine import cases, definitions, tasks
@@ -106,7 +106,7 @@ def loop_latencies(factory: sessionmaker[Any], checkpoints: list[int], sample: i
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -126,7 +126,7 @@ def main() -> None:
             pg = make_engine(PG_URL)
             pg.connect().close()
             results["postgresql"] = pg
-        except Exception as exc:  # noqa: BLE001 - report and go on without PostgreSQL
+        except Exception as exc:
             print(f"PostgreSQL not reachable ({type(exc).__name__}); skipped")
         factories = {name: _prepare(db) for name, db in results.items()}
         for name, factory in factories.items():
@@ -135,7 +135,8 @@ def main() -> None:
         for name, factory in factories.items():
             print(f"# task completion latency in one looping case on {name} (20 samples after each point)")
             for checkpoint, samples in loop_latencies(factory, checkpoints, 20).items():
-                print(f"after {checkpoint:5} completed tasks: median {statistics.median(samples) * 1000:7.2f} ms"
+                median = statistics.median(samples) * 1000
+                print(f"after {checkpoint:5} completed tasks: median {median:7.2f} ms"
                       f"   p95 {pct(samples, 0.95) * 1000:7.2f} ms")
         for db in results.values():
             if db.dialect.name == "postgresql":

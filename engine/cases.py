@@ -7,11 +7,12 @@ commits: the caller owns the transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine import clock
 from engine.definitions import find_definition, load_definition
@@ -63,7 +64,11 @@ def case_data(opened_or_workflow: Any) -> dict[str, Any]:
 
 def start_case(session: Session, process_id: str, *, user: Actor | None,
                business_key: str | None = None, data: Any = None, version: int | None = None,
-               title: str | None = None) -> CaseView:
+               title: str | None = None,
+               prepare: Callable[[Any], None] | None = None,
+               parent_case_id: int | None = None) -> CaseView:
+    """Start a case; `prepare(workflow)` runs before the first engine steps (the worker uses
+    it to deliver a start message or fire a start timer)."""
     initial = check_data(data)
     definition_row = find_definition(session, process_id, version)
     definition = load_definition(definition_row)
@@ -76,12 +81,15 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
     case = Case(definition_id=definition_row.id, process_id=process_id, business_key=business_key,
                 title=title or _title_from(initial) or business_key, status=CaseStatus.RUNNING,
                 state=dump_state(workflow).encode(), serializer_version=SERIALIZER_VERSION,
-                version=1, started_by=username, started_at=now, updated_at=now)
+                version=1, started_by=username, started_at=now, updated_at=now,
+                parent_case_id=parent_case_id)
     session.add(case)
     session.flush()
     record(session, case.id, EventKind.CASE_STARTED, user=username,
            data={"business_key": business_key, "version": definition_row.version, **initial})
     opened = OpenCase(case, definition, workflow, case.version)
+    if prepare is not None:
+        prepare(workflow)
     advance(session, opened)
     return view_case(session, case.id, opened)
 

@@ -7,7 +7,7 @@ clock. Always timezone-aware UTC.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -17,12 +17,12 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+        self._now = start or datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

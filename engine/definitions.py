@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 
 from engine import clock
 from engine.bpmn.metadata import ProcessInfo

@@ -22,3 +22,13 @@ def upgrade_database(url: str) -> None:
 
     make_engine(url).dispose()  # creates the SQLite folder if needed
     command.upgrade(alembic_config(url), "head")
+
+
+def new_revision(message: str) -> None:
+    """Autogenerate a migration from the models against a scratch SQLite database at head."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/scratch.db"
+        upgrade_database(url)
+        command.revision(alembic_config(url), message=message, autogenerate=True)

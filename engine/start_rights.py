@@ -48,7 +48,7 @@ class StartForm:
     form: dict[str, Any] | None
 
 
-def _rights(definition: ProcessDefinition) -> StartableProcess | None:
+def rights_of(definition: ProcessDefinition) -> StartableProcess | None:
     """The start rule of a definition, or None when it cannot be started by hand."""
     loaded = load_definition(definition)
     starts = [spec for spec in loaded.spec.start.outputs
@@ -74,7 +74,7 @@ def _rights(definition: ProcessDefinition) -> StartableProcess | None:
         documentation=documentation)
 
 
-def _allowed(process: StartableProcess, user: Actor) -> bool:
+def allowed(process: StartableProcess, user: Actor) -> bool:
     return not process.groups or ADMIN_GROUP in user.groups or user.in_any(set(process.groups))
 
 
@@ -90,12 +90,12 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
 
 def deployed_processes(session: Session) -> list[StartableProcess | None]:
     """Start rules of the latest version of every process (None where not startable by hand)."""
-    return [_rights(d) for d in latest_definitions(session)]
+    return [rights_of(d) for d in latest_definitions(session)]
 
 
 def startable_processes(session: Session, user: Actor) -> list[StartableProcess]:
     """The latest version of every process this user may start, by name."""
-    out = [p for p in deployed_processes(session) if p is not None and _allowed(p, user)]
+    out = [p for p in deployed_processes(session) if p is not None and allowed(p, user)]
     return sorted(out, key=lambda p: (p.title.lower(), p.process_id))
 
 
@@ -110,11 +110,11 @@ def may_start(session: Session, user: Actor, process_id: str) -> bool:
 def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
     """The process's start rule and start form; raises NotFound or PermissionDenied."""
     definition = find_definition(session, process_id)
-    process = _rights(definition)
+    process = rights_of(definition)
     if process is None:
         raise PermissionDenied(f"process '{process_id}' is started by an event, not by hand",
                                process_id=process_id)
-    if not _allowed(process, user):
+    if not allowed(process, user):
         raise PermissionDenied(f"only {', '.join(process.groups)} may start '{process.title}'",
                                process_id=process_id)
     form = None
@@ -123,5 +123,5 @@ def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
     return StartForm(process, form)
 
 
-__all__ = ["ADMIN_GROUP", "StartForm", "StartableProcess", "deployed_processes", "latest_definitions",
-           "may_start", "require_start", "startable_processes"]
+__all__ = ["ADMIN_GROUP", "StartForm", "StartableProcess", "allowed", "deployed_processes",
+           "latest_definitions", "may_start", "require_start", "rights_of", "startable_processes"]

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.cases import advance, check_data, view_case
-from engine.errors import (CaseNotActive, NotFound, PermissionDenied, TaskHeldByOther,
-                           TaskNotOpen)
+from engine.errors import CaseNotActive, NotFound, PermissionDenied, TaskHeldByOther, TaskNotOpen
 from engine.history import EventKind, record
 from engine.models import Case, CaseStatus, HumanTask, TaskCandidate, TaskState
 from engine.runtime import open_case
@@ -193,5 +192,14 @@ def open_task_ids(session: Session, case_id: int) -> list[int]:
         HumanTask.case_id == case_id, HumanTask.state == TaskState.OPEN)).all())
 
 
-__all__ = ["claim_task", "unclaim_task", "assign_task", "complete_task", "inbox", "get_task",
-           "may_act", "may_view", "open_case"]
+__all__ = [
+    "assign_task",
+    "claim_task",
+    "complete_task",
+    "get_task",
+    "inbox",
+    "may_act",
+    "may_view",
+    "open_case",
+    "unclaim_task",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,10 +20,8 @@ from engine.definitions import files_from_paths
 from engine.runtime import LIVE
 from engine.users import Actor, actor, create_user
 
-try:
+with contextlib.suppress(ImportError):
     import processes.registry  # noqa: F401
-except ImportError:
-    pass
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]

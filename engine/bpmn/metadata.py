@@ -174,4 +174,4 @@ def _strip_eq(value: str | None) -> str | None:
     return value[1:].strip() if value.startswith("=") else value
 
 
-__all__ = ["ElementInfo", "ProcessInfo", "read_processes", "group_slug", "INITIATOR", "ZEEBE_NS"]
+__all__ = ["INITIATOR", "ZEEBE_NS", "ElementInfo", "ProcessInfo", "group_slug", "read_processes"]

@@ -154,7 +154,8 @@ def show(ctx: CliContext, case_id: int) -> None:
 def _show_text(v: dict[str, Any]) -> str:
     lines = [f"case {v['id']} {v['process_id']} v{v['process_version']}: {v['status']}"
              + (f" ({v['status_reason']})" if v["status_reason"] else ""),
-             f"  business key: {v['business_key'] or '-'}   started by {v['started_by']} at {v['started_at']}"]
+             f"  business key: {v['business_key'] or '-'}   started by {v['started_by']}"
+             f" at {v['started_at']}"]
     lines += [f"  open task {t['id']}: {t['name']} [{t['lane'] or ''}]"
               + (f" held by {t['assignee']}" if t["assignee"] else "") for t in v["open_tasks"]]
     lines.append(f"  data: {v['data']}")

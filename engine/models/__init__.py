@@ -3,14 +3,38 @@
 from engine.models.cases import Case, CaseStatus
 from engine.models.definitions import Deployment, DeploymentFile, ProcessDefinition
 from engine.models.history import HistoryEvent
-from engine.models.jobs import (Incident, IncidentKind, Job, JobKind, JobStatus, MessageSubscription,
-                                OutboxMessage, OutboxStatus)
+from engine.models.jobs import (
+                                Incident,
+                                IncidentKind,
+                                Job,
+                                JobKind,
+                                JobStatus,
+                                MessageSubscription,
+                                OutboxMessage,
+                                OutboxStatus,
+)
 from engine.models.tasks import HumanTask, TaskCandidate, TaskState
 from engine.models.users import Group, User, user_group
 
 __all__ = [
-    "Case", "CaseStatus", "Deployment", "DeploymentFile", "ProcessDefinition", "HistoryEvent",
-    "HumanTask", "TaskCandidate", "TaskState", "Group", "User", "user_group",
-    "Incident", "IncidentKind", "Job", "JobKind", "JobStatus", "MessageSubscription", "OutboxMessage",
-    "OutboxStatus",
+                                "Case",
+                                "CaseStatus",
+                                "Deployment",
+                                "DeploymentFile",
+                                "Group",
+                                "HistoryEvent",
+                                "HumanTask",
+                                "Incident",
+                                "IncidentKind",
+                                "Job",
+                                "JobKind",
+                                "JobStatus",
+                                "MessageSubscription",
+                                "OutboxMessage",
+                                "OutboxStatus",
+                                "ProcessDefinition",
+                                "TaskCandidate",
+                                "TaskState",
+                                "User",
+                                "user_group",
 ]

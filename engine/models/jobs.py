@@ -27,6 +27,7 @@ class JobStatus(StrEnum):
     READY = "ready"        # claimable once due
     PARKED = "parked"      # its case is suspended or failed: kept, not claimed
     FAILED = "failed"      # attempts ran out: an open incident holds it
+    DONE = "done"          # a one-off start timer that has fired (kept so it is not re-created)
 
 
 class Job(Base):

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
-from engine.cli.app import cli, load_plugins
 from engine.cli import commands, users  # noqa: F401
+from engine.cli.app import cli, load_plugins
 from tests.conftest import FIXTURES
 
 load_plugins()
@@ -92,7 +92,8 @@ def test_suspend_resume_cancel(run: Any) -> None:
     blocked = run("complete", str(task["id"]), "--user", "sec", "--data", "{}", ok=False)
     assert "suspended" in blocked.stderr
     run("resume", case_id, "--user", "sec")
-    assert as_json(run("cancel", case_id, "--user", "sec", "--reason", "dup", "--json"))["status"] == "cancelled"
+    cancelled = as_json(run("cancel", case_id, "--user", "sec", "--reason", "dup", "--json"))
+    assert cancelled["status"] == "cancelled"
 
 
 def test_seed_registry_and_demo_users(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
