@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.cases import advance, check_data, view_case
@@ -138,26 +140,27 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     if row.assignee and row.assignee != user.username:
         raise TaskHeldByOther(f"task {task_id} is held by {row.assignee}", task_id=task_id,
                               assignee=row.assignee)
-    if not may_act(row, user):
-        raise PermissionDenied(f"you may not complete task {task_id}", task_id=task_id)
-    _require_case_running(session, row)
     opened = open_case(session, row.case_id)
+    if opened.case.status != CaseStatus.RUNNING:
+        raise CaseNotActive(f"case {row.case_id} is {opened.case.status}; its tasks cannot be worked "
+                            "on now", case_id=row.case_id, status=opened.case.status)
     spiff_task = opened.workflow.get_task_from_id(UUID(row.spiff_task_id))
-    if spiff_task is None or not spiff_task.has_state(16):  # READY
+    if spiff_task is None or not spiff_task.has_state(SpiffState.READY):
         raise TaskNotOpen(f"task {task_id} is no longer waiting in case {row.case_id}",
                           task_id=task_id)
     now = clock.now()
+    values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
+              "assignee": user.username}
     result = session.execute(
         update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == TaskState.OPEN,
                                 or_(HumanTask.assignee.is_(None),
                                     HumanTask.assignee == user.username))
-        .values(state=TaskState.COMPLETED, completed_by=user.username, completed_at=now,
-                assignee=user.username)
-        .execution_options(synchronize_session=False))
+        .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise TaskNotOpen(f"task {task_id} was completed or taken by someone else meanwhile",
                           task_id=task_id)
-    session.expire(row)
+    for key, value in values.items():
+        set_committed_value(row, key, value)
     spiff_task.data.update(submitted)
     spiff_task.run()
     record(session, row.case_id, EventKind.TASK_COMPLETED, user=user.username, task_id=task_id,

@@ -26,7 +26,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     password = PasswordField("password", validators=[DataRequired(), Length(max=500)])
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path on this site (no scheme, no host, no '//')."""
     if not target:
         return None
@@ -50,7 +50,7 @@ def login() -> Any:
             session.clear()  # a fresh session: no fixation
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.label), "info")
-            return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("inbox.index"))
         error = _("Wrong username or password, or the account is locked. After %(n)d failed "
                   "attempts an account is locked for %(m)d minutes.",
                   n=current_app.config["LOGIN_MAX_FAILURES"],

@@ -1,0 +1,90 @@
+"""Start a case: the processes this user may start, and their start forms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.cases import start_case
+from engine.start_rights import StartForm, require_start, startable_processes
+from web.db import get_db
+from web.forms import (FormResult, errors_by_component, labelled_errors, labelled_values,
+                       validate_submission)
+from web.tasks import next_task_for
+from web.viewmodels import group_label
+
+bp = Blueprint("start", __name__, url_prefix="/start")
+BUSINESS_KEY_MAX = 255
+
+
+@dataclass(frozen=True)
+class StartLine:
+    title: str
+    process_id: str
+    version: int
+    who: str
+    url: str
+    has_form: bool
+
+
+@bp.route("/")
+def index() -> str:
+    lines = [StartLine(p.title, p.process_id, p.version,
+                       ", ".join(group_label(x) for x in p.groups) if p.groups else _("Everyone"),
+                       url_for("start.form", process_id=p.process_id), p.start_form_id is not None)
+             for p in startable_processes(get_db(), current_user.actor)]
+    return render_template("start/index.html", processes=lines)
+
+
+def _render(start: StartForm, *, business_key: str = "", values: dict[str, Any] | None = None,
+            result: FormResult | None = None, key_error: str | None = None,
+            status: int = 200) -> tuple[str, int]:
+    errors = result.errors if result else {}
+    return render_template(
+        "start/form.html", process=start.process, form_schema=start.form, form_data=values or {},
+        form_errors=errors_by_component(start.form, errors),
+        error_summary=labelled_errors(start.form, errors), business_key=business_key,
+        key_error=key_error), status
+
+
+@bp.route("/<process_id>")
+def form(process_id: str) -> tuple[str, int]:
+    return _render(require_start(get_db(), current_user.actor, process_id))
+
+
+@bp.route("/<process_id>", methods=["POST"])
+def submit(process_id: str) -> Any:
+    session = get_db()
+    user = current_user.actor
+    start = require_start(session, user, process_id)
+    business_key = (request.form.get("business_key") or "").strip()
+    raw = request.form.get("data") or "{}"
+    try:
+        submitted: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        submitted = None
+    values = submitted if isinstance(submitted, dict) else {}
+    g.submitted = labelled_values(start.form, values)
+    if start.form is None and isinstance(submitted, dict):
+        result = FormResult({}, {})
+    else:
+        result = validate_submission(start.form, submitted)
+    key_error = (_("Enter at most %(n)d characters.", n=BUSINESS_KEY_MAX)
+                 if len(business_key) > BUSINESS_KEY_MAX else None)
+    if not result.ok or key_error:
+        return _render(start, business_key=business_key, values=values, result=result,
+                       key_error=key_error, status=422)
+    case = start_case(session, process_id, user=user, business_key=business_key or None,
+                      data=result.data)
+    following = next_task_for(user, case.open_tasks)
+    if following is not None:
+        flash(_("The case has started. Your first task: “%(name)s”.", name=following.name),
+              "success")
+        return redirect(url_for("tasks.show", task_id=following.id))
+    flash(_("The case has started. You will find it under “Cases I started”."), "success")
+    return redirect(url_for("inbox.index", tab="started"))

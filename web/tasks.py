@@ -1,0 +1,212 @@
+"""The task page: the case's context, the form (form-js), the task's place in the diagram."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from engine import clock
+from engine.history import HistoryEntry
+from engine.task_context import TaskContext, task_context
+from engine.tasks import claim_task, complete_task, unclaim_task
+from engine.users import Actor
+from engine.views import CaseView, TaskView
+from web.auth import safe_next
+from web.db import get_db
+from web.forms import (FormResult, errors_by_component, labelled_errors, labelled_values,
+                       validate_submission)
+from web.inbox import case_label
+from web.viewmodels import show_time
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+KEY_DATA_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    when: str
+    who: str
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    task_id: int
+    name: str
+    element_id: str
+    process: str
+    case_label: str
+    case_status: str
+    started_by: str
+    started_at: str
+    role: str
+    assignee: str
+    created: str
+    due: str
+    overdue: bool
+    documentation: str
+    is_open: bool
+    closed_note: str
+    may_act: bool
+    may_claim: bool
+    may_unclaim: bool
+    has_form: bool
+    key_data: list[tuple[str, str]]
+    history: list[HistoryLine]
+
+
+def _history_line(entry: HistoryEntry) -> HistoryLine:
+    element = entry.element_name or entry.element_id or ""
+    what = {
+        "case_started": _("started the case"),
+        "case_completed": _("the case was completed"),
+        "case_cancelled": _("cancelled the case"),
+        "case_suspended": _("suspended the case"),
+        "case_resumed": _("resumed the case"),
+        "case_failed": _("a step failed: %(element)s", element=element),
+        "case_retried": _("retried the case"),
+        "task_claimed": _("took “%(element)s”", element=element),
+        "task_unclaimed": _("gave back “%(element)s”", element=element),
+        "task_assigned": _("assigned “%(element)s”", element=element),
+        "task_completed": _("completed “%(element)s”", element=element),
+        "data_corrected": _("corrected the case data"),
+    }.get(entry.kind, entry.kind)
+    return HistoryLine(show_time(entry.at), entry.user or _("the system"), what, entry.reason or "")
+
+
+def humanize(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def key_data(case: CaseView) -> list[tuple[str, str]]:
+    """A few short, readable values from the case data (what the case is about)."""
+    out: list[tuple[str, str]] = []
+    for key, value in case.data.items():
+        if isinstance(value, bool) or value is None or isinstance(value, dict):
+            continue
+        if isinstance(value, list):
+            if not all(isinstance(v, (str, int, float)) for v in value):
+                continue
+            value = ", ".join(map(str, value))
+        text = str(value)
+        if not text or len(text) > 160:
+            continue
+        out.append((humanize(key), text))
+        if len(out) >= KEY_DATA_LIMIT:
+            break
+    return out
+
+
+def _status_text(status: str) -> str:
+    return {"running": _("Running"), "completed": _("Completed"), "cancelled": _("Cancelled"),
+            "suspended": _("Suspended"), "failed": _("Needs attention")}.get(status, status)
+
+
+def _closed_note(task: TaskView) -> str:
+    if task.state == "open":
+        return ""
+    if task.state == "completed":
+        return _("%(who)s completed this task on %(when)s.", who=task.completed_by or _("Someone"),
+                 when=show_time(task.completed_at))
+    return _("This task was withdrawn: the process moved on without it.")
+
+
+def page_model(context: TaskContext) -> TaskPage:
+    task, case = context.task, context.case
+    return TaskPage(
+        task_id=task.id, name=task.name or task.element_id, element_id=task.element_id,
+        process=context.process_name or task.process_id,
+        case_label=case_label(case.business_key, case.title, case.id),
+        case_status=_status_text(case.status), started_by=case.started_by or "",
+        started_at=show_time(case.started_at), role=task.lane or "",
+        assignee=task.assignee or _("Not yet taken"), created=show_time(task.created_at),
+        due=show_time(task.due_at), overdue=bool(task.due_at and task.state == "open"
+                                                 and task.due_at < clock.now()),
+        documentation=context.documentation or "", is_open=context.is_open,
+        closed_note=_closed_note(task), may_act=context.may_act, may_claim=context.may_claim,
+        may_unclaim=context.may_unclaim, has_form=context.form is not None,
+        key_data=key_data(case), history=[_history_line(e) for e in context.history])
+
+
+def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
+                result: FormResult | None = None, status: int = 200) -> tuple[str, int]:
+    data = dict(context.case.data)
+    if values:
+        data.update(values)
+    errors = result.errors if result else {}
+    return render_template(
+        "tasks/task.html", page=page_model(context), form_schema=context.form, form_data=data,
+        form_errors=errors_by_component(context.form, errors),
+        error_summary=labelled_errors(context.form, errors), bpmn_xml=context.bpmn_xml), status
+
+
+@bp.route("/<int:task_id>")
+def show(task_id: int) -> tuple[str, int]:
+    return render_task(task_context(get_db(), task_id, current_user.actor))
+
+
+def next_task_for(user: Actor, tasks: list[TaskView]) -> TaskView | None:
+    mine = [t for t in tasks if t.assignee == user.username]
+    if mine:
+        return mine[0]
+    claimable = [t for t in tasks if t.assignee is None and (
+        user.in_any(set(t.candidate_groups)) or user.username in t.candidate_users)]
+    return claimable[0] if claimable else None
+
+
+def read_submission(raw: str | None) -> Any:
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+
+
+@bp.route("/<int:task_id>", methods=["POST"])
+def submit(task_id: int) -> Any:
+    session = get_db()
+    user = current_user.actor
+    context = task_context(session, task_id, user)
+    submitted = read_submission(request.form.get("data"))
+    values = submitted if isinstance(submitted, dict) else {}
+    g.submitted = labelled_values(context.form, values)
+    if context.form is None and isinstance(submitted, dict):
+        result = FormResult({}, {})  # a task without a form: just "done"
+    else:
+        result = validate_submission(context.form, submitted)
+    if not result.ok:
+        return render_task(context, values=values, result=result, status=422)
+    case = complete_task(session, task_id, user=user, data=result.data)
+    following = next_task_for(user, case.open_tasks)
+    if following is not None:
+        flash(_("“%(done)s” is done. Next for you: “%(next)s”.", done=context.task.name,
+                next=following.name), "success")
+        return redirect(url_for("tasks.show", task_id=following.id))
+    flash(_("“%(done)s” is done. Thank you.", done=context.task.name), "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _back(task_id: int) -> str:
+    return safe_next(request.args.get("next")) or url_for("tasks.show", task_id=task_id)
+
+
+@bp.route("/<int:task_id>/claim", methods=["POST"])
+def claim(task_id: int) -> Response:
+    task = claim_task(get_db(), task_id, user=current_user.actor)
+    flash(_("You took “%(name)s”. It is now in “My tasks”.", name=task.name), "success")
+    return redirect(_back(task_id))
+
+
+@bp.route("/<int:task_id>/unclaim", methods=["POST"])
+def unclaim(task_id: int) -> Response:
+    task = unclaim_task(get_db(), task_id, user=current_user.actor)
+    flash(_("You gave back “%(name)s”. Your group can take it again.", name=task.name), "info")
+    return redirect(_back(task_id))
