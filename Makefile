@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 node-deps: node_modules/.installed
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json $(wildcard web/assets/*.mjs web/assets/*.js)
 	npm ci --no-audit --no-fund --loglevel=error
+	npm run --if-present build
 	touch $@
 
 browser:
@@ -29,15 +30,20 @@ browser:
 
 db: setup
 	$(BIN)/alliance init-db
-	$(BIN)/alliance deploy processes/ --user setup --comment "make run"
-	$(BIN)/alliance seed --demo
+	$(BIN)/alliance deploy processes/ --user setup --comment "deployed by make"
+	$(BIN)/alliance seed
 
+# The demo: demo users (their passwords are printed), the web app and a background worker.
 run: db
-	@echo "Serving on http://$(HOST):$(PORT)"
-	$(BIN)/flask --app 'web:create_app()' run --host $(HOST) --port $(PORT)
+	$(BIN)/alliance seed --demo
+	@echo "Serving on http://$(HOST):$(PORT) (with a background worker; Ctrl-C stops both)"
+	@bash -c '$(BIN)/alliance worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/flask --app "web:create_app()" run --host $(HOST) --port $(PORT)'
 
+# Production-style serving: gunicorn with several workers, no demo data.
 serve: db
-	$(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) 'web:create_app()'
+	@bash -c '$(BIN)/alliance worker --concurrency 2 & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) "web:create_app()"'
 
 test: setup browser
 	$(BIN)/python -m pytest -q

@@ -61,7 +61,7 @@ def _prepare(db: Engine) -> sessionmaker[Any]:
     factory = make_session_factory(db)
     with factory() as s:
         definitions.deploy(s, _files(HERE / "three_tasks.bpmn", REPO / "tests/fixtures/bpmn/loop.bpmn"))
-        create_user(s, "bench", groups=["bench"], password="bench-pw")
+        create_user(s, "bench", groups=["bench", "workers"], password="bench-pw")
         s.commit()
     LIVE.clear()
     return factory

@@ -21,6 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine import clock, spiff_patches
+from engine.compaction import compact
 from engine.definitions import LoadedDefinition, load_definition
 from engine.errors import CaseFailed, ConcurrentUpdate, EngineError, NotFound, StepFailure
 from engine.models import Case, CaseStatus
@@ -176,6 +177,7 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
         status, reason, failed_element = CaseStatus.FAILED, failure.message, failure.element_id
     elif status == CaseStatus.RUNNING and workflow.is_completed():
         status, ended_at = CaseStatus.COMPLETED, now
+    compact(workflow)
     state = dump_state(workflow).encode()
     new_version = opened.read_version + 1
     result = session.execute(

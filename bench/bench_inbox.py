@@ -1,0 +1,185 @@
+"""Inbox latency at scale: 100,000 open tasks in one user's groups, 1,000,000 history rows.
+
+    python -m bench.bench_inbox          # BENCH_INBOX_DATABASE_URL, default alliance_bench_inbox on localhost
+
+Generates the data into PostgreSQL with COPY (a few tens of seconds), then prints the
+median and p95 latency of the inbox query (engine.inbox.inbox_page) and of the inbox
+page through the Flask test client. Prints a note and exits if PostgreSQL is unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+import engine.models  # noqa: F401
+from engine.db import Base, make_engine, make_session_factory
+from engine.definitions import deploy, files_from_paths
+from engine.inbox import inbox_page
+from engine.models import ProcessDefinition
+from engine.users import actor, create_user
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_inbox"
+PROCESSES = Path(__file__).resolve().parents[1] / "processes"
+USER, GROUPS = "bench_user", ["secretariat", "committee"]
+OPEN_MINE, OPEN_OTHERS, COMPLETED, ASSIGNED = 100_000, 50_000, 100_000, 300
+HISTORY = 1_000_000
+REPEAT = 30
+
+
+def ensure_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                           {"d": parsed.database}):
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+
+
+def generate(url: str) -> None:
+    eng = make_engine(url)
+    Base.metadata.drop_all(eng)
+    Base.metadata.create_all(eng)
+    factory = make_session_factory(eng)
+    with factory() as session:
+        deploy(session, files_from_paths([PROCESSES]))
+        create_user(session, USER, groups=GROUPS, password="bench-password")
+        session.commit()
+        definition = session.query(ProcessDefinition).filter_by(
+            process_id="committee_establishment").one()
+        def_id = definition.id
+    now = datetime.now(timezone.utc)
+    total_tasks = OPEN_MINE + OPEN_OTHERS + COMPLETED
+    cases = total_tasks // 2
+    raw = eng.raw_connection()
+    try:
+        cur = raw.cursor()
+        with cur.copy("COPY case_instance (id, definition_id, process_id, business_key, title, status, "
+                      "state, serializer_version, version, started_by, started_at, updated_at) "
+                      "FROM STDIN") as copy:
+            for i in range(1, cases + 1):
+                started = now - timedelta(minutes=cases - i)
+                copy.write_row((i, def_id, "committee_establishment", f"TOR-{i:06d}",
+                                f"Committee proposal {i}", "running", b"{}", "bench", 1,
+                                USER if i % 500 == 0 else f"city{i % 97}", started, started))
+        with cur.copy("COPY human_task (id, case_id, spiff_task_id, element_id, name, process_id, "
+                      "lane, assignee, form_id, state, created_at, due_at, completed_at) "
+                      "FROM STDIN") as copy:
+            for t in range(1, total_tasks + 1):
+                case_id = (t - 1) % cases + 1
+                created = now - timedelta(seconds=total_tasks - t)
+                due = created + timedelta(days=(t % 60) - 10) if t % 3 else None
+                if t <= OPEN_MINE:
+                    assignee, state = (USER if t <= ASSIGNED else None), "open"
+                    name = "Review terms of reference" if t % 2 else "Submit activity"
+                elif t <= OPEN_MINE + OPEN_OTHERS:
+                    assignee, state, name = None, "open", "Board decision"
+                else:
+                    assignee, state, name = f"city{t % 97}", "completed", "Draft terms of reference"
+                copy.write_row((t, case_id, "00000000-0000-0000-0000-000000000000", "task", name,
+                                "committee_establishment", "Secretariat", assignee, None, state,
+                                created, due, now if state == "completed" else None))
+        with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
+            for t in range(1, total_tasks + 1):
+                group = (GROUPS[t % 2] if t <= OPEN_MINE else
+                         "project_board" if t <= OPEN_MINE + OPEN_OTHERS else "proposing_entity")
+                copy.write_row((t, "group", group))
+        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id) "
+                      "FROM STDIN") as copy:
+            for h in range(HISTORY):
+                copy.write_row(((h % cases) + 1, "task_completed", now - timedelta(seconds=h),
+                                f"city{h % 97}", (h % total_tasks) + 1, "task"))
+        for table in ("case_instance", "human_task"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))")
+        raw.commit()
+        cur.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+    eng.dispose()
+
+
+def timed(fn: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, float]:
+    fn()  # warm up
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def measure(url: str) -> list[tuple[str, float, float]]:
+    eng = make_engine(url)
+    factory = make_session_factory(eng)
+    results: list[tuple[str, float, float]] = []
+    with factory() as session:
+        user = actor(session, USER)
+        cases: list[tuple[str, dict[str, Any]]] = [
+            ("query: my tasks (300)", {"tab": "assigned"}),
+            ("query: group tab, oldest first", {"tab": "claimable"}),
+            ("query: group tab, page 1000", {"tab": "claimable", "page": 1000}),
+            ("query: group tab, by due date", {"tab": "claimable", "sort": "due"}),
+            ("query: group tab, overdue only", {"tab": "claimable", "overdue": True}),
+            ("query: group tab, search 'TOR-0421'", {"tab": "claimable", "search": "TOR-0421"}),
+            ("query: cases I started", {"tab": "started"}),
+        ]
+        for label, kwargs in cases:
+            median, p95 = timed(lambda kw=kwargs: inbox_page(session, user, **kw))  # type: ignore[misc]
+            results.append((label, median, p95))
+            session.rollback()
+    from web import create_app
+
+    app = create_app({"DB_ENGINE": eng, "SECRET_KEY": "bench-secret-key-123456"})
+    client = app.test_client()
+    token = re.search(r'csrf-token" content="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert token is not None
+    response = client.post("/login", data={"csrf_token": token.group(1), "username": USER,
+                                           "password": "bench-password"})
+    assert response.status_code == 302, response.status_code
+    for label, path in (("page: /inbox/ (my tasks)", "/inbox/"),
+                        ("page: /inbox/?tab=claimable", "/inbox/?tab=claimable"),
+                        ("page: group tab, overdue, by due", "/inbox/?tab=claimable&overdue=1&sort=due")):
+        def get(p: str = path) -> None:
+            assert client.get(p).status_code == 200
+        median, p95 = timed(get)
+        results.append((label, median, p95))
+    eng.dispose()
+    return results
+
+
+def main() -> int:
+    url = os.environ.get("BENCH_INBOX_DATABASE_URL", DEFAULT_URL)
+    try:
+        ensure_database(url)
+    except OperationalError as exc:
+        print(f"bench_inbox: PostgreSQL is unreachable at {make_url(url).render_as_string()} "
+              f"({str(exc).splitlines()[0]}); skipped.")
+        return 0
+    start = time.perf_counter()
+    generate(url)
+    print(f"generated {OPEN_MINE + OPEN_OTHERS + COMPLETED:,} tasks ({OPEN_MINE:,} open in the user's "
+          f"groups, {ASSIGNED} assigned to the user), {HISTORY:,} history rows in "
+          f"{time.perf_counter() - start:.1f} s")
+    print(f"{'what':45} {'median ms':>10} {'p95 ms':>10}")
+    for label, median, p95 in measure(url):
+        print(f"{label:45} {median:10.1f} {p95:10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

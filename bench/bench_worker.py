@@ -1,0 +1,198 @@
+"""Worker throughput and timer latency on PostgreSQL.
+
+    python -m bench.bench_worker          (BENCH_TIMERS=10000, BENCH_PG_URL=postgresql+psycopg://...)
+
+1. Time for one worker, then two worker processes, to fire N due timers (each: claim,
+   load the case, SpiffWorkflow refreshes its timer, steps, save, projection).
+2. Delay between a timer's due time and its firing (median, p95) while one worker is
+   busy with a backlog of due timers.
+Cases are clones of one started case (its timer's due time rewritten in the state), so
+the set-up costs seconds, not minutes. Uses its own database (alliance_bench).
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
+
+import engine.models  # noqa: F401
+from engine import cases, definitions
+from engine.db import Base, make_engine, make_session_factory
+from engine.models import Case, Job, JobKind, JobStatus
+from engine.serialization import SERIALIZER_VERSION
+from engine.validation import UploadedFile
+from engine.worker import Worker
+
+N = int(os.environ.get("BENCH_TIMERS", "10000"))
+PG_URL = os.environ.get("BENCH_PG_URL") or (
+    os.environ["DATABASE_URL"] if os.environ.get("DATABASE_URL", "").startswith("postgresql")
+    else "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DB_NAME = "alliance_bench"
+BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D"
+  targetNamespace="http://bpmn.io/schema/bpmn">
+<bpmn:process id="bench_timer" isExecutable="true">
+<bpmn:startEvent id="start" />
+<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>
+<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="end" />
+<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+<bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
+</bpmn:process></bpmn:definitions>"""
+
+
+def bench_url() -> str | None:
+    base = make_url(PG_URL)
+    try:
+        admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME})
+            if not exists:
+                conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
+        admin.dispose()
+    except Exception as exc:
+        print(f"PostgreSQL unreachable at {base.render_as_string(hide_password=True)}: "
+              f"{type(exc).__name__}; skipping the worker benchmark")
+        return None
+    return base.set(database=DB_NAME).render_as_string(hide_password=False)
+
+
+class Bench:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=10)
+        Base.metadata.drop_all(self.engine)
+        Base.metadata.create_all(self.engine)
+        self.factory = make_session_factory(self.engine)
+        with self.factory() as session:
+            definitions.deploy(session, [UploadedFile("bench_timer.bpmn", BPMN.encode())])
+            view = cases.start_case(session, "bench_timer", user=None)
+            session.commit()
+            template = session.get(Case, view.id)
+            assert template is not None
+            job = session.scalar(select(Job).where(Job.case_id == view.id))
+            assert job is not None
+            self.template_state = template.state.decode()
+            self.template_due = job.due_at - timedelta(microseconds=1)
+            self.definition_id = template.definition_id
+            session.execute(text("TRUNCATE job, history_event, case_instance RESTART IDENTITY CASCADE"))
+            session.commit()
+
+    def clone(self, dues: list[datetime]) -> dict[int, datetime]:
+        """Insert one waiting case and its timer job per due time; returns case id -> due."""
+        now = datetime.now(UTC)
+        old = self.template_due.isoformat()
+        out: dict[int, datetime] = {}
+        with self.factory() as session:
+            first = (session.scalar(select(func.max(Case.id))) or 0) + 1
+            rows = [dict(id=first + i, definition_id=self.definition_id, process_id="bench_timer",
+                         status="running", state=self.template_state.replace(old, due.isoformat()).encode(),
+                         serializer_version=SERIALIZER_VERSION, version=1, started_at=now,
+                         updated_at=now) for i, due in enumerate(dues)]
+            for start in range(0, len(rows), 2000):
+                session.execute(insert(Case), rows[start:start + 2000])
+            session.execute(text("SELECT setval(pg_get_serial_sequence('case_instance', 'id'), "
+                                 ":v)"), {"v": first + len(rows)})
+            jobs = [dict(key=f"timer:{r['id']}", kind=JobKind.TIMER, status=JobStatus.READY,
+                         case_id=r["id"], due_at=due + timedelta(microseconds=1), attempts=0,
+                         max_attempts=3, created_at=now) for r, due in zip(rows, dues, strict=True)]
+            for start in range(0, len(jobs), 2000):
+                session.execute(insert(Job), jobs[start:start + 2000])
+            session.commit()
+            out = {r["id"]: due for r, due in zip(rows, dues, strict=True)}
+        return out
+
+    def remaining(self) -> int:
+        with self.factory() as session:
+            return int(session.scalar(select(func.count()).select_from(Job)) or 0)
+
+    def reset(self) -> None:
+        with self.factory() as session:
+            session.execute(text("TRUNCATE job, history_event, case_instance RESTART IDENTITY CASCADE"))
+            session.commit()
+
+
+def _worker_process(url: str, name: str) -> None:
+    factory = make_session_factory(make_engine(url, pool_size=2))
+    Worker(factory, worker_id=name, batch=20).run_once()
+
+
+def fire_all(bench: Bench, workers: int) -> float:
+    past = datetime.now(UTC) - timedelta(seconds=5)
+    bench.clone([past] * N)
+    started = time.perf_counter()
+    if workers == 1:
+        Worker(bench.factory, worker_id="w1", batch=20).run_once()
+    else:
+        ctx = multiprocessing.get_context("fork")
+        bench.engine.dispose()
+        procs = [ctx.Process(target=_worker_process, args=(bench.url, f"w{n}")) for n in range(workers)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+    elapsed = time.perf_counter() - started
+    left = bench.remaining()
+    bench.reset()
+    if left:
+        print(f"  warning: {left} jobs left after the run")
+    return elapsed
+
+
+def latency(bench: Bench, backlog: int, spread_s: float, count: int) -> list[float]:
+    now = datetime.now(UTC)
+    bench.clone([now - timedelta(seconds=1)] * backlog)
+    first = now + timedelta(seconds=1)
+    dues = [first + timedelta(seconds=spread_s * i / count) for i in range(count)]
+    probe = bench.clone(dues)
+    worker = Worker(bench.factory, worker_id="lat", batch=20)
+    thread = threading.Thread(target=worker.run, kwargs={"poll": 0.02})
+    thread.start()
+    deadline = time.monotonic() + 120
+    while bench.remaining() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker.stop()
+    thread.join()
+    with bench.factory() as session:
+        fired = dict(session.execute(select(Case.id, Case.ended_at).where(Case.id.in_(probe))).all())
+    bench.reset()
+    return [(fired[cid] - due).total_seconds() * 1000 for cid, due in probe.items() if fired.get(cid)]
+
+
+def main() -> None:
+    print(f"$ {sys.executable} -m bench.bench_worker   (BENCH_TIMERS={N})")
+    url = bench_url()
+    if url is None:
+        return
+    bench = Bench(url)
+    one = fire_all(bench, 1)
+    print(f"1 worker : {N} due timers fired in {one:6.1f} s  ({N / one:7.0f} timers/s)")
+    bench = Bench(url)
+    two = fire_all(bench, 2)
+    print(f"2 workers: {N} due timers fired in {two:6.1f} s  ({N / two:7.0f} timers/s), "
+          f"speed-up {one / two:.2f}x (processes)")
+    backlog = min(N // 5, 2000)
+    delays = latency(Bench(url), backlog=backlog, spread_s=5.0, count=500)
+    if delays:
+        delays.sort()
+        p95 = delays[int(len(delays) * 0.95) - 1]
+        print(f"timer firing delay with a backlog of {backlog} due timers, 500 timers due over 5 s "
+              f"(1 worker, poll 20 ms): median {statistics.median(delays):.0f} ms, p95 {p95:.0f} ms")
+    idle = latency(Bench(url), backlog=0, spread_s=3.0, count=200)
+    if idle:
+        idle.sort()
+        print(f"timer firing delay, idle worker (poll 20 ms): median {statistics.median(idle):.0f} ms, "
+              f"p95 {idle[int(len(idle) * 0.95) - 1]:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
