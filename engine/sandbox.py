@@ -40,14 +40,14 @@ from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locati
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
 from engine.errors import ScriptRefused
+from engine.sandbox_dates import HELPERS
+from engine.sandbox_dates import set_clock as set_clock  # re-export: the helpers' clock
 from engine.sandbox_helpers import (
-    HELPERS,
     Guards,
     SandboxInterrupt,
     _TooBig,
     to_json_data,
 )
-from engine.sandbox_helpers import set_clock as set_clock  # re-export: the helpers' clock
 
 FILENAME = "<string>"  # SpiffWorkflow looks for this name in tracebacks to find the line
 DEFAULT_TIME_LIMIT = 1.0
