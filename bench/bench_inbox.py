@@ -15,7 +15,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def generate(url: str) -> None:
         definition = session.query(ProcessDefinition).filter_by(
             process_id="committee_establishment").one()
         def_id = definition.id
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     total_tasks = OPEN_MINE + OPEN_OTHERS + COMPLETED
     cases = total_tasks // 2
     raw = eng.raw_connection()

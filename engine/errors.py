@@ -130,3 +130,11 @@ class CaseFailed(EngineError):
         super().__init__(
             failure.message, element_id=failure.element_id, line=failure.line, case_id=case_id
         )
+
+
+class MessageNotDelivered(NotFound):
+    """A message matched no waiting case and no process that starts with it."""
+
+
+class HandlerMissing(EngineError):
+    """A service task names a handler that is not registered."""

@@ -15,7 +15,7 @@ Tabs:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
@@ -28,6 +28,9 @@ from engine.users import Actor
 TABS = ("assigned", "claimable", "started")
 SORTS = ("created", "-created", "due", "-due", "name", "-name")
 MAX_PER_PAGE = 200
+COUNT_CAP = 10_000
+"""Counts stop at COUNT_CAP + 1 (shown as "10,000+"): exact counts of 100,000 rows cost more
+than the page itself."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class InboxPage:
     page: int
     per_page: int
     sort: str
+
+    @property
+    def capped(self) -> bool:
+        """The total is at least this much (counting stopped at COUNT_CAP + 1)."""
+        return self.total > COUNT_CAP
 
     @property
     def pages(self) -> int:
@@ -139,7 +147,8 @@ def _case_filters(*, process_id: str | None, overdue: bool, search: str | None,
 
 
 def _count(session: Session, query: Select[Any]) -> int:
-    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    capped = query.limit(COUNT_CAP + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
 def _task_count(session: Session, tab: str, user: Actor) -> int:
@@ -147,12 +156,11 @@ def _task_count(session: Session, tab: str, user: Actor) -> int:
 
 
 def _started_count(session: Session, user: Actor) -> int:
-    return int(session.scalar(select(func.count(Case.id)).where(Case.started_by == user.username))
-               or 0)
+    return _count(session, select(Case.id).where(Case.started_by == user.username))
 
 
 def inbox_counts(session: Session, user: Actor) -> dict[str, int]:
-    """Unfiltered totals for the tab headers."""
+    """Unfiltered totals for the tab headers (each at most COUNT_CAP + 1)."""
     return {"assigned": _task_count(session, "assigned", user),
             "claimable": _task_count(session, "claimable", user),
             "started": _started_count(session, user)}
@@ -170,13 +178,13 @@ def _task_order(sort: str) -> list[Any]:
 
 
 def _task_page(session: Session, user: Actor, tab: str, filters: list[ColumnElement[bool]],
-               needs_case: bool, sort: str, limit: int, offset: int,
-               now: datetime) -> tuple[list[InboxRow], int]:
+               needs_case: bool, sort: str, limit: int, offset: int, now: datetime,
+               known_total: int | None) -> tuple[list[InboxRow], int]:
     where = [*_task_where(tab, user), *filters]
     counted = select(HumanTask.id).where(*where)
     if needs_case:
         counted = counted.join(Case, Case.id == HumanTask.case_id)
-    total = _count(session, counted)
+    total = known_total if known_total is not None else _count(session, counted)
     query = (select(HumanTask.id, HumanTask.name, HumanTask.element_id, HumanTask.process_id,
                     ProcessDefinition.name, HumanTask.case_id, Case.business_key, Case.title,
                     HumanTask.lane, HumanTask.assignee, HumanTask.created_at, HumanTask.due_at)
@@ -231,7 +239,7 @@ def _aware(moment: Any) -> Any:
         moment = datetime.fromisoformat(moment)
     if moment is None:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def inbox_page(session: Session, user: Actor, *, tab: str, process_id: str | None = None,
@@ -248,6 +256,7 @@ def inbox_page(session: Session, user: Actor, *, tab: str, process_id: str | Non
     now = clock.now()
     rows: list[InboxRow] = []
     cases: list[CaseRow] = []
+    counts = inbox_counts(session, user)
     if tab == "started":
         filters = _case_filters(process_id=process_id, overdue=overdue, search=search, now=now)
         cases, total = _case_page(session, user, filters, sort, per_page, offset, now)
@@ -255,9 +264,9 @@ def inbox_page(session: Session, user: Actor, *, tab: str, process_id: str | Non
         task_filters, needs_case = _task_filters(process_id=process_id, overdue=overdue,
                                                  search=search, now=now)
         rows, total = _task_page(session, user, tab, task_filters, needs_case, sort, per_page,
-                                 offset, now)
+                                 offset, now, None if task_filters else counts[tab])
     return InboxPage(tab=tab, rows=rows, cases=cases, total=total,
-                     counts=inbox_counts(session, user), page=page, per_page=per_page, sort=sort)
+                     counts=counts, page=page, per_page=per_page, sort=sort)
 
 
-__all__ = ["SORTS", "TABS", "CaseRow", "InboxPage", "InboxRow", "inbox_counts", "inbox_page"]
+__all__ = ["COUNT_CAP", "SORTS", "TABS", "CaseRow", "InboxPage", "InboxRow", "inbox_counts", "inbox_page"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -50,7 +50,7 @@ def backoff(attempt: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempt - 1, 0)), BACKOFF_CAP)
 
 
-def _claimable(now: datetime) -> list[object]:
+def _claimable(now: datetime) -> list[ColumnElement[bool]]:
     return [Job.status == JobStatus.READY, Job.due_at <= now,
             or_(Job.locked_until.is_(None), Job.locked_until < now)]
 

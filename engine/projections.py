@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.bpmn.metadata import INITIATOR, ElementInfo
 from engine.bpmn.specs import ExternalServiceTask
@@ -33,7 +33,10 @@ def ready_human_tasks(workflow: Any) -> list[Any]:
 
 
 def sync_projections(session: Session, opened: OpenCase, now: datetime) -> None:
+    from engine.jobs import sync_case_jobs  # timers, service jobs, subscriptions, outbox, incidents
+
     sync_human_tasks(session, opened, now)
+    sync_case_jobs(session, opened, now)
     for hook in EXTRA_PROJECTIONS:
         hook(session, opened, now)
 

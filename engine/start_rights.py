@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 
 from engine.definitions import find_definition, load_definition
 from engine.errors import NotFound, PermissionDenied

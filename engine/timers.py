@@ -21,8 +21,7 @@ import ast
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -30,6 +29,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.definitions import load_definition
@@ -42,9 +43,19 @@ if TYPE_CHECKING:
 EPSILON = timedelta(microseconds=1)
 
 
-def timer_due(task: Any) -> datetime | None:
+def timer_definitions(task: Any) -> list[TimerEventDefinition]:
+    """The timer definitions a waiting task holds (an event-based gateway holds several)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return [definition]
+    if isinstance(definition, MultipleEventDefinition):
+        return [d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)]
+    return []
+
+
+def timer_due(task: Any, definition: TimerEventDefinition | None = None) -> datetime | None:
     """When a waiting timer task fires next, from SpiffWorkflow's internal data."""
-    definition = task.task_spec.event_definition
+    definition = definition or task.task_spec.event_definition
     value = task._get_internal_data("event_value")
     try:
         if isinstance(definition, CycleTimerEventDefinition):
@@ -66,14 +77,12 @@ def timer_due(task: Any) -> datetime | None:
 def waiting_timers(workflow: Any) -> list[tuple[Any, datetime]]:
     out: list[tuple[Any, datetime]] = []
     for task in list(workflow.event_manager.tasks.values()):
-        spec = task.task_spec
-        if not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
-            continue
         if not task.has_state(SpiffState.WAITING):
             continue
-        due = timer_due(task)
-        if due is not None:
-            out.append((task, due))
+        for definition in timer_definitions(task):
+            due = timer_due(task, definition)
+            if due is not None:
+                out.append((task, due))
     return out
 
 
@@ -90,11 +99,10 @@ def project_timer_job(session: Session, opened: OpenCase, existing: dict[str, Jo
         return {}
     key = f"timer:{opened.case.id}"
     previous = existing.get(key)
+    changed = previous is not None and previous.due_at != due + EPSILON
     job = upsert_job(session, existing, key=key, kind=JobKind.TIMER, due_at=due + EPSILON,
                      case_id=opened.case.id, now=now)
-    if previous is not None and previous.locked_by and previous.due_at == due + EPSILON:
-        return {key: job}  # unchanged: leave a running worker's lease alone
-    if previous is not None:
+    if changed:  # a new due time: a fresh job (a running worker's lease on the old one ends)
         job.locked_by, job.locked_until, job.attempts = None, None, 0
     return {key: job}
 
@@ -151,7 +159,10 @@ def sync_start_timers(session: Session) -> int:
             continue
         count += 1
         payload = {"definition_id": row.id, "kind": value[0], "value": value[1]}
-        if job is not None and job.payload and all(job.payload.get(k) == v for k, v in payload.items()):
+        if job is not None and job.payload and job.payload.get("kind") == value[0] \
+                and job.payload.get("value") == value[1]:
+            if job.payload.get("definition_id") != row.id:  # same schedule, newer version
+                job.payload = {**job.payload, "definition_id": row.id}
             continue
         try:
             schedule = _schedule(value[0], value[1], now)
@@ -181,9 +192,15 @@ def fire_start_timer(session: Session, job: Job) -> int | None:
         return None
 
     def fire(workflow: Any) -> None:
+        """Fire the new case's start event once (a cycle here would repeat inside the case)."""
         workflow.do_engine_steps()
         for task in list(workflow.event_manager.tasks.values()):
-            if type(task.task_spec).__name__ == "StartEvent":
+            if type(task.task_spec).__name__ != "StartEvent":
+                continue
+            if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+                past = (clock.now() - timedelta(seconds=1)).isoformat()
+                task._set_internal_data(event_value={"cycles": 1, "next": past, "duration": 0})
+            else:
                 task._set_internal_data(event_fired=True)
 
     view = start_case(session, definition.process_id, user=None, version=definition.version,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -19,6 +18,8 @@ from web.db import get_db
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.vendor"}
+PUBLIC_PREFIXES = ("/api/v1/",)
+"""The REST API checks its own bearer tokens and never redirects to the login page."""
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -69,7 +70,8 @@ def logout() -> Response:
 
 
 def _require_login() -> Response | None:
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    if (request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PREFIXES)
+            or current_user.is_authenticated):
         return None
     if request.endpoint is None:  # unknown URL: the 404 page, still without data
         return redirect(url_for("auth.login"))

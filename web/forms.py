@@ -73,7 +73,7 @@ def _blank(value: Any) -> bool:
 
 def _skip_blank(check: Callable[[Any], None]) -> Callable[[Any], None]:
     def run(value: Any) -> None:
-        if not _blank(value):
+        if not _blank(value) and not (isinstance(value, str) and not value.strip()):
             check(value)
     return run
 
@@ -95,6 +95,15 @@ def _range(minimum: Any, maximum: Any) -> Callable[[Any], None]:
             raise ValidationError(_("Enter a number of at least %(n)s.", n=minimum))
         if isinstance(maximum, (int, float)) and value > maximum:
             raise ValidationError(_("Enter a number of at most %(n)s.", n=maximum))
+    return check
+
+
+def _decimals(digits: int) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        text = repr(float(value))
+        places = len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
+        if places > digits:
+            raise ValidationError(_("Use at most %(n)d decimal places.", n=digits))
     return check
 
 
@@ -176,7 +185,10 @@ def _field(component: dict[str, Any], info: FieldInfo) -> fields.Field:
         field_class: type[fields.Field] = fields.String
     elif kind == "number":
         messages["invalid"] = _("Enter a number.")
-        field_class = fields.Integer if component.get("decimalDigits") == 0 else fields.Float
+        digits = component.get("decimalDigits")
+        field_class = fields.Integer if digits == 0 else fields.Float
+        if isinstance(digits, int) and digits > 0:
+            checks.append(_skip_blank(_decimals(digits)))
         if "min" in rules or "max" in rules:
             checks.append(_skip_blank(_range(rules.get("min"), rules.get("max"))))
     elif kind == "checkbox":
@@ -203,6 +215,10 @@ def _field(component: dict[str, Any], info: FieldInfo) -> fields.Field:
         return field
     if required and kind != "checkbox":
         checks.insert(0, _not_blank)
+    if field_class is fields.Integer:
+        return fields.Integer(required=required, allow_none=not required, strict=True,
+                              validate=checks, error_messages={**messages,
+                                                               "invalid": _("Enter a whole number.")})
     if field_class is fields.Float:
         return fields.Float(required=required, allow_none=not required, allow_nan=False,
                             validate=checks, error_messages=messages)
@@ -233,7 +249,7 @@ def schema_for(form: dict[str, Any] | None) -> Schema:
         if info.type not in ("textfield", "textarea"):
             non_text.add(info.key)
     schema_class = _FormSchema.from_dict(declared, name="FormJsSchema")
-    schema_class._non_text = frozenset(non_text)
+    setattr(schema_class, "_non_text", frozenset(non_text))  # noqa: B010
     return schema_class()
 
 

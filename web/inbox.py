@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.inbox import SORTS, TABS, CaseRow, InboxRow, inbox_page
+from engine.inbox import COUNT_CAP, SORTS, TABS, CaseRow, InboxRow, inbox_page
 from engine.start_rights import latest_definitions
 from web.db import get_db
 from web.viewmodels import PageLink, pagination, show_time
@@ -21,7 +21,7 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 class Tab:
     key: str
     label: str
-    count: int
+    count: str
     url: str
     current: bool
 
@@ -64,7 +64,7 @@ def sort_labels() -> list[tuple[str, str]]:
 
 
 def case_label(business_key: str | None, title: str | None, case_id: int) -> str:
-    parts = [p for p in (business_key, title) if p]
+    parts = [p for p in (business_key, title if title != business_key else None) if p]
     return " · ".join(parts) if parts else _("Case %(id)d", id=case_id)
 
 
@@ -88,6 +88,11 @@ def _case_line(row: CaseRow) -> CaseLine:
                     started=show_time(row.started_at), next_due=show_time(row.next_due_at),
                     overdue=row.overdue,
                     open_tasks=", ".join(row.open_tasks) or _("Nothing waiting for people"))
+
+
+def count_label(count: int) -> str:
+    """Counting stops at COUNT_CAP + 1: show "10,000+" rather than a false exact number."""
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else str(count)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -117,12 +122,12 @@ def index() -> str:
                             if v}
     back = url_for("inbox.index", **args, page=page.page if page.page > 1 else None)
     labels = tab_labels()
-    tabs = [Tab(key, labels[key], page.counts[key],
+    tabs = [Tab(key, labels[key], count_label(page.counts[key]),
                 url_for("inbox.index", **{**args, "tab": key}), key == tab) for key in TABS]
     processes = [(d.process_id, d.name or d.process_id) for d in latest_definitions(session)]
     links: list[PageLink] = pagination("inbox.index", args, page.page, page.pages)
     return render_template(
         "inbox/index.html", tab=tab, tabs=tabs, tasks=[_task_line(r, tab, back) for r in page.rows],
-        cases=[_case_line(c) for c in page.cases], total=page.total, links=links,
+        cases=[_case_line(c) for c in page.cases], total=count_label(page.total), links=links,
         processes=processes, process_id=process_id or "", overdue=overdue, search=search or "",
         sort=sort, sorts=sort_labels(), filtered=bool(process_id or overdue or search))

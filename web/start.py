@@ -13,8 +13,7 @@ from flask_login import current_user
 from engine.cases import start_case
 from engine.start_rights import StartForm, require_start, startable_processes
 from web.db import get_db
-from web.forms import (FormResult, errors_by_component, labelled_errors, labelled_values,
-                       validate_submission)
+from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
 from web.tasks import next_task_for
 from web.viewmodels import group_label
 

@@ -14,13 +14,12 @@ from werkzeug.wrappers import Response
 from engine import clock
 from engine.history import HistoryEntry
 from engine.task_context import TaskContext, task_context
-from engine.tasks import claim_task, complete_task, unclaim_task
+from engine.tasks import claim_task, complete_task, get_task, unclaim_task
 from engine.users import Actor
 from engine.views import CaseView, TaskView
 from web.auth import safe_next
 from web.db import get_db
-from web.forms import (FormResult, errors_by_component, labelled_errors, labelled_values,
-                       validate_submission)
+from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
 from web.inbox import case_label
 from web.viewmodels import show_time
 
@@ -200,6 +199,7 @@ def _back(task_id: int) -> str:
 
 @bp.route("/<int:task_id>/claim", methods=["POST"])
 def claim(task_id: int) -> Response:
+    get_task(get_db(), task_id, user=current_user.actor)  # 403 for people who may not see it
     task = claim_task(get_db(), task_id, user=current_user.actor)
     flash(_("You took “%(name)s”. It is now in “My tasks”.", name=task.name), "success")
     return redirect(_back(task_id))
@@ -207,6 +207,7 @@ def claim(task_id: int) -> Response:
 
 @bp.route("/<int:task_id>/unclaim", methods=["POST"])
 def unclaim(task_id: int) -> Response:
+    get_task(get_db(), task_id, user=current_user.actor)
     task = unclaim_task(get_db(), task_id, user=current_user.actor)
     flash(_("You gave back “%(name)s”. Your group can take it again.", name=task.name), "info")
     return redirect(_back(task_id))

@@ -174,4 +174,17 @@ def _strip_eq(value: str | None) -> str | None:
     return value[1:].strip() if value.startswith("=") else value
 
 
-__all__ = ["INITIATOR", "ZEEBE_NS", "ElementInfo", "ProcessInfo", "group_slug", "read_processes"]
+def read_message_correlation_keys(root: etree._Element) -> dict[str, str]:
+    """Camunda 8 correlation keys by message name: `<zeebe:subscription correlationKey="=x"/>`
+    on a `bpmn:message` gives {"message name": "x"} (the FEEL `=` stripped)."""
+    keys: dict[str, str] = {}
+    for message in root.iter(bpmn("message")):
+        subscription = message.find("bpmn:extensionElements/zeebe:subscription", NS)
+        key = _strip_eq(subscription.get("correlationKey")) if subscription is not None else None
+        if key:
+            keys[message.get("name") or message.get("id") or ""] = key
+    return keys
+
+
+__all__ = ["INITIATOR", "ZEEBE_NS", "ElementInfo", "ProcessInfo", "group_slug",
+           "read_message_correlation_keys", "read_processes"]

@@ -71,6 +71,14 @@ def check_structure(name: str, root: etree._Element) -> list[Problem]:
             if not ref or ref not in known:
                 problems.append(Problem(f"sequence flow {attr} '{ref}' refers to no element",
                                         file=name, line=flow.sourceline, element_id=flow.get("id")))
+    sources = {flow.get("sourceRef") for flow in root.iter(bpmn("sequenceFlow"))}
+    for kind in ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
+                 "complexGateway"):
+        for gateway in root.iter(bpmn(kind)):
+            if gateway.get("id") not in sources:
+                problems.append(Problem("gateway has no outgoing sequence flow: a case reaching it "
+                                        "would stop there", file=name, line=gateway.sourceline,
+                                        element_id=gateway.get("id")))
     for boundary in root.iter(bpmn("boundaryEvent")):
         ref = boundary.get("attachedToRef")
         if not ref or _local(ref) not in known:

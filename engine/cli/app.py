@@ -121,7 +121,7 @@ def load_plugins() -> None:
 
 
 def main() -> None:
-    from engine.cli import commands, users  # noqa: F401  (registers commands)
+    from engine.cli import commands, tokens, users, worker  # noqa: F401  (registers commands)
 
     load_plugins()
     cli(prog_name="alliance")

@@ -3,6 +3,7 @@
 from engine.models.cases import Case, CaseStatus
 from engine.models.definitions import Deployment, DeploymentFile, ProcessDefinition
 from engine.models.history import HistoryEvent
+from engine.models.idempotency import IdempotencyKey
 from engine.models.jobs import (
                                 Incident,
                                 IncidentKind,
@@ -14,9 +15,11 @@ from engine.models.jobs import (
                                 OutboxStatus,
 )
 from engine.models.tasks import HumanTask, TaskCandidate, TaskState
+from engine.models.tokens import ApiToken
 from engine.models.users import Group, User, user_group
 
 __all__ = [
+                                "ApiToken",
                                 "Case",
                                 "CaseStatus",
                                 "Deployment",
@@ -24,6 +27,7 @@ __all__ = [
                                 "Group",
                                 "HistoryEvent",
                                 "HumanTask",
+                                "IdempotencyKey",
                                 "Incident",
                                 "IncidentKind",
                                 "Job",

@@ -92,3 +92,15 @@ def test_unsafe_condition_refused_at_deploy(session: Session) -> None:
     with pytest.raises(DeploymentRefused) as info:
         defs.deploy(session, [UploadedFile("bad.bpmn", xml.encode())])
     assert info.value.problems[0].element_id == "f_done"
+
+
+def test_gateway_without_outgoing_flow_is_refused(session: Session) -> None:
+    xml = (FIXTURES / "bpmn" / "script_loop.bpmn").read_text().replace(
+        '<bpmn:outgoing>f_again</bpmn:outgoing><bpmn:outgoing>f_done</bpmn:outgoing>', '').replace(
+        '<bpmn:sequenceFlow id="f_done" name="Done" sourceRef="more" targetRef="end">',
+        '<bpmn:sequenceFlow id="f_done" name="Done" sourceRef="count_up" targetRef="end">').replace(
+        '<bpmn:sequenceFlow id="f_again" name="Again" sourceRef="more" targetRef="join" />', '')
+    with pytest.raises(DeploymentRefused) as info:
+        defs.deploy(session, [UploadedFile("dead_end.bpmn", xml.encode())])
+    assert any(p.element_id == "more" and "no outgoing sequence flow" in p.message
+               for p in info.value.problems)

@@ -1,0 +1,62 @@
+"""The Flask web layer: `create_app()` builds an app; nothing is created at import time.
+
+    flask --app 'web:create_app()' run          # development
+    gunicorn -w 4 'web:create_app()'            # production (ALLIANCE_ENV=production)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+import engine.models  # noqa: F401  (register the tables)
+from web import admin, api, assets, auth, db, errors, home, inbox, modeler, profile, start, tasks
+from web.config import defaults, finish, from_environment
+
+with contextlib.suppress(ImportError):  # the registry's tables share the metadata
+    import processes.registry  # noqa: F401
+
+
+def _locale() -> str | None:
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def _timezone() -> str | None:
+    return current_user.timezone if current_user.is_authenticated else None
+
+
+def _template_globals() -> dict[str, Any]:
+    user = current_user if current_user.is_authenticated else None
+    return {"me": user, "is_admin": bool(user and user.is_admin), "lang": str(get_locale() or "en")}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The application factory: defaults, then the environment, then `config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(finish({**defaults(), **from_environment(), **(config or {})}))
+    CSRFProtect(app)
+    Babel(app, locale_selector=_locale, timezone_selector=_timezone)
+    db.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, modeler.bp, profile.bp, assets.bp):
+        app.register_blueprint(blueprint)
+    api.init_app(app)  # the REST API under /api/v1 (after the app's error handlers)
+    app.context_processor(_template_globals)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,123 @@
+"""Human tasks: list, read (with the form), claim, unclaim, assign, complete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask.views import MethodView
+
+from engine.errors import NotFound, PermissionDenied, TaskNotOpen
+from engine.models import Case, HumanTask, TaskState
+from engine.task_context import task_context
+from engine.tasks import assign_task, claim_task, complete_task, get_task, may_view, unclaim_task
+from engine.views import TaskView
+from web.api import schemas as s
+from web.api.blueprints import api_blueprint
+from web.api.problems import FieldErrors
+from web.api.queries import Page, task_page
+from web.api.security import IDEMPOTENCY_PARAMETER, SECRETARIAT, idempotent, me, require_groups
+from web.db import get_db
+from web.forms import validate_submission
+
+bp = api_blueprint("tasks", "Human tasks: your inbox, claim, complete (the task's form "
+                            "validates the variables exactly as the task page does).")
+
+
+@bp.route("/tasks")
+class Tasks(MethodView):
+    @bp.arguments(s.TaskQuery, location="query")
+    @bp.response(200, s.TaskPageSchema)
+    def get(self, args: dict[str, Any]) -> Page:
+        """Tasks assigned to you or claimable by you (`assigned=me`, `candidate=me` narrow it)."""
+        return task_page(get_db(), me(), assigned=args["assigned"] == "me",
+                         candidate=args["candidate"] == "me", process=args["process"],
+                         state=args["state"], overdue=args["overdue"], page=args["page"],
+                         per_page=args["per_page"])
+
+
+@bp.route("/tasks/<int:task_id>")
+class OneTask(MethodView):
+    @bp.response(200, s.TaskDetailSchema)
+    def get(self, task_id: int) -> dict[str, Any]:
+        """A task with its form-js schema, the case's variables and what you may do with it."""
+        context = task_context(get_db(), task_id, me())
+        return {**context.task.to_dict(), "process_name": context.process_name,
+                "documentation": context.documentation, "form": context.form,
+                "variables": context.case.data, "may_complete": context.may_act,
+                "may_claim": context.may_claim, "may_unclaim": context.may_unclaim,
+                "created_at": context.task.created_at, "due_at": context.task.due_at,
+                "completed_at": context.task.completed_at}
+
+
+@bp.route("/tasks/<int:task_id>/claim")
+class Claim(MethodView):
+    @bp.response(200, s.TaskSchema)
+    def post(self, task_id: int) -> TaskView:
+        """Take a task of one of your groups."""
+        get_task(get_db(), task_id, user=me())
+        return claim_task(get_db(), task_id, user=me())
+
+
+@bp.route("/tasks/<int:task_id>/unclaim")
+class Unclaim(MethodView):
+    @bp.response(200, s.TaskSchema)
+    def post(self, task_id: int) -> TaskView:
+        """Give back a task you took."""
+        get_task(get_db(), task_id, user=me())
+        return unclaim_task(get_db(), task_id, user=me())
+
+
+@bp.route("/tasks/<int:task_id>/assign")
+class Assign(MethodView):
+    @bp.arguments(s.AssignArgs)
+    @bp.response(200, s.TaskSchema)
+    def post(self, args: dict[str, Any], task_id: int) -> TaskView:
+        """Give a task to someone (Secretariat, admins)."""
+        user = require_groups(SECRETARIAT, "assign tasks")
+        return assign_task(get_db(), task_id, user=user, assignee=args["assignee"],
+                           reason=args.get("reason"))
+
+
+def _form_of(task_id: int) -> dict[str, Any] | None:
+    """The task's form (403/404 as the task page; 409 when it is no longer open)."""
+    session = get_db()
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"unknown task {task_id}", task_id=task_id)
+    if not may_view(row, me()):
+        raise PermissionDenied(f"task {task_id} is not yours or your groups'", task_id=task_id)
+    if row.state != TaskState.OPEN:
+        raise TaskNotOpen(f"task {task_id} ('{row.name}') is {row.state}; it can no longer be "
+                          "worked on", task_id=task_id, state=row.state)
+    if not row.form_id:
+        return None
+    case = session.get(Case, row.case_id)
+    forms: dict[str, Any] = json.loads(case.definition.forms_json) if case is not None else {}
+    return forms.get(row.form_id) or None
+
+
+@bp.route("/tasks/<int:task_id>/complete")
+class Complete(MethodView):
+    @bp.arguments(s.CompleteArgs)
+    @bp.response(200, s.CaseSchema)
+    @bp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+    def post(self, args: dict[str, Any], task_id: int) -> Any:
+        """Complete a task with the variables of its form; returns the case as it is now."""
+
+        def work() -> Any:
+            form = _form_of(task_id)
+            variables = args["variables"]
+            if form is None:
+                if variables:
+                    raise FieldErrors({"variables": [
+                        "this task has no form: it takes no variables (send {})"]})
+                data: dict[str, Any] = {}
+            else:
+                result = validate_submission(form, variables)
+                if not result.ok:
+                    raise FieldErrors(result.errors)
+                data = result.data
+            return complete_task(get_db(), task_id, user=me(), data=data)
+
+        return idempotent(200, s.CaseSchema(), args, work)

@@ -1,0 +1,188 @@
+"""The analysts' modeler: the library of processes, the BPMN and form editor, validate, deploy.
+
+Pages and downloads need a signed-in user; the editor and its JSON endpoints
+(validate, diff, deploy) need the `analysts` or `admins` group. The JSON
+endpoints are POSTs protected by CSRF (the page's meta token, sent as X-CSRFToken).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.errors import DeploymentRefused, EngineError, InvalidInput
+from web import modeler_service as service
+from web.db import get_db
+from web.errors import status_for
+from web.viewmodels import show_time
+
+bp = Blueprint("modeler", __name__, url_prefix="/modeler")
+ANALYST_ENDPOINTS = {"modeler.edit", "modeler.new", "modeler.validate", "modeler.diff",
+                     "modeler.deploy_diagram"}
+PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,120}$")
+MAX_JSON_BYTES = 5 * 1024 * 1024
+
+
+@bp.app_context_processor
+def _nav() -> dict[str, Any]:
+    user = current_user if current_user.is_authenticated else None
+    return {"can_model": bool(user and service.may_model(user.groups))}
+
+
+@bp.before_request
+def _rights() -> None:
+    if not current_user.is_authenticated:
+        abort(401)  # not reached: web.auth redirects to the login page first
+    if request.endpoint in ANALYST_ENDPOINTS and not service.may_model(current_user.groups):
+        abort(403)
+    if request.method == "POST" and (request.content_length or 0) > MAX_JSON_BYTES:
+        abort(413)
+
+
+@bp.route("/")
+def library() -> str:
+    entries = service.library(get_db())
+    return render_template("modeler/library.html", entries=entries, show_time=show_time,
+                           may_edit=service.may_model(current_user.groups))
+
+
+@bp.route("/<process_id>/v<int:version>.bpmn")
+def download(process_id: str, version: int) -> Response:
+    _definition, xml = service.version_xml(get_db(), process_id, version)
+    response = Response(xml, mimetype="application/xml")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{service.safe_name(process_id)}-v{version}.bpmn"')
+    return response
+
+
+@bp.route("/<process_id>/v<int:version>/")
+def view(process_id: str, version: int) -> str:
+    session = get_db()
+    definition, _xml = service.version_xml(session, process_id, version)
+    previous, diff = service.diff_versions(session, process_id, version)
+    return render_template(
+        "modeler/view.html", definition=definition, previous=previous, diff=diff,
+        deployed_at=show_time(definition.created_at),
+        xml_url=url_for("modeler.download", process_id=process_id, version=version),
+        svg_name=f"{service.safe_name(process_id)}-v{version}.svg", labels=status_labels(),
+        may_edit=service.may_model(current_user.groups))
+
+
+@bp.route("/edit/<process_id>")
+def edit(process_id: str) -> str:
+    session = get_db()
+    version = request.args.get("version", type=int)
+    definition, xml = service.version_xml(session, process_id, version)
+    return _editor(xml, f"{process_id}.bpmn",
+                   _("%(name)s, version %(version)d", name=definition.name or process_id,
+                     version=definition.version),
+                   service.editor_forms(session, definition))
+
+
+@bp.route("/new")
+def new() -> str:
+    process_id = (request.args.get("process_id") or "").strip()
+    name = (request.args.get("name") or "").strip()[:200]
+    if not PROCESS_ID.match(process_id):
+        return render_template("modeler/new.html", process_id=process_id, name=name,
+                               error=_("A process id starts with a letter and has only letters, "
+                                       "digits and _ . - (at most 120)." ) if process_id else None)
+    xml = service.new_diagram(process_id, name or process_id)
+    return _editor(xml, f"{process_id}.bpmn", _("New process %(id)s", id=process_id),
+                   service.editor_forms(get_db(), None))
+
+
+def _editor(xml: str, file_name: str, title: str, forms: dict[str, Any]) -> str:
+    return render_template(
+        "modeler/editor.html", title=title,
+        setup={"xml": xml, "fileName": file_name, "forms": forms,
+               "urls": {"validate": url_for("modeler.validate"), "diff": url_for("modeler.diff"),
+                        "deploy": url_for("modeler.deploy_diagram"),
+                        "library": url_for("modeler.library")},
+               "messages": editor_messages()})
+
+
+def status_labels() -> dict[str, str]:
+    return {"added": _("added"), "removed": _("removed"), "changed": _("changed")}
+
+
+def editor_messages() -> dict[str, str]:
+    """Every text the editor's script shows, translated here."""
+    return {
+        "unsaved": _("You have changes that are not deployed. Leave anyway?"),
+        "noProblems": _("No problems found. The diagram can be deployed."),
+        "problemsFound": _("Problems found: fix them before deploying."),
+        "lintTitle": _("Modelling hints (bpmnlint)"),
+        "serverTitle": _("Checks the engine runs at deployment"),
+        "validating": _("Checking…"),
+        "deploying": _("Deploying…"),
+        "deployed": _("Deployed: %(what)s", what="{what}"),
+        "unchanged": _("Nothing changed: this content is already deployed as %(what)s.",
+                       what="{what}"),
+        "newProcess": _("A new process: there is no earlier version."),
+        "noChanges": _("No element changed (only the layout, or nothing)."),
+        "added": _("added"), "removed": _("removed"), "changed": _("changed"),
+        "againstVersion": _("Changes against version %(version)s", version="{version}"),
+        "importFailed": _("This file could not be opened as BPMN: %(error)s", error="{error}"),
+        "requestFailed": _("The server did not answer as expected (%(status)s).",
+                           status="{status}"),
+        "noFormTask": _("Select a user task to edit its form."),
+        "formFor": _("Form %(id)s of task %(task)s", id="{id}", task="{task}"),
+        "formId": _("Form id"),
+        "formSaved": _("Form kept in this editor; it is deployed with the diagram."),
+        "commentRequired": _("Say in a few words what this version changes."),
+        "wholeFile": _("the whole file"),
+    }
+
+
+def _json_error(exc: EngineError) -> tuple[Response, int]:
+    code = status_for(exc)
+    body: dict[str, Any] = {"error": type(exc).__name__, "message": exc.message}
+    if isinstance(exc, DeploymentRefused):
+        body["problems"] = [p.to_dict() for p in exc.problems]
+    return jsonify(body), code
+
+
+def _payload() -> Any:
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise InvalidInput("expected a JSON body")
+    return payload
+
+
+@bp.route("/api/validate", methods=["POST"])
+def validate() -> Any:
+    try:
+        submission = service.read_submission(_payload())
+        problems = service.problems_of(get_db(), submission)
+    except EngineError as exc:
+        return _json_error(exc)
+    return jsonify({"ok": not problems, "problems": [p.to_dict() for p in problems]})
+
+
+@bp.route("/api/diff", methods=["POST"])
+def diff() -> Any:
+    try:
+        submission = service.read_submission(_payload())
+        diffs = service.diff_against_latest(get_db(), submission.xml)
+    except EngineError as exc:
+        return _json_error(exc)
+    return jsonify({"changes": [service.diff_to_json(*d) for d in diffs]})
+
+
+@bp.route("/api/deploy", methods=["POST"])
+def deploy_diagram() -> Any:
+    try:
+        submission = service.read_submission(_payload(), with_comment=True)
+        if not submission.comment:
+            raise InvalidInput(_("Say in a few words what this version changes."))
+        result = service.deploy_submission(get_db(), submission, current_user.username)
+    except EngineError as exc:
+        return _json_error(exc)
+    for item in result["deployed"]:
+        item["url"] = url_for("modeler.view", process_id=item["process_id"], version=item["version"])
+    return jsonify({"ok": True, **result})
