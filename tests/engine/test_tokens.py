@@ -78,3 +78,35 @@ def test_last_used_is_written_at_most_once_a_minute(session: Session, make_user:
     fake_clock.advance(timedelta(minutes=2))
     authenticate_token(session, new.secret)
     assert row.last_used_at > first
+
+
+def test_cli_create_list_revoke(db_engine: Any, session: Session,
+                                make_user: Callable[..., Any]) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    import engine.cli.tokens  # noqa: F401  (registers the commands)
+    from engine.cli.app import cli
+
+    make_user("ana")
+    session.rollback()  # SQLite: an open transaction would hold the writer lock
+    url = str(db_engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+    created = runner.invoke(cli, ["--database-url", url, "--json", "tokens", "create", "ana",
+                                  "--name", "portal"])
+    assert created.exit_code == 0, created.output
+    token = json.loads(created.output)
+    assert token["token"].startswith("alw_")
+    assert authenticate_token(session, token["token"]).username == "ana"
+    session.rollback()
+    listed = runner.invoke(cli, ["--database-url", url, "tokens", "list", "ana"])
+    assert "portal" in listed.output and "active" in listed.output
+    revoked = runner.invoke(cli, ["--database-url", url, "tokens", "revoke", str(token["id"])])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    session.expire_all()
+    with pytest.raises(InvalidToken):
+        authenticate_token(session, token["token"])
+    session.rollback()
+    missing = runner.invoke(cli, ["--database-url", url, "tokens", "revoke", "999"])
+    assert missing.exit_code == 1 and "unknown token 999" in missing.output

@@ -50,7 +50,7 @@ def test_database_url_from_the_environment(tmp_path: Any, monkeypatch: pytest.Mo
 def _dummy_args(rule: Any) -> dict[str, Any]:
     values = {"task_id": 1, "process_id": "committee_establishment", "username": "admin",
               "path": "bpmn-js/dist/assets/bpmn-js.css", "filename": "app.css"}
-    return {arg: values[arg] for arg in rule.arguments}
+    return {arg: values.get(arg, "1") for arg in rule.arguments}
 
 
 def test_every_page_but_login_and_assets_requires_a_user(app: Flask, client: FlaskClient,
@@ -62,6 +62,8 @@ def test_every_page_but_login_and_assets_requires_a_user(app: Flask, client: Fla
         rules = list(app.url_map.iter_rules())
     for rule in rules:
         url = rule.build(_dummy_args(rule))[1]
+        if url.startswith("/api/"):
+            continue  # the REST API answers 401 itself (bearer tokens), see tests/web/api
         for method in sorted((rule.methods or set()) & {"GET", "POST"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             if rule.endpoint in public:
