@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c3756e8aa1d2
+Revision ID: 7789d4705fa8
 Revises: 
-Create Date: 2026-11-28 23:44:48.014208
+Create Date: 2026-11-29 00:26:09.631677
 """
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from alembic import op
 
 import engine.db
 
-
-revision = 'c3756e8aa1d2'
+revision = '7789d4705fa8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -109,6 +108,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index('ix_api_token_user', ['user_id', 'id'], unique=False)
+
     op.create_table('deployment_file',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('deployment_id', sa.Integer(), nullable=False),
@@ -121,6 +135,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deployment_file', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deployment_file_deployment_id'), ['deployment_id'], unique=False)
+
+    op.create_table('idempotency_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('method_path', sa.String(length=600), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('response_status', sa.Integer(), nullable=False),
+    sa.Column('response_body', sa.JSON(), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id', 'key', name='uq_idempotency_user_key')
+    )
+    with op.batch_alter_table('idempotency_key', schema=None) as batch_op:
+        batch_op.create_index('ix_idempotency_created', ['created_at'], unique=False)
 
     op.create_table('registry_initiatives',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -434,10 +464,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_registry_initiatives_status'))
 
     op.drop_table('registry_initiatives')
+    with op.batch_alter_table('idempotency_key', schema=None) as batch_op:
+        batch_op.drop_index('ix_idempotency_created')
+
+    op.drop_table('idempotency_key')
     with op.batch_alter_table('deployment_file', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deployment_file_deployment_id'))
 
     op.drop_table('deployment_file')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index('ix_api_token_user')
+
+    op.drop_table('api_token')
     op.drop_table('user_account')
     op.drop_table('registry_work_plans')
     with op.batch_alter_table('registry_notifications', schema=None) as batch_op:

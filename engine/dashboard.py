@@ -1,0 +1,427 @@
+"""The Secretariat's case dashboard: counts, a filtered case list, CSV rows, waiting counts.
+
+Reads the projections only (`case_instance` columns, `human_task`, `human_task_candidate`,
+`incident`, `job`, `message_subscription`); never a state blob. The Secretariat group and
+admins see every case; anyone else sees the cases they take part in: they started it, or
+hold, held or are a candidate (user or group) of one of its tasks.
+
+Indexes used: `ix_case_process_status` (overview counts, process filter),
+`ix_case_status_started` and `ix_case_started_by` (filters), `ix_human_task_case_state` and
+`ix_human_task_state_due` (open tasks, overdue), `ix_incident_case` / `ix_incident_open`
+(incidents), `ix_history_case` (case page) and `ix_case_parent` below (linked cases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Index, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.models import (
+    Case,
+    CaseStatus,
+    HumanTask,
+    Incident,
+    Job,
+    JobStatus,
+    MessageSubscription,
+    ProcessDefinition,
+    TaskCandidate,
+    TaskState,
+)
+from engine.users import Actor
+
+STAFF_GROUPS = frozenset({"secretariat", "admins"})
+STATUSES = tuple(s.value for s in CaseStatus)
+SORTS = ("-started", "started", "-updated", "updated", "title", "-title", "key", "-key")
+MAX_PER_PAGE = 200
+CSV_BATCH = 1000
+
+# Linked cases (a task force started by an initiative's message) are found by parent id.
+Index("ix_case_parent", Case.parent_case_id)
+
+
+def is_staff(user: Actor) -> bool:
+    """The Secretariat and admins see and act on every case."""
+    return bool(user.groups & STAFF_GROUPS)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    process_id: str | None = None
+    version: int | None = None
+    status: str | None = None
+    search: str | None = None
+    """Contained in the business key or the title (case-insensitive)."""
+    started_by: str | None = None
+    concerned: str | None = None
+    """A committee or member: contained in the title or business key."""
+    lane: str | None = None
+    """Waiting on this lane: the case has an open task in it."""
+    overdue: bool = False
+    incident: bool = False
+    started_from: date | None = None
+    started_to: date | None = None
+    ended_from: date | None = None
+    ended_to: date | None = None
+
+    def clean(self) -> CaseFilters:
+        def text(value: str | None) -> str | None:
+            return (value or "").strip()[:200] or None
+        status = self.status if self.status in STATUSES else None
+        return replace(self, process_id=text(self.process_id), status=status,
+                       search=text(self.search), started_by=text(self.started_by),
+                       concerned=text(self.concerned), lane=text(self.lane),
+                       version=self.version if self.process_id else None)
+
+
+@dataclass(frozen=True)
+class CaseListRow:
+    case_id: int
+    process_id: str
+    process_name: str | None
+    version: int
+    business_key: str | None
+    title: str | None
+    status: str
+    started_by: str | None
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    open_tasks: list[str] = field(default_factory=list)
+    waiting_on: list[str] = field(default_factory=list)
+    overdue: bool = False
+    incident: bool = False
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseListRow]
+    total: int
+    page: int
+    per_page: int
+    sort: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def participant_clause(user: Actor) -> ColumnElement[bool]:
+    """The case is one the user takes part in."""
+    who = and_(TaskCandidate.kind == "user", TaskCandidate.name == user.username)
+    if user.groups:
+        who = or_(who, and_(TaskCandidate.kind == "group",
+                            TaskCandidate.name.in_(sorted(user.groups))))
+    candidate = exists().where(TaskCandidate.task_id == HumanTask.id, who)
+    task = exists().where(HumanTask.case_id == Case.id,
+                          or_(HumanTask.assignee == user.username,
+                              HumanTask.completed_by == user.username, candidate))
+    return or_(Case.started_by == user.username, task)
+
+
+def may_see_case(session: Session, user: Actor, case_id: int) -> bool:
+    if is_staff(user):
+        return True
+    return bool(session.scalar(select(Case.id).where(Case.id == case_id, participant_clause(user))))
+
+
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    return exists().where(HumanTask.case_id == Case.id, HumanTask.state == TaskState.OPEN,
+                          HumanTask.due_at < now)
+
+
+def _has_incident() -> ColumnElement[bool]:
+    return exists().where(Incident.case_id == Case.id, Incident.resolved_at.is_(None))
+
+
+def filter_clauses(user: Actor, filters: CaseFilters, now: datetime) -> list[ColumnElement[bool]]:
+    f = filters.clean()
+    where: list[ColumnElement[bool]] = [] if is_staff(user) else [participant_clause(user)]
+    if f.process_id:
+        where.append(Case.process_id == f.process_id)
+        if f.version is not None:
+            where.append(Case.definition_id.in_(
+                select(ProcessDefinition.id).where(ProcessDefinition.process_id == f.process_id,
+                                                   ProcessDefinition.version == f.version)))
+    if f.status:
+        where.append(Case.status == f.status)
+    for term in (f.search, f.concerned):
+        if term:
+            where.append(or_(Case.title.icontains(term, autoescape=True),
+                             Case.business_key.icontains(term, autoescape=True)))
+    if f.started_by:
+        where.append(Case.started_by == f.started_by)
+    if f.lane:
+        where.append(exists().where(HumanTask.case_id == Case.id,
+                                    HumanTask.state == TaskState.OPEN, HumanTask.lane == f.lane))
+    if f.overdue:
+        where.append(_overdue(now))
+    if f.incident:
+        where.append(_has_incident())
+    if f.started_from:
+        where.append(Case.started_at >= _start_of(f.started_from))
+    if f.started_to:
+        where.append(Case.started_at < _start_of(f.started_to + timedelta(days=1)))
+    if f.ended_from:
+        where.append(Case.ended_at >= _start_of(f.ended_from))
+    if f.ended_to:
+        where.append(Case.ended_at < _start_of(f.ended_to + timedelta(days=1)))
+    return where
+
+
+def _order(sort: str) -> list[Any]:
+    desc = sort.startswith("-")
+    column: Any = {"started": Case.id, "updated": Case.updated_at, "title": Case.title,
+                   "key": Case.business_key}[sort.lstrip("-")]
+    ordered = column.desc() if desc else column.asc()
+    if column is not Case.id:
+        ordered = ordered.nulls_last()
+    return [ordered, Case.id.desc() if desc else Case.id.asc()]
+
+
+def _row_query(where: list[ColumnElement[bool]]) -> Select[Any]:
+    return (select(Case.id, Case.process_id, ProcessDefinition.name, ProcessDefinition.version,
+                   Case.business_key, Case.title, Case.status, Case.started_by, Case.started_at,
+                   Case.updated_at, Case.ended_at)
+            .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).where(*where))
+
+
+def _aware(moment: Any) -> Any:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow]:
+    ids = [r[0] for r in found]
+    tasks: dict[int, list[tuple[str, str | None, bool]]] = {}
+    incidents: set[int] = set()
+    if ids:
+        for case_id, name, element_id, lane, assignee, due in session.execute(
+                select(HumanTask.case_id, HumanTask.name, HumanTask.element_id, HumanTask.lane,
+                       HumanTask.assignee, HumanTask.due_at)
+                .where(HumanTask.case_id.in_(ids), HumanTask.state == TaskState.OPEN)
+                .order_by(HumanTask.id)).all():
+            late = due is not None and _aware(due) < now
+            tasks.setdefault(case_id, []).append((name or element_id, assignee or lane, late))
+        incidents = set(session.scalars(select(Incident.case_id).where(
+            Incident.case_id.in_(ids), Incident.resolved_at.is_(None))).all())
+    out = []
+    for r in found:
+        mine = tasks.get(r[0], [])
+        out.append(CaseListRow(
+            case_id=r[0], process_id=r[1], process_name=r[2], version=r[3], business_key=r[4],
+            title=r[5], status=r[6], started_by=r[7], started_at=_aware(r[8]),
+            updated_at=_aware(r[9]), ended_at=_aware(r[10]), open_tasks=[t[0] for t in mine],
+            waiting_on=sorted({t[1] for t in mine if t[1]}), overdue=any(t[2] for t in mine),
+            incident=r[0] in incidents))
+    return out
+
+
+def case_page(session: Session, user: Actor, filters: CaseFilters, *, sort: str = "-started",
+              page: int = 1, per_page: int = 25) -> CasePage:
+    """One page of the cases the user may see that match `filters`, and their total."""
+    sort = sort if sort in SORTS else "-started"
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    now = clock.now()
+    where = filter_clauses(user, filters, now)
+    total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
+    found = session.execute(_row_query(where).order_by(*_order(sort))
+                            .limit(per_page).offset((page - 1) * per_page)).all()
+    return CasePage(_rows(session, list(found), now), total, page, per_page, sort)
+
+
+def case_csv_rows(session: Session, user: Actor, filters: CaseFilters, *,
+                  sort: str = "-started") -> Iterator[CaseListRow]:
+    """Every case matching the filters, in batches (keyset on the sort of the list)."""
+    sort = sort if sort in SORTS else "-started"
+    now = clock.now()
+    where = filter_clauses(user, filters, now)
+    ids = list(session.scalars(select(Case.id).where(*where).order_by(*_order(sort))).all())
+    for start in range(0, len(ids), CSV_BATCH):
+        batch = ids[start:start + CSV_BATCH]
+        found = {r[0]: r for r in session.execute(_row_query([Case.id.in_(batch)])).all()}
+        yield from _rows(session, [found[i] for i in batch if i in found], now)
+
+
+@dataclass(frozen=True)
+class ProcessCounts:
+    process_id: str
+    name: str
+    by_status: dict[str, int]
+    overdue: int
+    incidents: int
+    waiting: list[tuple[str, int]]
+    """(lane, open tasks) pairs, most first."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+@dataclass(frozen=True)
+class OldTask:
+    task_id: int
+    name: str
+    case_id: int
+    case_label: str
+    process_id: str
+    lane: str | None
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    id: int
+    case_id: int | None
+    case_label: str
+    kind: str
+    element_id: str | None
+    error: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Overview:
+    processes: list[ProcessCounts]
+    oldest_tasks: list[OldTask]
+    incidents: list[IncidentRow]
+    open_incidents: int
+
+
+def _label(key: str | None, title: str | None, case_id: int | None) -> str:
+    parts = [p for p in (key, title if title != key else None) if p]
+    return " · ".join(parts) if parts else f"#{case_id}"
+
+
+def process_names(session: Session) -> dict[str, str]:
+    rows = session.execute(select(ProcessDefinition.process_id, ProcessDefinition.name)
+                           .order_by(ProcessDefinition.version)).all()
+    return {pid: name or pid for pid, name in rows}
+
+
+def overview_counts(session: Session, *, limit: int = 10) -> Overview:
+    """Counts per process and status, open tasks per lane, overdue cases, incidents."""
+    now = clock.now()
+    names = process_names(session)
+    by_status: dict[str, dict[str, int]] = {pid: {} for pid in names}
+    for pid, status, count in session.execute(
+            select(Case.process_id, Case.status, func.count()).group_by(Case.process_id, Case.status)):
+        by_status.setdefault(pid, {})[status] = count
+    waiting: dict[str, list[tuple[str, int]]] = {}
+    for pid, lane, count in session.execute(
+            select(HumanTask.process_id, HumanTask.lane, func.count())
+            .where(HumanTask.state == TaskState.OPEN)
+            .group_by(HumanTask.process_id, HumanTask.lane).order_by(func.count().desc())):
+        waiting.setdefault(pid, []).append((lane or "", count))
+    overdue = dict(session.execute(
+        select(HumanTask.process_id, func.count(func.distinct(HumanTask.case_id)))
+        .where(HumanTask.state == TaskState.OPEN, HumanTask.due_at < now)
+        .group_by(HumanTask.process_id)).tuples().all())
+    open_incident = Incident.resolved_at.is_(None)
+    incident_counts = dict(session.execute(
+        select(Case.process_id, func.count(func.distinct(Incident.case_id)))
+        .join(Case, Case.id == Incident.case_id).where(open_incident)
+        .group_by(Case.process_id)).tuples().all())
+    processes = [ProcessCounts(pid, names.get(pid, pid), counts, overdue.get(pid, 0),
+                               incident_counts.get(pid, 0), waiting.get(pid, []))
+                 for pid, counts in sorted(by_status.items(), key=lambda i: names.get(i[0], i[0]))]
+    oldest = [OldTask(r[0], r[1] or r[2], r[3], _label(r[4], r[5], r[3]), r[6], r[7], r[8],
+                      _aware(r[9]), _aware(r[10]))
+              for r in session.execute(
+                  select(HumanTask.id, HumanTask.name, HumanTask.element_id, HumanTask.case_id,
+                         Case.business_key, Case.title, HumanTask.process_id, HumanTask.lane,
+                         HumanTask.assignee, HumanTask.created_at, HumanTask.due_at)
+                  .join(Case, Case.id == HumanTask.case_id)
+                  .where(HumanTask.state == TaskState.OPEN)
+                  .order_by(HumanTask.created_at, HumanTask.id).limit(limit)).all()]
+    incidents = [IncidentRow(r[0], r[1], _label(r[2], r[3], r[1]), r[4], r[5], r[6], _aware(r[7]))
+                 for r in session.execute(
+                     select(Incident.id, Incident.case_id, Case.business_key, Case.title,
+                            Incident.kind, Incident.element_id, Incident.error, Incident.created_at)
+                     .outerjoin(Case, Case.id == Incident.case_id).where(open_incident)
+                     .order_by(Incident.id).limit(limit)).all()]
+    total_incidents = session.scalar(select(func.count(Incident.id)).where(open_incident)) or 0
+    return Overview(processes, oldest, incidents, total_incidents)
+
+
+@dataclass(frozen=True)
+class ProcessVersion:
+    definition_id: int
+    process_id: str
+    name: str
+    version: int
+    created_at: datetime
+    running: int
+    total: int
+
+
+def process_versions(session: Session, process_id: str | None = None) -> list[ProcessVersion]:
+    """Every deployed version, with its running and total cases."""
+    running = func.count(Case.id).filter(Case.status == CaseStatus.RUNNING)
+    query = (select(ProcessDefinition.id, ProcessDefinition.process_id, ProcessDefinition.name,
+                    ProcessDefinition.version, ProcessDefinition.created_at, running,
+                    func.count(Case.id))
+             .outerjoin(Case, Case.definition_id == ProcessDefinition.id)
+             .group_by(ProcessDefinition.id, ProcessDefinition.process_id, ProcessDefinition.name,
+                       ProcessDefinition.version, ProcessDefinition.created_at)
+             .order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc()))
+    if process_id:
+        query = query.where(ProcessDefinition.process_id == process_id)
+    return [ProcessVersion(r[0], r[1], r[2] or r[1], r[3], _aware(r[4]), r[5], r[6])
+            for r in session.execute(query).all()]
+
+
+def waiting_counts_by_element(session: Session, process_id: str, version: int) -> dict[str, dict[str, int]]:
+    """element id -> {"tasks"|"jobs"|"messages"|"incidents": number of cases waiting there}.
+
+    Timer jobs are one per case without an element; they are counted under "" (see report).
+    """
+    definition_id = select(ProcessDefinition.id).where(
+        ProcessDefinition.process_id == process_id, ProcessDefinition.version == version
+    ).scalar_subquery()
+    of_version = Case.definition_id == definition_id
+    out: dict[str, dict[str, int]] = {}
+
+    def add(kind: str, rows: Any) -> None:
+        for element_id, count in rows:
+            out.setdefault(element_id or "", {})[kind] = count
+
+    add("tasks", session.execute(
+        select(HumanTask.element_id, func.count()).join(Case, Case.id == HumanTask.case_id)
+        .where(of_version, HumanTask.state == TaskState.OPEN).group_by(HumanTask.element_id)))
+    add("jobs", session.execute(
+        select(Job.element_id, func.count()).join(Case, Case.id == Job.case_id)
+        .where(of_version, Job.status.in_([JobStatus.READY, JobStatus.PARKED]))
+        .group_by(Job.element_id)))
+    add("messages", session.execute(
+        select(MessageSubscription.element_id, func.count())
+        .join(Case, Case.id == MessageSubscription.case_id).where(of_version)
+        .group_by(MessageSubscription.element_id)))
+    add("incidents", session.execute(
+        select(Incident.element_id, func.count()).join(Case, Case.id == Incident.case_id)
+        .where(of_version, Incident.resolved_at.is_(None)).group_by(Incident.element_id)))
+    return out
+
+
+__all__ = [
+    "SORTS", "STATUSES", "CaseFilters", "CaseListRow", "CasePage", "IncidentRow", "OldTask",
+    "Overview", "ProcessCounts", "ProcessVersion", "case_csv_rows", "case_page", "filter_clauses",
+    "is_staff", "may_see_case", "overview_counts", "participant_clause", "process_names",
+    "process_versions", "waiting_counts_by_element",
+]

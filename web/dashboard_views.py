@@ -1,0 +1,262 @@
+"""View models of the case dashboard: filters from and to the URL, lines the templates print."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from engine.case_admin import CaseDetail
+from engine.dashboard import SORTS, CaseFilters, CaseListRow, Overview
+from engine.history import HistoryEntry
+from web.viewmodels import show_time
+
+FILTER_KEYS = ("process", "version", "status", "q", "started_by", "concerned", "lane", "overdue",
+               "incident", "started_from", "started_to", "ended_from", "ended_to", "sort")
+
+
+def status_labels() -> dict[str, str]:
+    return {"running": _("Running"), "suspended": _("Suspended"), "completed": _("Completed"),
+            "cancelled": _("Cancelled"), "failed": _("Failed")}
+
+
+def sort_labels() -> list[tuple[str, str]]:
+    return [("-started", _("Newest first")), ("started", _("Oldest first")),
+            ("-updated", _("Recently changed")), ("updated", _("Longest unchanged")),
+            ("title", _("Title, A to Z")), ("-title", _("Title, Z to A")),
+            ("key", _("Business key")), ("-key", _("Business key, Z to A"))]
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from(args: MultiDict[str, str]) -> tuple[CaseFilters, str, int]:
+    """The filters, sort and page of a GET query string (unknown values ignored)."""
+    filters = CaseFilters(
+        process_id=args.get("process"), version=_int(args.get("version")),
+        status=args.get("status"), search=args.get("q"), started_by=args.get("started_by"),
+        concerned=args.get("concerned"), lane=args.get("lane"), overdue=args.get("overdue") == "1",
+        incident=args.get("incident") == "1", started_from=_date(args.get("started_from")),
+        started_to=_date(args.get("started_to")), ended_from=_date(args.get("ended_from")),
+        ended_to=_date(args.get("ended_to"))).clean()
+    sort = args.get("sort", "-started")
+    return filters, sort if sort in SORTS else "-started", max(1, _int(args.get("page")) or 1)
+
+
+def query_args(filters: CaseFilters, sort: str = "-started") -> dict[str, Any]:
+    """The non-empty URL arguments of these filters (what a bookmark keeps)."""
+    values: dict[str, Any] = {
+        "process": filters.process_id, "version": filters.version, "status": filters.status,
+        "q": filters.search, "started_by": filters.started_by, "concerned": filters.concerned,
+        "lane": filters.lane, "overdue": "1" if filters.overdue else None,
+        "incident": "1" if filters.incident else None,
+        "started_from": filters.started_from.isoformat() if filters.started_from else None,
+        "started_to": filters.started_to.isoformat() if filters.started_to else None,
+        "ended_from": filters.ended_from.isoformat() if filters.ended_from else None,
+        "ended_to": filters.ended_to.isoformat() if filters.ended_to else None,
+        "sort": sort if sort != "-started" else None}
+    return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+def list_url(**args: Any) -> str:
+    return url_for("dashboard.cases", **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+def case_label(business_key: str | None, title: str | None, case_id: int) -> str:
+    parts = [p for p in (business_key, title if title != business_key else None) if p]
+    return " · ".join(parts) if parts else _("Case %(id)d", id=case_id)
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    case_id: int
+    url: str
+    label: str
+    process: str
+    status: str
+    status_key: str
+    started_by: str
+    started: str
+    ended: str
+    waiting: str
+    overdue: bool
+    incident: bool
+
+
+def case_line(row: CaseListRow) -> CaseLine:
+    waiting = ", ".join(row.open_tasks)
+    if row.waiting_on:
+        waiting = f"{waiting} ({', '.join(row.waiting_on)})"
+    return CaseLine(
+        case_id=row.case_id, url=url_for("dashboard.case", case_id=row.case_id),
+        label=case_label(row.business_key, row.title, row.case_id),
+        process=f"{row.process_name or row.process_id} v{row.version}",
+        status=status_labels().get(row.status, row.status), status_key=row.status,
+        started_by=row.started_by or "", started=show_time(row.started_at),
+        ended=show_time(row.ended_at), waiting=waiting, overdue=row.overdue,
+        incident=row.incident)
+
+
+def csv_header() -> list[str]:
+    return ["case_id", "process_id", "version", "business_key", "title", "status", "started_by",
+            "started_at", "updated_at", "ended_at", "open_tasks", "waiting_on", "overdue",
+            "incident"]
+
+
+def csv_record(row: CaseListRow) -> list[str]:
+    def iso(moment: Any) -> str:
+        return moment.isoformat() if moment else ""
+    return [str(row.case_id), row.process_id, str(row.version), row.business_key or "",
+            row.title or "", row.status, row.started_by or "", iso(row.started_at),
+            iso(row.updated_at), iso(row.ended_at), "; ".join(row.open_tasks),
+            "; ".join(row.waiting_on), "yes" if row.overdue else "no",
+            "yes" if row.incident else "no"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    label: str
+    value: int
+    url: str
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    name: str
+    total: Cell
+    statuses: list[Cell]
+    overdue: Cell
+    incidents: Cell
+    waiting: list[Cell]
+
+
+def overview_lines(overview: Overview) -> list[OverviewLine]:
+    labels = status_labels()
+    out = []
+    for p in overview.processes:
+        out.append(OverviewLine(
+            name=p.name, total=Cell(_("All"), p.total, list_url(process=p.process_id)),
+            statuses=[Cell(label, p.by_status.get(key, 0), list_url(process=p.process_id, status=key))
+                      for key, label in labels.items()],
+            overdue=Cell(_("Overdue"), p.overdue, list_url(process=p.process_id, overdue="1")),
+            incidents=Cell(_("Incidents"), p.incidents, list_url(process=p.process_id, incident="1")),
+            waiting=[Cell(lane or _("No lane"), count, list_url(process=p.process_id, lane=lane,
+                                                                 status="running"))
+                     for lane, count in p.waiting]))
+    return out
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    when: str
+    who: str
+    what: str
+    element_id: str
+    reason: str
+    data: str
+
+
+def history_line(entry: HistoryEntry) -> HistoryLine:
+    element = entry.element_name or entry.element_id or ""
+    what = {
+        "case_started": _("started the case"),
+        "case_completed": _("the case was completed"),
+        "case_cancelled": _("cancelled the case"),
+        "case_suspended": _("suspended the case"),
+        "case_resumed": _("resumed the case"),
+        "case_failed": _("a step failed: %(element)s", element=element),
+        "case_retried": _("retried the case"),
+        "task_claimed": _("took “%(element)s”", element=element),
+        "task_unclaimed": _("gave back “%(element)s”", element=element),
+        "task_assigned": _("assigned “%(element)s”", element=element),
+        "task_completed": _("completed “%(element)s”", element=element),
+        "data_corrected": _("corrected the case data"),
+    }.get(entry.kind, entry.kind)
+    data = json.dumps(entry.data, ensure_ascii=False, indent=1, default=str) if entry.data else ""
+    return HistoryLine(show_time(entry.at), entry.user or _("the system"), what,
+                       entry.element_id or "", entry.reason or "", data)
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    task_id: int
+    name: str
+    element_id: str
+    lane: str
+    holder: str
+    since: str
+    due: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseModel:
+    case_id: int
+    label: str
+    process: str
+    status: str
+    status_key: str
+    status_reason: str
+    started_by: str
+    started: str
+    ended: str
+    tasks: list[TaskLine]
+    history: list[HistoryLine]
+    data: list[tuple[str, str, str]]
+    """(field, JSON type, value as JSON)."""
+    linked: list[tuple[str, str, str]]
+    """(relation, label, url)."""
+    markers: str
+    """JSON for the diagram script: completed, active, failed and waiting element ids."""
+    may_admin: bool
+    can_suspend: bool
+    can_resume: bool
+    can_cancel: bool
+
+
+def case_model(detail: CaseDetail) -> CaseModel:
+    case = detail.case
+    tasks = [TaskLine(a.task.id, a.task.name or a.task.element_id, a.task.element_id,
+                      a.task.lane or ", ".join(a.task.candidate_groups + a.task.candidate_users),
+                      a.task.assignee or _("not taken yet"),
+                      show_time(a.claimed_at if a.task.assignee and a.claimed_at
+                                else a.task.created_at),
+                      show_time(a.task.due_at), a.overdue) for a in detail.active_tasks]
+    data = [(key, detail.field_types.get(key, ""),
+             json.dumps(value, ensure_ascii=False, default=str)[:2000])
+            for key, value in sorted(case.data.items())]
+    relation = {"parent": _("Started by"), "child": _("Started")}
+    linked = [(relation.get(link.relation, link.relation),
+               f"{case_label(link.business_key, link.title, link.case_id)} ({link.process_id}, "
+               f"{status_labels().get(link.status, link.status)})",
+               url_for("dashboard.case", case_id=link.case_id)) for link in detail.linked]
+    markers = json.dumps({"completed": detail.completed_elements,
+                          "active": [a.task.element_id for a in detail.active_tasks],
+                          "waiting": detail.waiting_elements, "failed": detail.failed_elements})
+    return CaseModel(
+        case_id=case.id, label=case_label(case.business_key, case.title, case.id),
+        process=f"{detail.process_name} v{case.process_version}",
+        status=status_labels().get(case.status, case.status), status_key=case.status,
+        status_reason=case.status_reason or "", started_by=case.started_by or _("the system"),
+        started=show_time(case.started_at), ended=show_time(case.ended_at), tasks=tasks,
+        history=[history_line(e) for e in detail.history], data=data, linked=linked,
+        markers=markers, may_admin=detail.may_admin,
+        can_suspend=detail.may_admin and case.status == "running",
+        can_resume=detail.may_admin and case.status == "suspended",
+        can_cancel=detail.may_admin and case.status in ("running", "suspended", "failed"))
