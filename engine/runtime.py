@@ -13,12 +13,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock, spiff_patches
 from engine.compaction import compact

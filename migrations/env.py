@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from alembic import context
 
 import engine.models  # noqa: F401
 from engine.db import Base, make_engine
 
-try:
+with contextlib.suppress(ImportError):  # the registry is optional for a bare engine
     import processes.registry  # noqa: F401
-except ImportError:  # the registry is optional for a bare engine
-    pass
 
 target_metadata = Base.metadata
 
