@@ -43,8 +43,8 @@ from engine.tasks import assign_task
 from engine.users import Actor
 from engine.views import CaseView, TaskView
 
-JSON_TYPES = {"string": str, "number": (int, float), "boolean": bool, "array": list,
-              "object": dict}
+JSON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str, "number": (int, float), "boolean": bool, "array": list, "object": dict}
 FORM_TYPES = {"number": "number", "checkbox": "boolean", "taglist": "array", "checklist": "array",
               "textfield": "string", "textarea": "string", "select": "string", "radio": "string",
               "datetime": "string"}

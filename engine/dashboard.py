@@ -216,8 +216,8 @@ def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow
                 .order_by(HumanTask.id)).all():
             late = due is not None and _aware(due) < now
             tasks.setdefault(case_id, []).append((name or element_id, assignee or lane, late))
-        incidents = set(session.scalars(select(Incident.case_id).where(
-            Incident.case_id.in_(ids), Incident.resolved_at.is_(None))).all())
+        incidents = {i for i in session.scalars(select(Incident.case_id).where(
+            Incident.case_id.in_(ids), Incident.resolved_at.is_(None))).all() if i is not None}
     out = []
     for r in found:
         mine = tasks.get(r[0], [])

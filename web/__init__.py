@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import engine.models  # noqa: F401  (register the tables)
 from web import admin, api, assets, auth, db, errors, home, inbox, modeler, profile, start, tasks
+from web import dashboard, registry_pages
 from web.config import defaults, finish, from_environment
 
 with contextlib.suppress(ImportError):  # the registry's tables share the metadata
@@ -44,7 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, modeler.bp, profile.bp, assets.bp):
+    for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, modeler.bp, profile.bp, assets.bp,
+                      dashboard.bp, registry_pages.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API under /api/v1 (after the app's error handlers)
     app.context_processor(_template_globals)

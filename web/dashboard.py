@@ -114,9 +114,12 @@ def case(case_id: int) -> str:
 def processes() -> str:
     if not _staff():
         abort(403)
-    versions = process_versions(get_db())
-    return render_template("dashboard/processes.html", versions=versions,
-                           list_url=lambda **kw: url_for("dashboard.cases", **kw))
+    versions = [(v, show_time(v.created_at),
+                 url_for("dashboard.cases", process=v.process_id, version=v.version, status="running"),
+                 url_for("dashboard.cases", process=v.process_id, version=v.version),
+                 url_for("dashboard.process", process_id=v.process_id, version=v.version))
+                for v in process_versions(get_db())]
+    return render_template("dashboard/processes.html", versions=versions)
 
 
 @bp.route("/processes/<process_id>/<int:version>")

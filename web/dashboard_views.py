@@ -225,9 +225,9 @@ class CaseModel:
     markers: str
     """JSON for the diagram script: completed, active, failed and waiting element ids."""
     may_admin: bool
-    can_suspend: bool
-    can_resume: bool
-    can_cancel: bool
+    status_actions: list[tuple[str, str]]
+    """(endpoint name, button label) of the status changes allowed now."""
+    can_correct: bool
 
 
 def case_model(detail: CaseDetail) -> CaseModel:
@@ -257,6 +257,12 @@ def case_model(detail: CaseDetail) -> CaseModel:
         started=show_time(case.started_at), ended=show_time(case.ended_at), tasks=tasks,
         history=[history_line(e) for e in detail.history], data=data, linked=linked,
         markers=markers, may_admin=detail.may_admin,
-        can_suspend=detail.may_admin and case.status == "running",
-        can_resume=detail.may_admin and case.status == "suspended",
-        can_cancel=detail.may_admin and case.status in ("running", "suspended", "failed"))
+        status_actions=status_actions(case.status) if detail.may_admin else [],
+        can_correct=detail.may_admin and case.status not in ("completed", "cancelled"))
+
+
+def status_actions(status: str) -> list[tuple[str, str]]:
+    actions = {"running": [("suspend", _("Suspend")), ("cancel", _("Cancel the case"))],
+               "suspended": [("resume", _("Resume")), ("cancel", _("Cancel the case"))],
+               "failed": [("cancel", _("Cancel the case"))]}
+    return actions.get(status, [])

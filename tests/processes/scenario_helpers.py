@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import UUID
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +30,8 @@ from engine import cases, definitions, incidents, messages, tasks
 from engine.clock import FakeClock
 from engine.history import HistoryEntry, case_history
 from engine.incidents import IncidentView
-from engine.models import HumanTask, Job, MessageSubscription, TaskState
+from engine.models import Case, HumanTask, Job, MessageSubscription, TaskState
+from engine.serialization import load_state
 from engine.services import HandlerRegistry
 from engine.start_rights import require_start
 from engine.users import Actor, actor, create_user
@@ -116,19 +118,39 @@ class World:
                 + tasks.inbox(self.session, user, tab="claimable", limit=500))
         return [t for t in rows if case_id is None or t.case_id == case_id]
 
-    def find_task(self, username: str, case_id: int, element_id: str) -> TaskView:
+    def task_data(self, task_id: int) -> dict[str, Any]:
+        """The data SpiffWorkflow holds for one open task (a multi-instance item such as
+        `committee` lives there, not in the case data)."""
+        self.session.expire_all()
+        row = self.session.get(HumanTask, task_id)
+        assert row is not None
+        case = self.session.get(Case, row.case_id)
+        assert case is not None
+        loaded = definitions.load_definition(case.definition)
+        workflow = load_state(case.state, loaded.spec, loaded.subprocess_specs)  # read only
+        spiff_task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        return dict(spiff_task.data) if spiff_task is not None else {}
+
+    def find_task(self, username: str, case_id: int, element_id: str,
+                  where: dict[str, Any] | None = None) -> TaskView:
         mine = [t for t in self.inbox(username, case_id) if t.element_id == element_id]
+        if where:
+            mine = [t for t in mine
+                    if all(self.task_data(t.id).get(k) == v for k, v in where.items())]
         if not mine:
             raise ScenarioError(
-                f"{username} has no {element_id!r} task in case {case_id}; open there: "
+                f"{username} has no {element_id!r} task {where or ''} in case {case_id}; open there: "
                 + ", ".join(f"{t.element_id}({t.assignee or '/'.join(t.candidate_groups)})"
                             for t in self.open_tasks(case_id)))
         return mine[0]
 
     def complete(self, username: str, case_id: int, element_id: str,
-                 data: dict[str, Any] | None = None) -> CaseView:
-        """`username` takes the task from their inbox (claiming a group task) and submits `data`."""
-        task = self.find_task(username, case_id, element_id)
+                 data: dict[str, Any] | None = None, *, where: dict[str, Any] | None = None) -> CaseView:
+        """`username` takes the task from their inbox (claiming a group task) and submits `data`.
+
+        `where` picks one task of a multi-instance by its own data (`{"committee": "Sports ..."}`).
+        """
+        task = self.find_task(username, case_id, element_id, where)
         user = self.as_user(username)
         if task.assignee is None:
             tasks.claim_task(self.session, task.id, user=user)

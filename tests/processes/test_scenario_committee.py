@@ -55,7 +55,7 @@ def propose(world: World, draft: dict[str, Any]) -> int:
 
 
 def all_partners_endorse(world: World, case_id: int, partners: list[str] = PARTNERS) -> None:
-    assert sorted(t.assignee for t in world.open_tasks(case_id, "endorse_tor")) == sorted(partners)
+    assert sorted(str(t.assignee) for t in world.open_tasks(case_id, "endorse_tor")) == sorted(partners)
     for partner in partners:
         world.complete(partner, case_id, "endorse_tor",
                        {"endorsement_decision": "endorse", "endorsement_comment": f"{partner} endorses."})
@@ -131,7 +131,7 @@ def test_tourism_preparatory_committee_is_promoted_not_duplicated(world: World) 
     assert promoted.sector == "tourism"
     assert promoted.board_representatives == ["Zhang Min (Quanzhou)", "Bat-Erdene (Ulaanbaatar)"]
     assert committee_count(world) == before
-    assert world.all(RegistryCommittee, status="established").__len__() == 6
+    assert len(world.all(RegistryCommittee, status="established")) == 6
 
 
 # -- revision loops ---------------------------------------------------------------------------
