@@ -79,7 +79,7 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
     now = clock.now()
     username = user.username if user else None
     case = Case(definition_id=definition_row.id, process_id=process_id, business_key=business_key,
-                title=title or _title_from(initial) or business_key, status=CaseStatus.RUNNING,
+                title=title or _title_from(initial), status=CaseStatus.RUNNING,
                 state=dump_state(workflow).encode(), serializer_version=SERIALIZER_VERSION,
                 version=1, started_by=username, started_at=now, updated_at=now,
                 parent_case_id=parent_case_id)
@@ -95,6 +95,7 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
 
 
 def _title_from(data: dict[str, Any]) -> str | None:
+    """A human title from the case data (e.g. the committee's name), when it has one."""
     for key in ("case_title", "title", "name", "committee_name", "applicant_name"):
         value = data.get(key)
         if isinstance(value, str) and value.strip():
@@ -107,7 +108,7 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None) -> S
     was = opened.case.status
     failure = run_steps(opened)
     title = _title_from(case_data(opened))
-    if title and not opened.case.title:
+    if title and title != opened.case.title:
         opened.case.title = title
     save_case(session, opened, failure=failure)
     case = opened.case

@@ -69,6 +69,10 @@ def get_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
 
 def claim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
     row = _task(session, task_id)
+    if not (is_candidate(row, user) or row.assignee == user.username):
+        raise PermissionDenied(f"you may not claim task {task_id}: it is for "
+                               f"{', '.join(row.candidate_groups or row.candidate_users) or 'nobody'}",
+                               task_id=task_id)
     _require_open(row)
     _require_case_running(session, row)
     if row.assignee == user.username:
@@ -76,10 +80,6 @@ def claim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
     if row.assignee:
         raise TaskHeldByOther(f"task {task_id} is held by {row.assignee}", task_id=task_id,
                               assignee=row.assignee)
-    if not is_candidate(row, user):
-        raise PermissionDenied(f"you may not claim task {task_id}: it is for "
-                               f"{', '.join(row.candidate_groups or row.candidate_users) or 'nobody'}",
-                               task_id=task_id)
     _conditional_update(session, row, expect_assignee=None, assignee=user.username,
                         claimed_at=clock.now())
     record(session, row.case_id, EventKind.TASK_CLAIMED, user=user.username, task_id=row.id,
@@ -89,9 +89,9 @@ def claim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
 
 def unclaim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
     row = _task(session, task_id)
-    _require_open(row)
     if row.assignee != user.username:
         raise PermissionDenied(f"task {task_id} is not claimed by you", task_id=task_id)
+    _require_open(row)
     _conditional_update(session, row, expect_assignee=user.username, assignee=None, claimed_at=None)
     record(session, row.case_id, EventKind.TASK_UNCLAIMED, user=user.username, task_id=row.id,
            element_id=row.element_id, element_name=row.name)

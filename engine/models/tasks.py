@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base
@@ -65,3 +65,10 @@ Index("ix_human_task_assignee_state", HumanTask.assignee, HumanTask.state, Human
 Index("ix_human_task_state_due", HumanTask.state, HumanTask.due_at)
 Index("ix_human_task_spiff", HumanTask.case_id, HumanTask.spiff_task_id)
 Index("ix_task_candidate_lookup", TaskCandidate.kind, TaskCandidate.name, TaskCandidate.task_id)
+# The group tab reads open, unassigned tasks oldest first: a partial index serves it in order.
+Index("ix_human_task_open_unassigned", HumanTask.created_at, HumanTask.id,
+      postgresql_where=text("state = 'open' AND assignee IS NULL"),
+      sqlite_where=text("state = 'open' AND assignee IS NULL"))
+# Text search (ILIKE '%...%') on PostgreSQL uses trigram indexes (extension pg_trgm).
+Index("ix_human_task_name_trgm", HumanTask.name, postgresql_using="gin",
+      postgresql_ops={"name": "gin_trgm_ops"})
