@@ -114,6 +114,17 @@ def _one_year_later(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
+def _case_starter(session: Session, case_id: int) -> str | None:
+    """Who started the case (the engine's `Case.started_by`): the proposing entity, when the
+    case data does not name one."""
+    try:
+        from engine.models import Case
+    except ImportError:  # pragma: no cover - the engine is optional for this module
+        return None
+    case = session.get(Case, case_id)
+    return case.started_by if case is not None else None
+
+
 def _committee(session: Session, name: str) -> RegistryCommittee | None:
     return session.scalar(select(RegistryCommittee).where(RegistryCommittee.name == name))
 
@@ -144,7 +155,7 @@ def register_committee(session: Session, call: ServiceCall) -> dict[str, Any]:
     committee.status = "established"
     committee.sector = _text(d, "sector") or committee.sector
     committee.proposing_entity = (_text(d, "proposing_entity") or _text(d, "initiator")
-                                  or committee.proposing_entity)
+                                  or _case_starter(session, call.case_id) or committee.proposing_entity)
     committee.partner_institutions = _names(d.get("partner_institutions"))
     committee.terms_of_reference = {key: d.get(key) for key in (
         "objectives", "scope", "membership", "resource_mobilization_plan")}

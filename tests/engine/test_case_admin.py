@@ -34,7 +34,7 @@ def events(session: Session, case_id: int, kind: str) -> list[HistoryEvent]:
 
 
 def test_detail_marks_completed_active_and_links(alliance: sessionmaker[Any]) -> None:
-    case_id, review = to_review(alliance)
+    case_id, _review = to_review(alliance)
     with alliance() as session:
         child = start_case(session, "committee_establishment", user=actor(session, "quanzhou"),
                            business_key="CHILD", parent_case_id=case_id)

@@ -38,7 +38,8 @@ pytestmark = [
 ]
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
-<style>html, body { margin: 0; height: 100%; background: #fff; } #canvas { width: 100%; height: 100%; }</style>
+<style>html, body { margin: 0; height: 100%; background: #fff; }
+#canvas { width: 100%; height: 100%; }</style>
 </head><body><div id="canvas"></div></body></html>"""
 
 # Imports the XML, fits it, and returns warnings plus every shape's and label's box (diagram units).
