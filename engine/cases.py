@@ -53,13 +53,17 @@ def check_data(data: Any, what: str = "data") -> dict[str, Any]:
     return data
 
 
+INTERNAL_KEYS = frozenset({"data_objects"})
+"""SpiffWorkflow's own bookkeeping inside task data, never shown as case data."""
+
+
 def case_data(opened_or_workflow: Any) -> dict[str, Any]:
     """The case's current data: what the most recently completed task saw."""
     workflow = getattr(opened_or_workflow, "workflow", opened_or_workflow)
     last = workflow.last_task or workflow.task_tree
     data = dict(last.data)
     data.update(workflow.data or {})
-    return data
+    return {k: v for k, v in data.items() if k not in INTERNAL_KEYS}
 
 
 def start_case(session: Session, process_id: str, *, user: Actor | None,

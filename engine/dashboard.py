@@ -8,7 +8,7 @@ hold, held or are a candidate (user or group) of one of its tasks.
 Indexes used: `ix_case_process_status` (overview counts, process filter),
 `ix_case_status_started` and `ix_case_started_by` (filters), `ix_human_task_case_state` and
 `ix_human_task_state_due` (open tasks, overdue), `ix_incident_case` / `ix_incident_open`
-(incidents), `ix_history_case` (case page) and `ix_case_parent` below (linked cases).
+(incidents), `ix_history_case` (case page) and `ix_case_parent` (linked cases, engine/models/cases.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, Select, and_, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -41,9 +41,6 @@ STATUSES = tuple(s.value for s in CaseStatus)
 SORTS = ("-started", "started", "-updated", "updated", "title", "-title", "key", "-key")
 MAX_PER_PAGE = 200
 CSV_BATCH = 1000
-
-# Linked cases (a task force started by an initiative's message) are found by parent id.
-Index("ix_case_parent", Case.parent_case_id)
 
 
 def is_staff(user: Actor) -> bool:

@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     TASK_ASSIGNED = "task_assigned"
     TASK_COMPLETED = "task_completed"
     DATA_CORRECTED = "data_corrected"
+    SERVICE_COMPLETED = "service_completed"
+    TIMER_FIRED = "timer_fired"
+    MESSAGE_RECEIVED = "message_received"
 
 
 @dataclass(frozen=True)

@@ -244,6 +244,7 @@ def _spiff_correlations(definition: MessageEventDefinition, values: dict[str, An
 def _deliver_to_case(session: Session, case_id: int, task_ids: list[str], name: str,
                      values: dict[str, Any], payload: dict[str, Any]) -> bool:
     from engine.cases import advance
+    from engine.history import EventKind, record
     from engine.runtime import open_case
 
     opened = open_case(session, case_id)
@@ -262,6 +263,9 @@ def _deliver_to_case(session: Session, case_id: int, task_ids: list[str], name: 
         if getattr(definition, "message_var", None) is None:
             # No spiffworkflow:messageVariable: merge the payload's fields (Camunda 8 style).
             task.data.update({k: v for k, v in payload.items() if k.isidentifier()})
+        record(session, case_id, EventKind.MESSAGE_RECEIVED, element_id=task.task_spec.bpmn_id,
+               element_name=task.task_spec.bpmn_name, reason=f"message '{name}'",
+               data={"correlation": values, "payload": payload} if values or payload else None)
         advance(session, opened)
         return True
     return False

@@ -138,6 +138,7 @@ def run_service_job(session: Session, job: Job, *, registry: HandlerRegistry = R
     `HandlerMissing` when no handler has the name.
     """
     from engine.cases import advance, check_data
+    from engine.history import EventKind, record
     from engine.runtime import open_case
 
     assert job.case_id is not None and job.spiff_task_id is not None
@@ -163,5 +164,8 @@ def run_service_job(session: Session, job: Job, *, registry: HandlerRegistry = R
     if result is not None:
         task.data.update(check_data(result, f"result of handler '{job.handler}'"))
     task.run()
+    record(session, job.case_id, EventKind.SERVICE_COMPLETED, element_id=job.element_id,
+           element_name=task.task_spec.bpmn_name, data=result or None,
+           reason=f"handler '{job.handler}', attempt {job.attempts}")
     advance(session, opened)
     return "completed"

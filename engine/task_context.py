@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from engine.cases import view_case
+from engine.cases import INTERNAL_KEYS, view_case
 from engine.errors import NotFound, PermissionDenied
 from engine.history import HistoryEntry, case_history
 from engine.models import Case, HumanTask, TaskState
+from engine.runtime import open_case
 from engine.tasks import is_candidate, may_act, may_view
 from engine.users import Actor
 from engine.views import CaseView, TaskView
@@ -28,6 +30,9 @@ class TaskContext:
     documentation: str | None
     form: dict[str, Any] | None
     """The task's form-js schema, or None when the task has no form."""
+    data: dict[str, Any]
+    """What the form is prefilled with: the task's own data while it is open (an instance of a
+    multi-instance sees its own item), else the case's data."""
     bpmn_xml: str
     history: list[HistoryEntry]
     may_act: bool
@@ -52,8 +57,15 @@ def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
     definition = case.definition
     forms: dict[str, Any] = json.loads(definition.forms_json) if row.form_id else {}
     is_open = row.state == TaskState.OPEN
+    opened = open_case(session, row.case_id)
+    case_view = view_case(session, row.case_id, opened)
+    data = dict(case_view.data)
+    if is_open:
+        spiff_task = opened.workflow.get_task_from_id(UUID(row.spiff_task_id))
+        if spiff_task is not None:
+            data = {k: v for k, v in spiff_task.data.items() if k not in INTERNAL_KEYS}
     return TaskContext(
-        task=TaskView.of(row), case=view_case(session, row.case_id),
+        task=TaskView.of(row), case=case_view, data=data,
         process_name=definition.name, documentation=row.documentation,
         form=forms.get(row.form_id) if row.form_id else None,
         bpmn_xml=definition.bpmn_file.content, history=case_history(session, row.case_id),

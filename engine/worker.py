@@ -190,7 +190,9 @@ class Worker:
 
     def _fire_timers(self, session: Session, job: Job) -> str:
         from engine.cases import advance
+        from engine.history import EventKind, record
         from engine.runtime import open_case
+        from engine.timers import waiting_timers
 
         assert job.case_id is not None
         opened = open_case(session, job.case_id)
@@ -199,6 +201,9 @@ class Worker:
             job.attempts = max(job.attempts - 1, 0)
             return "parked"
         due_before = job.due_at
+        now = clock.now()
+        due_now = [(t.task_spec.bpmn_id, t.task_spec.bpmn_name)
+                   for t, due in waiting_timers(opened.workflow) if due <= now]
         advance(session, opened)
         session.flush()
         current = session.get(Job, job.id)
@@ -208,6 +213,9 @@ class Worker:
             current.attempts = 0
             current.due_at = max(due_before, clock.now()) + timedelta(seconds=1)
             return "not yet"
+        for element_id, element_name in due_now:
+            record(session, opened.case.id, EventKind.TIMER_FIRED, element_id=element_id,
+                   element_name=element_name)
         return "fired"
 
 

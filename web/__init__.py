@@ -15,8 +15,22 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 import engine.models  # noqa: F401  (register the tables)
-from web import admin, api, assets, auth, db, errors, home, inbox, modeler, profile, start, tasks
-from web import dashboard, registry_pages
+from web import (
+    admin,
+    api,
+    assets,
+    auth,
+    dashboard,
+    db,
+    errors,
+    home,
+    inbox,
+    modeler,
+    profile,
+    registry_pages,
+    start,
+    tasks,
+)
 from web.config import defaults, finish, from_environment
 
 with contextlib.suppress(ImportError):  # the registry's tables share the metadata

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from engine.case_admin import CaseDetail
 from engine.dashboard import SORTS, CaseFilters, CaseListRow, Overview
 from engine.history import HistoryEntry
-from web.viewmodels import show_time
+from web.viewmodels import event_label, show_time
 
 FILTER_KEYS = ("process", "version", "status", "q", "started_by", "concerned", "lane", "overdue",
                "incident", "started_from", "started_to", "ended_from", "ended_to", "sort")
@@ -174,20 +174,7 @@ class HistoryLine:
 
 def history_line(entry: HistoryEntry) -> HistoryLine:
     element = entry.element_name or entry.element_id or ""
-    what = {
-        "case_started": _("started the case"),
-        "case_completed": _("the case was completed"),
-        "case_cancelled": _("cancelled the case"),
-        "case_suspended": _("suspended the case"),
-        "case_resumed": _("resumed the case"),
-        "case_failed": _("a step failed: %(element)s", element=element),
-        "case_retried": _("retried the case"),
-        "task_claimed": _("took “%(element)s”", element=element),
-        "task_unclaimed": _("gave back “%(element)s”", element=element),
-        "task_assigned": _("assigned “%(element)s”", element=element),
-        "task_completed": _("completed “%(element)s”", element=element),
-        "data_corrected": _("corrected the case data"),
-    }.get(entry.kind, entry.kind)
+    what = event_label(entry.kind, element)
     data = json.dumps(entry.data, ensure_ascii=False, indent=1, default=str) if entry.data else ""
     return HistoryLine(show_time(entry.at), entry.user or _("the system"), what,
                        entry.element_id or "", entry.reason or "", data)

@@ -21,7 +21,7 @@ from web.auth import safe_next
 from web.db import get_db
 from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
 from web.inbox import case_label
-from web.viewmodels import show_time
+from web.viewmodels import event_label, show_time
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 KEY_DATA_LIMIT = 10
@@ -63,20 +63,7 @@ class TaskPage:
 
 def _history_line(entry: HistoryEntry) -> HistoryLine:
     element = entry.element_name or entry.element_id or ""
-    what = {
-        "case_started": _("started the case"),
-        "case_completed": _("the case was completed"),
-        "case_cancelled": _("cancelled the case"),
-        "case_suspended": _("suspended the case"),
-        "case_resumed": _("resumed the case"),
-        "case_failed": _("a step failed: %(element)s", element=element),
-        "case_retried": _("retried the case"),
-        "task_claimed": _("took “%(element)s”", element=element),
-        "task_unclaimed": _("gave back “%(element)s”", element=element),
-        "task_assigned": _("assigned “%(element)s”", element=element),
-        "task_completed": _("completed “%(element)s”", element=element),
-        "data_corrected": _("corrected the case data"),
-    }.get(entry.kind, entry.kind)
+    what = event_label(entry.kind, element)
     return HistoryLine(show_time(entry.at), entry.user or _("the system"), what, entry.reason or "")
 
 
@@ -136,7 +123,7 @@ def page_model(context: TaskContext) -> TaskPage:
 
 def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
                 result: FormResult | None = None, status: int = 200) -> tuple[str, int]:
-    data = dict(context.case.data)
+    data = dict(context.data)
     if values:
         data.update(values)
     errors = result.errors if result else {}

@@ -26,6 +26,28 @@ def iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
+def event_label(kind: str, element: str) -> str:
+    """What a history event says, in the reader's language."""
+    labels = {
+        "case_started": _("started the case"),
+        "case_completed": _("the case was completed"),
+        "case_cancelled": _("cancelled the case"),
+        "case_suspended": _("suspended the case"),
+        "case_resumed": _("resumed the case"),
+        "case_failed": _("a step failed: %(element)s", element=element),
+        "case_retried": _("retried the case"),
+        "task_claimed": _("took “%(element)s”", element=element),
+        "task_unclaimed": _("gave back “%(element)s”", element=element),
+        "task_assigned": _("assigned “%(element)s”", element=element),
+        "task_completed": _("completed “%(element)s”", element=element),
+        "data_corrected": _("corrected the case data"),
+        "service_completed": _("“%(element)s” was done automatically", element=element),
+        "timer_fired": _("the time of “%(element)s” came", element=element),
+        "message_received": _("a message arrived at “%(element)s”", element=element),
+    }
+    return labels.get(kind, kind)
+
+
 def role_label(lane: str | None) -> str:
     return lane or ""
 

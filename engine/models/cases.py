@@ -49,6 +49,8 @@ Index("ix_case_process_status", Case.process_id, Case.status)
 Index("ix_case_business_key", Case.business_key)
 Index("ix_case_started_by", Case.started_by)
 Index("ix_case_status_started", Case.status, Case.started_at)
+# Linked cases (a task force started by an initiative's message) are found by parent id.
+Index("ix_case_parent", Case.parent_case_id)
 Index("ix_case_title_trgm", Case.title, postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"})
 Index("ix_case_business_key_trgm", Case.business_key, postgresql_using="gin",
       postgresql_ops={"business_key": "gin_trgm_ops"})

@@ -64,6 +64,8 @@ Index("ix_human_task_case_state", HumanTask.case_id, HumanTask.state)
 Index("ix_human_task_assignee_state", HumanTask.assignee, HumanTask.state, HumanTask.created_at)
 Index("ix_human_task_state_due", HumanTask.state, HumanTask.due_at)
 Index("ix_human_task_spiff", HumanTask.case_id, HumanTask.spiff_task_id)
+Index("ix_human_task_completed_by", HumanTask.completed_by)
+Index("ix_human_task_state_created", HumanTask.state, HumanTask.created_at)
 Index("ix_task_candidate_lookup", TaskCandidate.kind, TaskCandidate.name, TaskCandidate.task_id)
 # The group tab reads open, unassigned tasks oldest first: a partial index serves it in order.
 Index("ix_human_task_open_unassigned", HumanTask.created_at, HumanTask.id,

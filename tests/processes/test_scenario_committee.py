@@ -350,11 +350,6 @@ def test_the_review_timer_is_cancelled_by_a_timely_review(world: World) -> None:
     assert world.case(case_id).status == "completed"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine/services.py run_service_job() and engine/worker.py Worker._fire_timers() change the "
-    "case without a history record (engine/history.py EventKind has no kind for a service task "
-    "run by the worker or a timer that fired): the case history shows no 'Register established "
-    "committee' and no 'Open for 30 days' reminder, only user tasks"))
 def test_the_history_shows_what_the_worker_did(world: World) -> None:
     case_id = propose(world, tor())
     all_partners_endorse(world, case_id)

@@ -16,8 +16,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from engine.models import HumanTask
 from engine.task_context import task_context
 from processes.registry import (
@@ -215,15 +213,9 @@ def test_a_committee_established_before_the_call_is_invited_a_preparatory_one_is
     assert "Financial Markets" not in invited(world, case_id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine/task_context.py task_context() returns the case-level data (view_case -> "
-    "cases.case_data: the last completed task's data + workflow data) as what the task page "
-    "renders (web/tasks.render_task form_data), not the SpiffWorkflow task's own data: an "
-    "instance of a multi-instance (submit_activity's `committee`, review_submission's "
-    "`activity_title`) shows another instance's values or none"))
 def test_each_submission_task_shows_its_own_committee(world: World) -> None:
     case_id = open_the_call(world)
     user = world.as_user("committee_trade")
-    shown = [task_context(world.session, t.id, user).case.data.get("committee")
+    shown = [task_context(world.session, t.id, user).data.get("committee")
              for t in world.open_tasks(case_id, "submit_activity")]
     assert sorted(str(c) for c in shown) == sorted(name for name, _ in ESTABLISHED_COMMITTEES)

@@ -44,7 +44,7 @@ class OneTask(MethodView):
         context = task_context(get_db(), task_id, me())
         return {**context.task.to_dict(), "process_name": context.process_name,
                 "documentation": context.documentation, "form": context.form,
-                "variables": context.case.data, "may_complete": context.may_act,
+                "variables": context.data, "may_complete": context.may_act,
                 "may_claim": context.may_claim, "may_unclaim": context.may_unclaim,
                 "created_at": context.task.created_at, "due_at": context.task.due_at,
                 "completed_at": context.task.completed_at}

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fd427e47f97a
+Revision ID: 1bc07a747484
 Revises: 
-Create Date: 2026-11-29 00:32:47.320193
+Create Date: 2026-11-29 00:45:44.113147
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 import engine.db
 
 
-revision = 'fd427e47f97a'
+revision = '1bc07a747484'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -258,6 +258,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_business_key', ['business_key'], unique=False)
         batch_op.create_index('ix_case_business_key_trgm', ['business_key'], unique=False, postgresql_using='gin', postgresql_ops={'business_key': 'gin_trgm_ops'})
         batch_op.create_index(batch_op.f('ix_case_instance_definition_id'), ['definition_id'], unique=False)
+        batch_op.create_index('ix_case_parent', ['parent_case_id'], unique=False)
         batch_op.create_index('ix_case_process_status', ['process_id', 'status'], unique=False)
         batch_op.create_index('ix_case_started_by', ['started_by'], unique=False)
         batch_op.create_index('ix_case_status_started', ['status', 'started_at'], unique=False)
@@ -315,9 +316,11 @@ def upgrade() -> None:
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.create_index('ix_human_task_assignee_state', ['assignee', 'state', 'created_at'], unique=False)
         batch_op.create_index('ix_human_task_case_state', ['case_id', 'state'], unique=False)
+        batch_op.create_index('ix_human_task_completed_by', ['completed_by'], unique=False)
         batch_op.create_index('ix_human_task_name_trgm', ['name'], unique=False, postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
         batch_op.create_index('ix_human_task_open_unassigned', ['created_at', 'id'], unique=False, postgresql_where=sa.text("state = 'open' AND assignee IS NULL"), sqlite_where=sa.text("state = 'open' AND assignee IS NULL"))
         batch_op.create_index('ix_human_task_spiff', ['case_id', 'spiff_task_id'], unique=False)
+        batch_op.create_index('ix_human_task_state_created', ['state', 'created_at'], unique=False)
         batch_op.create_index('ix_human_task_state_due', ['state', 'due_at'], unique=False)
 
     op.create_table('job',
@@ -438,9 +441,11 @@ def downgrade() -> None:
     op.drop_table('job')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_index('ix_human_task_state_due')
+        batch_op.drop_index('ix_human_task_state_created')
         batch_op.drop_index('ix_human_task_spiff')
         batch_op.drop_index('ix_human_task_open_unassigned', postgresql_where=sa.text("state = 'open' AND assignee IS NULL"), sqlite_where=sa.text("state = 'open' AND assignee IS NULL"))
         batch_op.drop_index('ix_human_task_name_trgm', postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_human_task_completed_by')
         batch_op.drop_index('ix_human_task_case_state')
         batch_op.drop_index('ix_human_task_assignee_state')
 
@@ -456,6 +461,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_case_status_started')
         batch_op.drop_index('ix_case_started_by')
         batch_op.drop_index('ix_case_process_status')
+        batch_op.drop_index('ix_case_parent')
         batch_op.drop_index(batch_op.f('ix_case_instance_definition_id'))
         batch_op.drop_index('ix_case_business_key_trgm', postgresql_using='gin', postgresql_ops={'business_key': 'gin_trgm_ops'})
         batch_op.drop_index('ix_case_business_key')
