@@ -19,6 +19,7 @@ from engine.db import Base, make_engine, make_session_factory
 from engine.definitions import files_from_paths
 from engine.runtime import LIVE
 from engine.users import Actor, actor, create_user
+from tests.browser import browser  # noqa: F401  (the fixture, for every browser test)
 
 with contextlib.suppress(ImportError):
     import processes.registry  # noqa: F401

@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from tests.browser import ARGS, CHROMIUM
+
 REPO = Path(__file__).resolve().parents[2]
 PROCESSES = REPO / "processes"
 VIEWER = REPO / "node_modules" / "bpmn-js" / "dist" / "bpmn-navigated-viewer.production.min.js"
 VIEWER_CSS = REPO / "node_modules" / "bpmn-js" / "dist" / "assets"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
               "boundaryEvent", "task", "userTask", "serviceTask", "scriptTask", "sendTask",

@@ -4,8 +4,6 @@ sent back for revision, redrafted, endorsed again and approved by the Secretaria
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,27 +12,14 @@ from sqlalchemy.orm import sessionmaker
 
 from engine.history import case_history
 from engine.models import Case, HumanTask
+from tests.browser import CHROMIUM
 from tests.web.conftest import PASSWORDS, SCREENSHOTS, LiveServer
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
                                                       "(apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield instance
-        instance.close()
 
 
 class Participant:

@@ -3,7 +3,6 @@ the new task a form in the form-js editor, validate, deploy; errors marked on th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,11 @@ from engine.cases import start_case
 from engine.models import Case, HumanTask, ProcessDefinition
 from engine.tasks import complete_task
 from engine.users import actor
+from tests.browser import CHROMIUM
 from tests.web.conftest import PASSWORDS, SCREENSHOTS, LiveServer
 from tests.web.flows import TOR, only_task
 from tests.web.modeler.conftest import BROKEN
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 BUNDLE = Path(__file__).resolve().parents[3] / "web" / "static" / "build" / "modeler.js"
 
 pytestmark = [
@@ -43,16 +40,6 @@ ADD_TASK = """() => {
   m.get('selection').select(task);
   return task.businessObject.lanes ? task.businessObject.lanes.map(l => l.id) : [];
 }"""
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield instance
-        instance.close()
 
 
 def signed_in(browser: Any, server: LiveServer, username: str) -> Any:
