@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, u
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.db import as_utc
 from engine.models import (
     Case,
     CaseStatus,
@@ -197,13 +198,6 @@ def _row_query(where: list[ColumnElement[bool]]) -> Select[Any]:
             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).where(*where))
 
 
-def _aware(moment: Any) -> Any:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
 
 def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow]:
     ids = [r[0] for r in found]
@@ -215,7 +209,7 @@ def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow
                        HumanTask.assignee, HumanTask.due_at)
                 .where(HumanTask.case_id.in_(ids), HumanTask.state == TaskState.OPEN)
                 .order_by(HumanTask.id)).all():
-            late = due is not None and _aware(due) < now
+            late = due is not None and as_utc(due) < now
             tasks.setdefault(case_id, []).append((name or element_id, assignee or lane, late))
         incidents = {i for i in session.scalars(select(Incident.case_id).where(
             Incident.case_id.in_(ids), Incident.resolved_at.is_(None))).all() if i is not None}
@@ -224,8 +218,8 @@ def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow
         mine = tasks.get(r[0], [])
         out.append(CaseListRow(
             case_id=r[0], process_id=r[1], process_name=r[2], version=r[3], business_key=r[4],
-            title=r[5], status=r[6], started_by=r[7], started_at=_aware(r[8]),
-            updated_at=_aware(r[9]), ended_at=_aware(r[10]), open_tasks=[t[0] for t in mine],
+            title=r[5], status=r[6], started_by=r[7], started_at=as_utc(r[8]),
+            updated_at=as_utc(r[9]), ended_at=as_utc(r[10]), open_tasks=[t[0] for t in mine],
             waiting_on=sorted({t[1] for t in mine if t[1]}), overdue=any(t[2] for t in mine),
             incident=r[0] in incidents))
     return out
@@ -343,7 +337,7 @@ def overview_counts(session: Session, *, limit: int = 10) -> Overview:
                                incident_counts.get(pid, 0), waiting.get(pid, []))
                  for pid, counts in sorted(by_status.items(), key=lambda i: names.get(i[0], i[0]))]
     oldest = [OldTask(r[0], r[1] or r[2], r[3], _label(r[4], r[5], r[3]), r[6], r[7], r[8],
-                      _aware(r[9]), _aware(r[10]))
+                      as_utc(r[9]), as_utc(r[10]))
               for r in session.execute(
                   select(HumanTask.id, HumanTask.name, HumanTask.element_id, HumanTask.case_id,
                          Case.business_key, Case.title, HumanTask.process_id, HumanTask.lane,
@@ -351,7 +345,7 @@ def overview_counts(session: Session, *, limit: int = 10) -> Overview:
                   .join(Case, Case.id == HumanTask.case_id)
                   .where(HumanTask.state == TaskState.OPEN)
                   .order_by(HumanTask.created_at, HumanTask.id).limit(limit)).all()]
-    incidents = [IncidentRow(r[0], r[1], _label(r[2], r[3], r[1]), r[4], r[5], r[6], _aware(r[7]))
+    incidents = [IncidentRow(r[0], r[1], _label(r[2], r[3], r[1]), r[4], r[5], r[6], as_utc(r[7]))
                  for r in session.execute(
                      select(Incident.id, Incident.case_id, Case.business_key, Case.title,
                             Incident.kind, Incident.element_id, Incident.error, Incident.created_at)
@@ -384,7 +378,7 @@ def process_versions(session: Session, process_id: str | None = None) -> list[Pr
              .order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc()))
     if process_id:
         query = query.where(ProcessDefinition.process_id == process_id)
-    return [ProcessVersion(r[0], r[1], r[2] or r[1], r[3], _aware(r[4]), r[5], r[6])
+    return [ProcessVersion(r[0], r[1], r[2] or r[1], r[3], as_utc(r[4]), r[5], r[6])
             for r in session.execute(query).all()]
 
 

@@ -40,6 +40,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def as_utc(moment: Any) -> Any:
+    """UTC-aware, whatever the backend returned for an aggregate (SQLite may return text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 

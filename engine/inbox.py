@@ -15,13 +15,14 @@ Tabs:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.db import as_utc
 from engine.models import Case, HumanTask, ProcessDefinition, TaskCandidate, TaskState
 from engine.users import Actor
 
@@ -227,19 +228,11 @@ def _case_page(session: Session, user: Actor, filters: list[ColumnElement[bool]]
         for case_id, name, element_id in open_rows:
             names.setdefault(case_id, []).append(name or element_id)
     rows = [CaseRow(case_id=r[0], process_id=r[1], process_name=r[2], business_key=r[3], title=r[4],
-                    status=r[5], started_at=r[6], updated_at=r[7], next_due_at=_aware(r[8]),
-                    overdue=r[8] is not None and _aware(r[8]) < now, open_tasks=names.get(r[0], []))
+                    status=r[5], started_at=r[6], updated_at=r[7], next_due_at=as_utc(r[8]),
+                    overdue=r[8] is not None and as_utc(r[8]) < now, open_tasks=names.get(r[0], []))
             for r in found]
     return rows, total
 
-
-def _aware(moment: Any) -> Any:
-    """UTC-aware, whatever the backend returned for an aggregate (SQLite may return text)."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def inbox_page(session: Session, user: Actor, *, tab: str, process_id: str | None = None,
