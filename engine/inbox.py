@@ -110,6 +110,17 @@ def _search_term(search: str | None) -> str | None:
     return term[:200] or None
 
 
+def _contains(term: str) -> str:
+    """An ILIKE pattern for `term` anywhere (PostgreSQL serves it from the trigram indexes)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _case_matches(term: str) -> ColumnElement[bool]:
+    pattern = _contains(term)
+    return or_(Case.title.ilike(pattern, escape="\\"), Case.business_key.ilike(pattern, escape="\\"))
+
+
 def _task_filters(*, process_id: str | None, overdue: bool, search: str | None,
                   now: datetime) -> tuple[list[ColumnElement[bool]], bool]:
     """Filters on tasks; the flag says whether they need the case joined."""
@@ -122,9 +133,8 @@ def _task_filters(*, process_id: str | None, overdue: bool, search: str | None,
     term = _search_term(search)
     if term:
         needs_case = True
-        where.append(or_(HumanTask.name.icontains(term, autoescape=True),
-                         Case.title.icontains(term, autoescape=True),
-                         Case.business_key.icontains(term, autoescape=True)))
+        where.append(or_(HumanTask.name.ilike(_contains(term), escape="\\"),
+                         HumanTask.case_id.in_(select(Case.id).where(_case_matches(term)))))
     return where, needs_case
 
 
@@ -142,8 +152,7 @@ def _case_filters(*, process_id: str | None, overdue: bool, search: str | None,
         where.append(_overdue_case(now))
     term = _search_term(search)
     if term:
-        where.append(or_(Case.title.icontains(term, autoescape=True),
-                         Case.business_key.icontains(term, autoescape=True)))
+        where.append(_case_matches(term))
     return where
 
 
