@@ -27,11 +27,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 import engine.models  # noqa: F401
+from bench.common import ensure_database
 from engine.db import Base, make_engine, make_session_factory
 from engine.definitions import deploy, files_from_paths
 from engine.tokens import create_token
@@ -47,14 +46,6 @@ TOR = {"committee_name": "Tourism", "sector": "tourism",
        "partner_institutions": ["iran_chamber"]}
 
 
-def ensure_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"),
-                           {"d": parsed.database}):
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
 
 
 def seed(url: str) -> str:

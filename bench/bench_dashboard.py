@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 import engine.models  # noqa: F401
+from bench.common import timed
 from engine.case_admin import case_detail
 from engine.cases import start_case
 from engine.dashboard import CaseFilters, case_csv_rows, case_page, overview_counts
@@ -139,15 +139,6 @@ def generate(url: str) -> int:
     return real.id
 
 
-def timed(fn: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, float]:
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
@@ -174,7 +165,7 @@ def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
             ("query: case page (1000 history)", lambda: case_detail(session, real_id, sec)),
         ]
         for label, fn in queries:
-            median, p95 = timed(fn)
+            median, p95 = timed(fn, REPEAT)
             out.append((label, median, p95))
             session.rollback()
     from web import create_app
@@ -193,7 +184,7 @@ def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
                         (f"page: /cases/{real_id}", f"/cases/{real_id}")):
         def get(p: str = path) -> None:
             assert client.get(p).status_code == 200
-        median, p95 = timed(get)
+        median, p95 = timed(get, REPEAT)
         out.append((label, median, p95))
     eng.dispose()
     return out

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 import engine.models  # noqa: F401
+from bench.common import percentile
 from engine import cases, definitions, tasks
 from engine.db import Base, make_engine, make_session_factory
 from engine.runtime import LIVE, script_engine
@@ -104,9 +105,6 @@ def loop_latencies(factory: sessionmaker[Any], checkpoints: list[int], sample: i
     return out
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -137,7 +135,7 @@ def main() -> None:
             for checkpoint, samples in loop_latencies(factory, checkpoints, 20).items():
                 median = statistics.median(samples) * 1000
                 print(f"after {checkpoint:5} completed tasks: median {median:7.2f} ms"
-                      f"   p95 {pct(samples, 0.95) * 1000:7.2f} ms")
+                      f"   p95 {percentile(samples, 0.95) * 1000:7.2f} ms")
         for db in results.values():
             if db.dialect.name == "postgresql":
                 Base.metadata.drop_all(db)

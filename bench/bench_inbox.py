@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 import engine.models  # noqa: F401
+from bench.common import ensure_database, timed
 from engine.db import Base, make_engine, make_session_factory
 from engine.definitions import deploy, files_from_paths
 from engine.inbox import inbox_page
@@ -38,14 +36,6 @@ HISTORY = 1_000_000
 REPEAT = 30
 
 
-def ensure_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"),
-                           {"d": parsed.database}):
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
 
 
 def generate(url: str) -> None:
@@ -112,15 +102,6 @@ def generate(url: str) -> None:
     eng.dispose()
 
 
-def timed(fn: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, float]:
-    fn()  # warm up
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
 
 def measure(url: str) -> list[tuple[str, float, float]]:
@@ -139,7 +120,7 @@ def measure(url: str) -> list[tuple[str, float, float]]:
             ("query: cases I started", {"tab": "started"}),
         ]
         for label, kwargs in cases:
-            median, p95 = timed(lambda kw=kwargs: inbox_page(session, user, **kw))  # type: ignore[misc]
+            median, p95 = timed(lambda kw=kwargs: inbox_page(session, user, **kw), REPEAT)  # type: ignore[misc]
             results.append((label, median, p95))
             session.rollback()
     from web import create_app
@@ -156,7 +137,7 @@ def measure(url: str) -> list[tuple[str, float, float]]:
                         ("page: group tab, overdue, by due", "/inbox/?tab=claimable&overdue=1&sort=due")):
         def get(p: str = path) -> None:
             assert client.get(p).status_code == 200
-        median, p95 = timed(get)
+        median, p95 = timed(get, REPEAT)
         results.append((label, median, p95))
     eng.dispose()
     return results
