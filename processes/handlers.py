@@ -13,14 +13,14 @@ the Secretariat can retry after fixing the data).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from processes import call_data
+from processes.call_data import Handler, HandlerError, ServiceCall
 from processes.registry import (
     INITIATIVE_STATUSES,
     RegistryBusinessCouncilMember,
@@ -32,97 +32,6 @@ from processes.registry import (
     RegistryWorkPlan,
     RegistryWorkPlanActivity,
 )
-
-
-class ServiceCall(Protocol):
-    """What the engine passes to a handler (structural: any object with these attributes)."""
-
-    @property
-    def case_id(self) -> int: ...
-    @property
-    def element_id(self) -> str: ...
-    @property
-    def handler(self) -> str: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
-    @property
-    def idempotency_key(self) -> str: ...
-    @property
-    def attempt(self) -> int: ...
-
-
-Handler = Callable[[Session, ServiceCall], dict[str, Any]]
-
-
-class HandlerError(ValueError):
-    """The case data cannot be processed by this handler."""
-
-
-def _now() -> datetime:
-    try:
-        from engine.clock import now
-    except ImportError:  # pragma: no cover - the engine is optional for this module
-        return datetime.now(UTC)
-    return now()
-
-
-def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise HandlerError(f"missing value for {key!r}")
-        return None
-    return str(value).strip()
-
-
-def _required(data: dict[str, Any], key: str) -> str:
-    value = _text(data, key, required=True)
-    assert value is not None
-    return value
-
-
-def _money(data: dict[str, Any], key: str) -> Decimal:
-    value = data.get(key)
-    if value in (None, ""):
-        return Decimal("0")
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation as exc:
-        raise HandlerError(f"{key!r} is not an amount: {value!r}") from exc
-    if amount < 0:
-        raise HandlerError(f"{key!r} must not be negative")
-    return amount
-
-
-def _names(value: Any) -> list[str]:
-    """A list of names from a list, or from text with one name per line (or comma-separated)."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else str(value).replace(",", "\n").splitlines()
-    seen: list[str] = []
-    for item in items:
-        name = "" if item is None else str(item).strip()
-        if name and name not in seen:
-            seen.append(name)
-    return seen
-
-
-def _one_year_later(day: date) -> date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
-
-
-def _case_starter(session: Session, case_id: int) -> str | None:
-    """Who started the case (the engine's `Case.started_by`): the proposing entity, when the
-    case data does not name one."""
-    try:
-        from engine.models import Case
-    except ImportError:  # pragma: no cover - the engine is optional for this module
-        return None
-    case = session.get(Case, case_id)
-    return case.started_by if case is not None else None
 
 
 def _committee(session: Session, name: str) -> RegistryCommittee | None:
@@ -145,18 +54,20 @@ def _initiative(session: Session, data: dict[str, Any]) -> RegistryInitiative:
 def register_committee(session: Session, call: ServiceCall) -> dict[str, Any]:
     """Create the committee as established, or promote a preparatory one (by name)."""
     d = call.data
-    name = _required(d, "committee_name")
+    name = call_data.required(d, "committee_name")
     committee = _committee(session, name)
     if committee is None:
         committee = RegistryCommittee(name=name, board_representatives=[])
         session.add(committee)
     if committee.status != "established" or committee.established_on is None:
-        committee.established_on = _now().date()
+        committee.established_on = call_data.now().date()
     committee.status = "established"
-    committee.sector = _text(d, "sector") or committee.sector
-    committee.proposing_entity = (_text(d, "proposing_entity") or _text(d, "initiator")
-                                  or _case_starter(session, call.case_id) or committee.proposing_entity)
-    committee.partner_institutions = _names(d.get("partner_institutions"))
+    committee.sector = call_data.text(d, "sector") or committee.sector
+    committee.proposing_entity = (call_data.text(d, "proposing_entity")
+                                  or call_data.text(d, "initiator")
+                                  or call_data.case_starter(session, call.case_id)
+                                  or committee.proposing_entity)
+    committee.partner_institutions = call_data.names(d.get("partner_institutions"))
     committee.terms_of_reference = {key: d.get(key) for key in (
         "objectives", "scope", "membership", "resource_mobilization_plan")}
     committee.updated_by_case_id = call.case_id
@@ -167,10 +78,10 @@ def register_committee(session: Session, call: ServiceCall) -> dict[str, Any]:
 def set_board_representatives(session: Session, call: ServiceCall) -> dict[str, Any]:
     """Record the committee's 2-3 rotating Project Board representatives (replaces the list)."""
     d = call.data
-    names = _names([d.get("representative_1"), d.get("representative_2"), d.get("representative_3")])
+    names = call_data.names([d.get("representative_1"), d.get("representative_2"), d.get("representative_3")])
     if not 2 <= len(names) <= 3:
         raise HandlerError(f"a committee names 2 to 3 Project Board representatives, got {len(names)}")
-    name = _required(d, "committee_name")
+    name = call_data.required(d, "committee_name")
     committee = _committee(session, name)
     if committee is None:
         raise HandlerError(f"unknown committee {name!r}")
@@ -191,9 +102,9 @@ def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
     existing = session.scalar(select(RegistryNotification)
                               .where(RegistryNotification.idempotency_key == call.idempotency_key))
     if existing is None:
-        subject = _text(call.data, "notification_subject") or (
-            f"Reminder: {_text(call.data, 'committee_name') or 'a case'} is waiting for your review")
-        group = _text(call.data, "notification_group") or "secretariat"
+        subject = call_data.text(call.data, "notification_subject") or (
+            f"Reminder: {call_data.text(call.data, 'committee_name') or 'a case'} is waiting for your review")
+        group = call_data.text(call.data, "notification_group") or "secretariat"
         existing = RegistryNotification(idempotency_key=call.idempotency_key, case_id=call.case_id,
                                         recipient_group=group, subject=subject[:300])
         session.add(existing)
@@ -209,20 +120,20 @@ def _member(session: Session, name: str) -> RegistryBusinessCouncilMember | None
 def register_observer(session: Session, call: ServiceCall) -> dict[str, Any]:
     """Register an approved applicant as observer; eligible for membership one year later."""
     d = call.data
-    name = _required(d, "applicant_name")
+    name = call_data.required(d, "applicant_name")
     member = _member(session, name)
     if member is not None and member.kind != "observer":
         raise HandlerError(f"{name!r} is already a {member.kind}")
     if member is None or member.case_id != call.case_id:
-        since = _now().date()
+        since = call_data.now().date()
         if member is None:
             member = RegistryBusinessCouncilMember(name=name, kind="observer", since=since)
             session.add(member)
         member.since, member.case_id = since, call.case_id
-    member.eligible_from = _one_year_later(member.since)
-    member.organisation_type = _text(d, "applicant_kind")
-    member.sector = _text(d, "sector")
-    member.contact_email = _text(d, "contact_email")
+    member.eligible_from = call_data.one_year_later(member.since)
+    member.organisation_type = call_data.text(d, "applicant_kind")
+    member.sector = call_data.text(d, "sector")
+    member.contact_email = call_data.text(d, "contact_email")
     session.flush()
     return {"observer_since": member.since.isoformat(), "eligible_from": member.eligible_from.isoformat()}
 
@@ -230,18 +141,18 @@ def register_observer(session: Session, call: ServiceCall) -> dict[str, Any]:
 def register_member(session: Session, call: ServiceCall) -> dict[str, Any]:
     """Admit a nominated observer as group or individual member (upsert by name)."""
     d = call.data
-    name = _required(d, "applicant_name")
-    kind = _text(d, "membership_kind", required=True)
+    name = call_data.required(d, "applicant_name")
+    kind = call_data.text(d, "membership_kind", required=True)
     if kind not in ("group_member", "individual_member"):
         raise HandlerError(f"unknown membership kind {kind!r}")
     member = _member(session, name)
     if member is None:
-        member = RegistryBusinessCouncilMember(name=name, kind=kind, since=_now().date())
+        member = RegistryBusinessCouncilMember(name=name, kind=kind, since=call_data.now().date())
         session.add(member)
     elif member.kind != kind:
-        member.kind, member.since = kind, _now().date()
-    member.organisation_type = _text(d, "organisation_type") or member.organisation_type
-    member.nominee_name = _text(d, "nominee_name")
+        member.kind, member.since = kind, call_data.now().date()
+    member.organisation_type = call_data.text(d, "organisation_type") or member.organisation_type
+    member.nominee_name = call_data.text(d, "nominee_name")
     member.case_id = call.case_id
     session.flush()
     return {"member_kind": kind, "member_since": member.since.isoformat()}
@@ -264,7 +175,7 @@ def _work_plan(session: Session, year: int, case_id: int) -> RegistryWorkPlan:
 
 
 def _activity(session: Session, call: ServiceCall) -> RegistryWorkPlanActivity:
-    committee = _required(call.data, "committee")
+    committee = call_data.required(call.data, "committee")
     plan = _work_plan(session, _year(call.data), call.case_id)
     row = session.scalar(select(RegistryWorkPlanActivity).where(
         RegistryWorkPlanActivity.work_plan_id == plan.id,
@@ -286,17 +197,18 @@ def record_activity(session: Session, call: ServiceCall) -> dict[str, Any]:
     if status is None:
         raise HandlerError(f"unknown board decision {d.get('board_decision')!r}")
     row = _activity(session, call)
-    row.title = _text(d, "activity_title")
-    row.description = _text(d, "activity_description")
-    row.requested_seed_funding = _money(d, "requested_seed_funding")
-    row.co_funding_mobilized = _money(d, "co_funding_mobilized")
-    row.expected_results = _text(d, "expected_results")
-    row.partner_cities = _names(d.get("activity_partner_cities"))
+    row.title = call_data.text(d, "activity_title")
+    row.description = call_data.text(d, "activity_description")
+    row.requested_seed_funding = call_data.money(d, "requested_seed_funding")
+    row.co_funding_mobilized = call_data.money(d, "co_funding_mobilized")
+    row.expected_results = call_data.text(d, "expected_results")
+    row.partner_cities = call_data.names(d.get("activity_partner_cities"))
     row.status = status
     if status == "approved":
         row.approved_seed_funding = row.requested_seed_funding
     elif status == "partly_approved":
-        row.approved_seed_funding = min(_money(d, "approved_seed_funding"), row.requested_seed_funding)
+        row.approved_seed_funding = min(call_data.money(d, "approved_seed_funding"),
+                                        row.requested_seed_funding)
     else:
         row.approved_seed_funding = Decimal("0")
     session.flush()
@@ -319,7 +231,7 @@ def record_work_plan(session: Session, call: ServiceCall) -> dict[str, Any]:
     approved = [a for a in plan.activities if a.status in ("approved", "partly_approved")]
     plan.approved_budget = sum((a.approved_seed_funding for a in approved), Decimal("0"))
     plan.status = "approved"
-    plan.approved_at = plan.approved_at or _now()
+    plan.approved_at = plan.approved_at or call_data.now()
     plan.case_id = call.case_id
     session.flush()
     return {"work_plan_id": plan.id, "approved_budget": float(plan.approved_budget),
@@ -332,12 +244,12 @@ def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
     initiative = session.scalar(select(RegistryInitiative).where(RegistryInitiative.case_id == call.case_id))
     if initiative is None:
         initiative = RegistryInitiative(case_id=call.case_id, status="proposed",
-                                        title=_required(d, "initiative_title"))
+                                        title=call_data.required(d, "initiative_title"))
         session.add(initiative)
-    committee = _committee(session, _text(d, "committee_name") or "")
+    committee = _committee(session, call_data.text(d, "committee_name") or "")
     initiative.committee_id = committee.id if committee else None
-    initiative.description = _text(d, "initiative_description")
-    initiative.partner_cities = _names(d.get("partner_cities"))
+    initiative.description = call_data.text(d, "initiative_description")
+    initiative.partner_cities = call_data.names(d.get("partner_cities"))
     session.flush()
     return {"initiative_id": initiative.id}
 
@@ -350,7 +262,7 @@ def _set_status(session: Session, call: ServiceCall, status: str) -> dict[str, A
 
 def set_initiative_status(session: Session, call: ServiceCall) -> dict[str, Any]:
     """Generic form: the target status is the case variable `initiative_status`."""
-    status = _text(call.data, "initiative_status", required=True)
+    status = call_data.text(call.data, "initiative_status", required=True)
     if status not in INITIATIVE_STATUSES:
         raise HandlerError(f"unknown initiative status {status!r}")
     return _set_status(session, call, status)
@@ -375,10 +287,10 @@ def record_cooperation_agreement(session: Session, call: ServiceCall) -> dict[st
     d = call.data
     initiative = _initiative(session, d)
     initiative.agreement = {
-        "title": _text(d, "agreement_title", required=True),
-        "signed_on": _text(d, "agreement_signed_on"),
+        "title": call_data.text(d, "agreement_title", required=True),
+        "signed_on": call_data.text(d, "agreement_signed_on"),
         "signed_at_cities_forum": bool(d.get("signed_at_cities_forum")),
-        "signatories": _names(d.get("agreement_signatories")),
+        "signatories": call_data.names(d.get("agreement_signatories")),
     }
     return {"agreement_recorded": True}
 
@@ -387,14 +299,14 @@ def register_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
     """Create the task force of this case (one per case), linked to its initiative."""
     d = call.data
     initiative = _initiative(session, d)
-    lead = _required(d, "task_force_lead")
+    lead = call_data.required(d, "task_force_lead")
     task_force = session.scalar(select(RegistryTaskForce).where(RegistryTaskForce.case_id == call.case_id))
     if task_force is None:
         task_force = RegistryTaskForce(case_id=call.case_id, initiative_id=initiative.id, lead=lead)
         session.add(task_force)
     task_force.lead = lead
-    task_force.members = _names(d.get("task_force_members"))
-    task_force.mandate = _text(d, "task_force_mandate")
+    task_force.members = call_data.names(d.get("task_force_members"))
+    task_force.mandate = call_data.text(d, "task_force_mandate")
     task_force.status = "active"
     session.flush()
     return {"task_force_id": task_force.id, "initiative_id": initiative.id}
@@ -410,22 +322,22 @@ def _task_force(session: Session, call: ServiceCall) -> RegistryTaskForce:
 def record_progress_report(session: Session, call: ServiceCall) -> dict[str, Any]:
     d = call.data
     task_force = _task_force(session, call)
-    quarter = _required(d, "report_quarter")
+    quarter = call_data.required(d, "report_quarter")
     report = session.scalar(select(RegistryTaskForceReport).where(
         RegistryTaskForceReport.task_force_id == task_force.id, RegistryTaskForceReport.quarter == quarter))
     if report is None:
         report = RegistryTaskForceReport(task_force_id=task_force.id, quarter=quarter)
         session.add(report)
-    report.progress = _text(d, "progress_summary")
-    report.issues = _text(d, "issues")
-    report.next_steps = _text(d, "next_steps")
+    report.progress = call_data.text(d, "progress_summary")
+    report.issues = call_data.text(d, "issues")
+    report.next_steps = call_data.text(d, "next_steps")
     return {"last_report_quarter": quarter}
 
 
 def close_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
     task_force = _task_force(session, call)
     task_force.status = "closed"
-    task_force.closure_summary = _text(call.data, "closure_summary")
+    task_force.closure_summary = call_data.text(call.data, "closure_summary")
     return {"task_force_status": "closed"}
 
 
