@@ -27,10 +27,11 @@ import engine.models  # noqa: F401
 from bench.common import timed
 from engine.case_admin import case_detail
 from engine.cases import start_case
-from engine.dashboard import CaseFilters, case_csv_rows, case_page, overview_counts
+from engine.dashboard import CaseFilters, case_csv_rows, case_page
 from engine.db import Base, make_engine, make_session_factory
 from engine.definitions import deploy, files_from_paths
 from engine.models import ProcessDefinition
+from engine.process_stats import overview_counts
 from engine.users import actor, create_user
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_dash"

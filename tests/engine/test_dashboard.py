@@ -12,16 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
 from engine.cases import cancel_case
-from engine.dashboard import (
-    CaseFilters,
-    case_csv_rows,
-    case_page,
-    may_see_case,
-    overview_counts,
-    process_versions,
-    waiting_counts_by_element,
-)
+from engine.dashboard import CaseFilters, case_csv_rows, case_page, may_see_case
 from engine.models import Case, HumanTask, Incident, TaskState
+from engine.process_stats import overview_counts, process_versions, waiting_counts_by_element
 from engine.users import Actor, actor
 from tests.web.conftest import seed_alliance
 from tests.web.flows import start_committee, to_review
