@@ -60,4 +60,4 @@ clean:
 
 # Write a new migration after changing models: make migration MESSAGE="add x"
 migration: setup
-	$(BIN)/python -c 'import sys; from engine.migrations import new_revision; new_revision(sys.argv[1])' "$(MESSAGE)"
+	$(BIN)/python -c 'import sys; from engine.store.migrations import new_revision; new_revision(sys.argv[1])' "$(MESSAGE)"

@@ -29,12 +29,12 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-import engine.models  # noqa: F401
+import engine.store.models  # noqa: F401
 from bench.common import ensure_database
-from engine.db import Base, make_engine, make_session_factory
-from engine.definitions import deploy, files_from_paths
-from engine.tokens import create_token
-from engine.users import create_user
+from engine.access.tokens import create_token
+from engine.access.users import create_user
+from engine.definitions.deployment import deploy, files_from_paths
+from engine.store.db import Base, make_engine, make_session_factory
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_api"
 REPO = Path(__file__).resolve().parents[1]

@@ -23,16 +23,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-import engine.models  # noqa: F401
+import engine.store.models  # noqa: F401
 from bench.common import timed
-from engine.case_admin import case_detail
-from engine.cases import start_case
-from engine.dashboard import CaseFilters, case_csv_rows, case_page
-from engine.db import Base, make_engine, make_session_factory
-from engine.definitions import deploy, files_from_paths
-from engine.models import ProcessDefinition
-from engine.process_stats import overview_counts
-from engine.users import actor, create_user
+from engine.access.users import actor, create_user
+from engine.definitions.deployment import deploy, files_from_paths
+from engine.read.dashboard import CaseFilters, case_csv_rows, case_page
+from engine.read.process_stats import overview_counts
+from engine.runtime.case_admin import case_detail
+from engine.runtime.cases import start_case
+from engine.store.db import Base, make_engine, make_session_factory
+from engine.store.models import ProcessDefinition
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_dash"
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"

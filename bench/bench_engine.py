@@ -24,13 +24,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-import engine.models  # noqa: F401
+import engine.store.models  # noqa: F401
 from bench.common import percentile
-from engine import cases, definitions, tasks
-from engine.db import Base, make_engine, make_session_factory
-from engine.runtime import LIVE, script_engine
-from engine.users import actor, create_user
-from engine.validation import validate_files
+from engine.access.users import actor, create_user
+from engine.definitions import deployment as definitions
+from engine.definitions.validation import validate_files
+from engine.runtime import cases, tasks
+from engine.runtime.persistence import LIVE, script_engine
+from engine.store.db import Base, make_engine, make_session_factory
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

@@ -3,7 +3,7 @@
     python -m bench.bench_inbox          # BENCH_INBOX_DATABASE_URL, default alliance_bench_inbox on localhost
 
 Generates the data into PostgreSQL with COPY (a few tens of seconds), then prints the
-median and p95 latency of the inbox query (engine.inbox.inbox_page) and of the inbox
+median and p95 latency of the inbox query (engine.read.inbox.inbox_page) and of the inbox
 page through the Flask test client. Prints a note and exits if PostgreSQL is unreachable.
 """
 
@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-import engine.models  # noqa: F401
+import engine.store.models  # noqa: F401
 from bench.common import ensure_database, timed
-from engine.db import Base, make_engine, make_session_factory
-from engine.definitions import deploy, files_from_paths
-from engine.inbox import inbox_page
-from engine.models import ProcessDefinition
-from engine.users import actor, create_user
+from engine.access.users import actor, create_user
+from engine.definitions.deployment import deploy, files_from_paths
+from engine.read.inbox import inbox_page
+from engine.store.db import Base, make_engine, make_session_factory
+from engine.store.models import ProcessDefinition
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_inbox"
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"

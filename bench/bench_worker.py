@@ -26,13 +26,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-import engine.models  # noqa: F401
-from engine import cases, definitions
-from engine.db import Base, make_engine, make_session_factory
-from engine.models import Case, Job, JobKind, JobStatus
-from engine.serialization import SERIALIZER_VERSION
-from engine.validation import UploadedFile
-from engine.worker import Worker
+import engine.store.models  # noqa: F401
+from engine.background.worker import Worker
+from engine.definitions import deployment as definitions
+from engine.definitions.validation import UploadedFile
+from engine.runtime import cases
+from engine.runtime.serialization import SERIALIZER_VERSION
+from engine.store.db import Base, make_engine, make_session_factory
+from engine.store.models import Case, Job, JobKind, JobStatus
 
 N = int(os.environ.get("BENCH_TIMERS", "10000"))
 BUDGET = float(os.environ.get("BENCH_BUDGET", "45"))

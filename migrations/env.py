@@ -6,8 +6,8 @@ import contextlib
 
 from alembic import context
 
-import engine.models  # noqa: F401
-from engine.db import Base, make_engine
+import engine.store.models  # noqa: F401
+from engine.store.db import Base, make_engine
 
 with contextlib.suppress(ImportError):  # the registry is optional for a bare engine
     import processes.registry  # noqa: F401

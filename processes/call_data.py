@@ -98,7 +98,7 @@ def case_starter(session: Session, case_id: int) -> str | None:
     """Who started the case (the engine's `Case.started_by`): the proposing entity, when the
     case data does not name one."""
     try:
-        from engine.models import Case
+        from engine.store.models import Case
     except ImportError:  # pragma: no cover - the engine is optional for this module
         return None
     case = session.get(Case, case_id)

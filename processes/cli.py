@@ -11,9 +11,9 @@ import os
 import click
 from sqlalchemy import select
 
+from engine.access.users import create_user
 from engine.cli.app import CliContext, cli, emit, pass_cli
-from engine.models import User
-from engine.users import create_user
+from engine.store.models import User
 from processes.demo import DEMO_USERS, seed_demo
 from processes.registry import seed_registry
 

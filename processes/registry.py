@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from engine.db import Base
+from engine.store.db import Base
 
 COMMITTEE_STATUSES = ("preparatory", "established", "dissolved")
 MEMBER_KINDS = ("group_member", "individual_member", "observer")

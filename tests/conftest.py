@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-import engine.models  # noqa: F401
+import engine.store.models  # noqa: F401
 from engine import clock as clock_module
-from engine.db import Base, make_engine, make_session_factory
-from engine.definitions import files_from_paths
-from engine.runtime import LIVE
-from engine.users import Actor, actor, create_user
+from engine.access.users import Actor, actor, create_user
+from engine.definitions.deployment import files_from_paths
+from engine.runtime.persistence import LIVE
+from engine.store.db import Base, make_engine, make_session_factory
 from tests.browser import browser  # noqa: F401  (the fixture, for every browser test)
 
 with contextlib.suppress(ImportError):

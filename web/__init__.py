@@ -14,7 +14,7 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-import engine.models  # noqa: F401  (register the tables)
+import engine.store.models  # noqa: F401  (register the tables)
 from web import (
     admin,
     api,

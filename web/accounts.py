@@ -16,10 +16,10 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.start_rights import ADMIN_GROUP
+from engine.access.users import Actor, check_password, get_user, hash_password
 from engine.errors import NotFound
-from engine.models import User
-from engine.start_rights import ADMIN_GROUP
-from engine.users import Actor, check_password, get_user, hash_password
+from engine.store.models import User
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from engine import clock
+from engine.access.users import create_user, get_user, list_users, set_groups, set_password
 from engine.errors import InvalidInput
-from engine.users import create_user, get_user, list_users, set_groups, set_password
 from web.db import get_db
 from web.forms import EMAIL_PATTERN
 from web.viewmodels import show_time

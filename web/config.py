@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from engine.db import DEFAULT_DATABASE_URL
+from engine.store.db import DEFAULT_DATABASE_URL
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 REPO = Path(__file__).resolve().parents[1]

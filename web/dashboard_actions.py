@@ -1,6 +1,6 @@
 """The Secretariat's actions on a case: POST forms with CSRF, a reason each, history written.
 
-The rights check is the engine's (`engine.case_admin.require_staff`, PermissionDenied -> 403),
+The rights check is the engine's (`engine.runtime.case_admin.require_staff`, PermissionDenied -> 403),
 done before anything else, so a participant who types an action URL changes nothing. A
 missing or invalid input (no reason, a value of the wrong type) is flashed on the case page
 and nothing is changed.
@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import case_admin
 from engine.errors import InvalidInput, NotFound
+from engine.runtime import case_admin
 from web.dashboard import back_to, bp
 from web.db import get_db
 

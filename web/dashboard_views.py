@@ -11,10 +11,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.case_admin import CaseDetail
-from engine.dashboard import SORTS, CaseFilters, CaseListRow
-from engine.history import HistoryEntry
-from engine.process_stats import Overview
+from engine.read.dashboard import SORTS, CaseFilters, CaseListRow
+from engine.read.process_stats import Overview
+from engine.runtime.case_admin import CaseDetail
+from engine.runtime.history import HistoryEntry
 from web.viewmodels import event_label, show_time
 
 FILTER_KEYS = ("process", "version", "status", "q", "started_by", "concerned", "lane", "overdue",

@@ -14,7 +14,7 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.db import make_engine, make_session_factory
+from engine.store.db import make_engine, make_session_factory
 
 EXTENSION = "alliance_db"
 

@@ -8,8 +8,8 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.inbox import inbox_counts
-from engine.start_rights import allowed, latest_definitions, rights_of
+from engine.access.start_rights import allowed, latest_definitions, rights_of
+from engine.read.inbox import inbox_counts
 from web.db import get_db
 from web.viewmodels import group_label
 

@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.inbox import COUNT_CAP, SORTS, TABS, CaseRow, InboxRow, inbox_page
-from engine.start_rights import latest_definitions
+from engine.access.start_rights import latest_definitions
+from engine.read.inbox import COUNT_CAP, SORTS, TABS, CaseRow, InboxRow, inbox_page
 from web.db import get_db
 from web.viewmodels import PageLink, pagination, show_time
 

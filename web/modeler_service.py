@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.xmlfile import executable_process_ids, parse_xml
-from engine.definitions import deploy, find_definition, known_forms, validate
-from engine.diff import DiagramDiff, diff_bpmn
+from engine.definitions.deployment import deploy, find_definition, known_forms, validate
+from engine.definitions.diff import DiagramDiff, diff_bpmn
+from engine.definitions.validation import UploadedFile
 from engine.errors import DeploymentRefused, InvalidInput, NotFound, Problem
-from engine.models import Case, Deployment, ProcessDefinition
-from engine.models.cases import CaseStatus
-from engine.validation import UploadedFile
+from engine.store.models import Case, Deployment, ProcessDefinition
+from engine.store.models.cases import CaseStatus
 
 ANALYST_GROUPS = frozenset({"analysts", "admins"})
 OPEN_STATUSES = (CaseStatus.RUNNING, CaseStatus.SUSPENDED, CaseStatus.FAILED)

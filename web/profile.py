@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.tokens import NAME_MAX, create_token, list_tokens, revoke_token
+from engine.access.tokens import NAME_MAX, create_token, list_tokens, revoke_token
 from web.db import get_db
 from web.viewmodels import show_time
 

@@ -10,8 +10,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.cases import start_case
-from engine.start_rights import StartForm, require_start, startable_processes
+from engine.access.start_rights import StartForm, require_start, startable_processes
+from engine.runtime.cases import start_case
 from web.db import get_db
 from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
 from web.tasks import next_task_for

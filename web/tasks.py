@@ -12,11 +12,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import clock
-from engine.history import HistoryEntry
-from engine.task_context import TaskContext, task_context
-from engine.tasks import claim_task, complete_task, get_task, unclaim_task
-from engine.users import Actor
-from engine.views import CaseView, TaskView
+from engine.access.users import Actor
+from engine.read.task_context import TaskContext, task_context
+from engine.runtime.history import HistoryEntry
+from engine.runtime.tasks import claim_task, complete_task, get_task, unclaim_task
+from engine.runtime.views import CaseView, TaskView
 from web.auth import safe_next
 from web.db import get_db
 from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission

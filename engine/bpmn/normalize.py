@@ -16,8 +16,8 @@ import re
 
 from lxml import etree
 
+from engine.bpmn.expressions import to_python_expression, to_python_timer
 from engine.bpmn.xmlfile import NS, bpmn
-from engine.expressions import to_python_expression, to_python_timer
 
 _REF_ATTRS = ("messageRef", "signalRef", "errorRef", "escalationRef", "processRef",
               "attachedToRef", "calledElement", "default", "sourceRef", "targetRef")

@@ -10,9 +10,9 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from engine.db import database_url as resolve_url
-from engine.db import make_engine, make_session_factory
 from engine.errors import EngineError
+from engine.store.db import database_url as resolve_url
+from engine.store.db import make_engine, make_session_factory
 
 
 @dataclass

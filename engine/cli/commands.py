@@ -6,13 +6,13 @@ from typing import Any
 
 import click
 
-from engine import cases as case_uc
-from engine import definitions as defs
-from engine import tasks as task_uc
+from engine.access.users import actor
 from engine.cli.app import CliContext, cli, emit, parse_json_option, pass_cli
-from engine.history import case_history
-from engine.migrations import upgrade_database
-from engine.users import actor
+from engine.definitions import deployment as defs
+from engine.runtime import cases as case_uc
+from engine.runtime import tasks as task_uc
+from engine.runtime.history import case_history
+from engine.store.migrations import upgrade_database
 
 
 @cli.command("init-db")

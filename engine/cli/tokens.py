@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from engine import tokens as token_uc
+from engine.access import tokens as token_uc
 from engine.cli.app import CliContext, cli, emit, pass_cli
 
 

@@ -6,7 +6,7 @@ import secrets
 
 import click
 
-from engine import users as user_uc
+from engine.access import users as user_uc
 from engine.cli.app import CliContext, cli, emit, pass_cli
 
 

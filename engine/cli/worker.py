@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
-from engine import incidents as incident_uc
-from engine import messages as message_uc
+from engine.background import incidents as incident_uc
+from engine.background import messages as message_uc
+from engine.background.services import REGISTRY
+from engine.background.worker import Worker
 from engine.cli.app import CliContext, cli, emit, parse_json_option, pass_cli
-from engine.db import make_engine, make_session_factory
-from engine.services import REGISTRY
-from engine.worker import Worker
+from engine.store.db import make_engine, make_session_factory
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import engine.db
+import engine.store.db
 
 
 revision = '1bc07a747484'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('deployed_by', sa.String(length=120), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('content_hash')
     )
@@ -67,7 +67,7 @@ def upgrade() -> None:
     sa.Column('terms_of_reference', sa.JSON(), nullable=True),
     sa.Column('established_on', sa.Date(), nullable=True),
     sa.Column('updated_by_case_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
@@ -80,7 +80,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('recipient_group', sa.String(length=80), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
     )
@@ -92,7 +92,7 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('approved_budget', sa.Numeric(precision=14, scale=2), nullable=False),
-    sa.Column('approved_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('year')
@@ -106,8 +106,8 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', engine.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', engine.store.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
@@ -116,9 +116,9 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', engine.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')
@@ -147,7 +147,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('response_status', sa.Integer(), nullable=False),
     sa.Column('response_body', sa.JSON(), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id', 'key', name='uq_idempotency_user_key')
@@ -164,7 +164,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('agreement', sa.JSON(), nullable=True),
     sa.Column('case_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['committee_id'], ['registry_committees.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('case_id')
@@ -207,7 +207,7 @@ def upgrade() -> None:
     sa.Column('spec_json', sa.Text(), nullable=False),
     sa.Column('metadata_json', sa.Text(), nullable=False),
     sa.Column('forms_json', sa.Text(), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bpmn_file_id'], ['deployment_file.id'], ),
     sa.ForeignKeyConstraint(['deployment_id'], ['deployment.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -244,9 +244,9 @@ def upgrade() -> None:
     sa.Column('serializer_version', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('started_by', sa.String(length=120), nullable=True),
-    sa.Column('started_at', engine.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', engine.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status_reason', sa.Text(), nullable=True),
     sa.Column('failed_element_id', sa.String(length=255), nullable=True),
     sa.Column('parent_case_id', sa.Integer(), nullable=True),
@@ -279,7 +279,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('user', sa.String(length=120), nullable=True),
     sa.Column('task_id', sa.Integer(), nullable=True),
     sa.Column('element_id', sa.String(length=255), nullable=True),
@@ -304,10 +304,10 @@ def upgrade() -> None:
     sa.Column('assignee', sa.String(length=120), nullable=True),
     sa.Column('form_id', sa.String(length=255), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', engine.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('claimed_at', engine.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.String(length=120), nullable=True),
     sa.Column('documentation', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_instance.id'], ),
@@ -332,14 +332,14 @@ def upgrade() -> None:
     sa.Column('element_id', sa.String(length=255), nullable=True),
     sa.Column('spiff_task_id', sa.String(length=36), nullable=True),
     sa.Column('handler', sa.String(length=255), nullable=True),
-    sa.Column('due_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
     sa.Column('locked_by', sa.String(length=120), nullable=True),
-    sa.Column('locked_until', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', engine.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case_instance.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
@@ -355,7 +355,7 @@ def upgrade() -> None:
     sa.Column('correlation', sa.String(length=1000), nullable=False),
     sa.Column('spiff_task_id', sa.String(length=36), nullable=False),
     sa.Column('element_id', sa.String(length=255), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case_instance.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -372,8 +372,8 @@ def upgrade() -> None:
     sa.Column('source_element_id', sa.String(length=255), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('delivered_to', sa.JSON(), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('delivered_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['source_case_id'], ['case_instance.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -399,8 +399,8 @@ def upgrade() -> None:
     sa.Column('handler', sa.String(length=255), nullable=True),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('resolved_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', engine.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_by', sa.String(length=120), nullable=True),
     sa.Column('resolution', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_instance.id'], ondelete='CASCADE'),

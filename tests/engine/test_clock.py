@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import clock
-from engine.spiff_patches import collapse_missed
+from engine.runtime.spiff_patches import collapse_missed
 
 UTC = UTC
 

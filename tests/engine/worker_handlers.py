@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.definitions import deploy
-from engine.validation import UploadedFile
+from engine.definitions.deployment import deploy
+from engine.definitions.validation import UploadedFile
 
 CALLS: Counter[str] = Counter()
 IN_FLIGHT: Counter[str] = Counter()

@@ -25,18 +25,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import engine.users
-from engine import cases, definitions, incidents, messages, tasks
+import engine.access.users
+from engine.access.start_rights import require_start
+from engine.access.users import Actor, actor, create_user
+from engine.background import incidents, messages
+from engine.background.incidents import IncidentView
+from engine.background.services import HandlerRegistry
+from engine.background.worker import Worker, WorkerStats
 from engine.clock import FakeClock
-from engine.history import HistoryEntry, case_history
-from engine.incidents import IncidentView
-from engine.models import Case, HumanTask, Job, MessageSubscription, TaskState
-from engine.serialization import load_state
-from engine.services import HandlerRegistry
-from engine.start_rights import require_start
-from engine.users import Actor, actor, create_user
-from engine.views import CaseView, TaskView
-from engine.worker import Worker, WorkerStats
+from engine.definitions import deployment as definitions
+from engine.runtime import cases, tasks
+from engine.runtime.history import HistoryEntry, case_history
+from engine.runtime.serialization import load_state
+from engine.runtime.views import CaseView, TaskView
+from engine.store.models import Case, HumanTask, Job, MessageSubscription, TaskState
 from processes.demo import seed_demo
 from processes.handlers import HANDLERS
 from processes.registry import RegistryCommittee, seed_registry
@@ -215,7 +217,7 @@ def handler_registry() -> HandlerRegistry:
     return registry
 
 
-_hash_once = functools.cache(engine.users.hash_password)
+_hash_once = functools.cache(engine.access.users.hash_password)
 
 
 @pytest.fixture
@@ -224,7 +226,7 @@ def world(session: Session, session_factory: sessionmaker[Any], fake_clock: Fake
     """The five processes deployed by the analyst, the demo users, the seeded registry."""
     fake_clock.set(SCENARIO_START)
     # scrypt costs ~80 ms a password: hash each demo password once per test run (same salt).
-    monkeypatch.setattr(engine.users, "hash_password", _hash_once)
+    monkeypatch.setattr(engine.access.users, "hash_password", _hash_once)
     seed_demo(session, create_user)
     seed_registry(session)
     definitions.deploy(session, definitions.files_from_paths([PROCESSES]), user="analyst")

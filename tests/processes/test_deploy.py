@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from engine import definitions
+from engine.definitions import deployment as definitions
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 

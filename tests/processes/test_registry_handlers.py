@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db import Base, make_engine, make_session_factory
+from engine.store.db import Base, make_engine, make_session_factory
 from processes.handlers import HANDLERS, HandlerError
 from processes.registry import (
     RegistryBusinessCouncilMember,

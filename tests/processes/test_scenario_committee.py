@@ -314,7 +314,7 @@ def test_one_representative_becomes_an_incident_the_secretariat_fixes(world: Wor
     committee = world.one(RegistryCommittee, name=NEW_COMMITTEE)
     assert committee.status == "established" and committee.board_representatives == []
 
-    from engine.incidents import retry_incident
+    from engine.background.incidents import retry_incident
 
     retry_incident(world.session, incident.id, user="sec_wang",
                    data={"representative_2": "Anna Huber (Bavaria)", "representative_3": ""})

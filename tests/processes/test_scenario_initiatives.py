@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.models import Case, Job, JobKind, OutboxMessage
+from engine.store.models import Case, Job, JobKind, OutboxMessage
 from processes.registry import (
     RegistryCommittee,
     RegistryInitiative,
@@ -221,7 +221,7 @@ def test_a_rejected_initiative_starts_no_task_force(world: World) -> None:
 
 
 def test_a_task_force_cannot_be_started_by_hand(world: World) -> None:
-    from engine.start_rights import may_start
+    from engine.access.start_rights import may_start
 
     assert not may_start(world.session, world.as_user("committee_trade"), "task_force")
     assert may_start(world.session, world.as_user("committee_trade"), "initiative_incubation")

@@ -5,7 +5,7 @@ checks the application, the Business Council chair decides; after one year as ob
 organisation or company may apply for membership, by nomination of the Director General.
 
 Silk Road Trading Co. (`silkroad_trading`) is the demo applicant. Two more applicants join it
-here, created like every user (`engine.users.create_user`, group `applicant`): the Fujian
+here, created like every user (`engine.access.users.create_user`, group `applicant`): the Fujian
 Cross-border E-commerce Association, an industry group, and Nguyen An, an entrepreneur from Hanoi.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from engine.users import create_user
+from engine.access.users import create_user
 from processes.registry import RegistryBusinessCouncilMember
 from tests.processes.scenario_helpers import World, handler_registry, world
 
@@ -156,7 +156,7 @@ def test_the_application_window_closes_after_90_days_and_the_company_stays_an_ob
     assert view.status == "completed" and view.open_tasks == []
     assert world.inbox("silkroad_trading", case_id) == []
     world.session.expire_all()
-    from engine.models import HumanTask
+    from engine.store.models import HumanTask
 
     cancelled = world.session.get(HumanTask, application.id)
     assert cancelled is not None and cancelled.state == "cancelled"
@@ -228,7 +228,7 @@ def test_the_chair_declines_and_nothing_is_registered(world: World) -> None:
 
 
 def test_only_applicants_start_an_application_and_only_the_chair_decides(world: World) -> None:
-    from engine.start_rights import may_start
+    from engine.access.start_rights import may_start
 
     assert may_start(world.session, world.as_user("silkroad_trading"), "business_council_membership")
     assert not may_start(world.session, world.as_user("quanzhou"), "business_council_membership")

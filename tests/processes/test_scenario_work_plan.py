@@ -16,8 +16,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from engine.models import HumanTask
-from engine.task_context import task_context
+from engine.read.task_context import task_context
+from engine.store.models import HumanTask
 from processes.registry import (
     ESTABLISHED_COMMITTEES,
     RegistryCommittee,

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from engine.definitions import deploy, files_from_paths
-from engine.users import create_user
+from engine.access.users import create_user
+from engine.definitions.deployment import deploy, files_from_paths
 from processes.demo import DEMO_USERS, seed_demo
 from processes.registry import seed_registry
 from web import create_app

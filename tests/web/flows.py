@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases import start_case
-from engine.tasks import complete_task, open_task_ids
-from engine.users import actor
+from engine.access.users import actor
+from engine.runtime.cases import start_case
+from engine.runtime.tasks import complete_task, open_task_ids
 
 TOR = {"committee_name": "Tourism", "sector": "tourism",
        "objectives": "Promote maritime heritage tourism between member cities.",

@@ -8,7 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from engine.users import get_user
+from engine.access.users import get_user
 from tests.web.conftest import login, post
 
 Login = Callable[[str], FlaskClient]

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
 from engine import clock
-from engine.users import get_user
+from engine.access.users import get_user
 from tests.web.conftest import csrf_token, login, post
 
 GENERIC = "Wrong username or password, or the account is locked"

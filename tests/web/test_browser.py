@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from engine.history import case_history
-from engine.models import Case, HumanTask
+from engine.runtime.history import case_history
+from engine.store.models import Case, HumanTask
 from tests.browser import CHROMIUM
 from tests.web.conftest import PASSWORDS, SCREENSHOTS, LiveServer
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
 from engine import clock
-from tests.engine.test_inbox import add_case, add_task
+from tests.engine.read.test_inbox import add_case, add_task
 
 Login = Callable[[str], FlaskClient]
 
@@ -88,7 +88,7 @@ def test_times_are_shown_in_the_users_time_zone(login_as: Login, seeded: session
     with seeded() as session:
         case = add_case(session, title="T", started_by="quanzhou")
         add_task(session, case, "Timed", assignee="quanzhou")  # 2026-01-01 09:00 UTC
-        from engine.users import get_user
+        from engine.access.users import get_user
         get_user(session, "quanzhou").timezone = "Asia/Shanghai"
         session.commit()
     html = login_as("quanzhou").get("/inbox/").get_data(as_text=True)

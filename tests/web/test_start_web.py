@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from engine.models import Case
+from engine.store.models import Case
 from tests.web.conftest import post
 
 Login = Callable[[str], FlaskClient]

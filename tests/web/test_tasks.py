@@ -10,9 +10,9 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from engine.models import HumanTask
-from engine.tasks import claim_task, complete_task
-from engine.users import actor
+from engine.access.users import actor
+from engine.runtime.tasks import claim_task, complete_task
+from engine.store.models import HumanTask
 from tests.web.conftest import post
 from tests.web.flows import TOR, start_committee, to_review
 

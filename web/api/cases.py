@@ -6,9 +6,9 @@ from typing import Any
 
 from flask.views import MethodView
 
-from engine.cases import cancel_case, get_case, resume_case, suspend_case
-from engine.history import case_history
-from engine.views import CaseView
+from engine.runtime.cases import cancel_case, get_case, resume_case, suspend_case
+from engine.runtime.history import case_history
+from engine.runtime.views import CaseView
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.queries import Page, case_page, require_case_reader

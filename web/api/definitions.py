@@ -10,10 +10,10 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
-from engine.cases import check_data, start_case
-from engine.definitions import deploy, find_definition, list_definitions
-from engine.start_rights import allowed, latest_definitions, require_start, rights_of
-from engine.validation import UploadedFile
+from engine.access.start_rights import allowed, latest_definitions, require_start, rights_of
+from engine.definitions.deployment import deploy, find_definition, list_definitions
+from engine.definitions.validation import UploadedFile
+from engine.runtime.cases import check_data, start_case
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.problems import FieldErrors

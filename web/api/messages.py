@@ -6,8 +6,8 @@ from typing import Any
 
 from flask.views import MethodView
 
-from engine.incidents import IncidentView, list_incidents, retry_incident
-from engine.messages import send_message
+from engine.background.incidents import IncidentView, list_incidents, retry_incident
+from engine.background.messages import send_message
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.security import (

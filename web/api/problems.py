@@ -16,7 +16,7 @@ from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
-from engine.tokens import InvalidToken
+from engine.access.tokens import InvalidToken
 from web.errors import status_for
 
 log = logging.getLogger(__name__)

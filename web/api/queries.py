@@ -2,7 +2,7 @@
 
 Who sees which case: the Secretariat and admins every case; everybody else the
 cases they take part in (started it, or hold or held one of its tasks).
-Who sees which task: its assignee and its candidates (engine.tasks.may_view).
+Who sees which task: its assignee and its candidates (engine.runtime.tasks.may_view).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import clock
+from engine.access.users import Actor
 from engine.errors import NotFound, PermissionDenied
-from engine.models import Case, HumanTask, TaskCandidate
-from engine.users import Actor
-from engine.views import CaseView, TaskView
+from engine.runtime.views import CaseView, TaskView
+from engine.store.models import Case, HumanTask, TaskCandidate
 from web.api.security import SECRETARIAT
 
 

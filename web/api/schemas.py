@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.models import CaseStatus, TaskState
+from engine.store.models import CaseStatus, TaskState
 
 MAX_PER_PAGE = 200
 MAX_PAGE = 100_000

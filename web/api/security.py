@@ -8,11 +8,11 @@ from typing import Any
 from flask import Response, abort, g, json, request
 from marshmallow import Schema
 
-from engine import idempotency
+from engine.access import idempotency
+from engine.access.start_rights import ADMIN_GROUP
+from engine.access.tokens import InvalidToken, authenticate_token
+from engine.access.users import Actor
 from engine.errors import PermissionDenied
-from engine.start_rights import ADMIN_GROUP
-from engine.tokens import InvalidToken, authenticate_token
-from engine.users import Actor
 from web.db import get_db
 
 SECRETARIAT = frozenset({"secretariat", ADMIN_GROUP})

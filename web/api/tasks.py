@@ -8,10 +8,10 @@ from typing import Any
 from flask.views import MethodView
 
 from engine.errors import NotFound, PermissionDenied, TaskNotOpen
-from engine.models import Case, HumanTask, TaskState
-from engine.task_context import task_context
-from engine.tasks import assign_task, claim_task, complete_task, get_task, may_view, unclaim_task
-from engine.views import TaskView
+from engine.read.task_context import task_context
+from engine.runtime.tasks import assign_task, claim_task, complete_task, get_task, may_view, unclaim_task
+from engine.runtime.views import TaskView
+from engine.store.models import Case, HumanTask, TaskState
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.problems import FieldErrors

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from engine.tokens import create_token
+from engine.access.tokens import create_token
 
 API = "/api/v1"
 

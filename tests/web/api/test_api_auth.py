@@ -7,8 +7,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from engine.tokens import revoke_token
-from engine.users import get_user
+from engine.access.tokens import revoke_token
+from engine.access.users import get_user
 from tests.web.api.conftest import ApiClient, assert_problem
 from tests.web.conftest import post
 
@@ -29,7 +29,7 @@ def test_revoked_token_and_inactive_user_are_401(api: ApiClient, seeded: session
     raw = api.token("quanzhou")
     assert api.get("/tasks", token=raw).status_code == 200
     with seeded() as session:
-        from engine.tokens import list_tokens
+        from engine.access.tokens import list_tokens
         revoke_token(session, list_tokens(session, "quanzhou")[0].id)
         session.commit()
     assert_problem(api.get("/tasks", token=raw), 401)
@@ -79,7 +79,7 @@ def test_profile_cannot_revoke_someone_elses_token(login_as: Any, api: ApiClient
                                                    seeded: sessionmaker[Any]) -> None:
     api.token("chongqing")
     with seeded() as session:
-        from engine.tokens import list_tokens
+        from engine.access.tokens import list_tokens
         other = list_tokens(session, "chongqing")[0].id
     client = login_as("quanzhou")
     assert post(client, f"/profile/tokens/{other}/revoke").status_code == 404

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from engine import clock
-from engine.models import Incident, IncidentKind
+from engine.store.models import Incident, IncidentKind
 from tests.web.api.conftest import ApiClient, assert_problem
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from engine import clock
-from engine.models import HumanTask, TaskState
+from engine.store.models import HumanTask, TaskState
 from tests.web.flows import start_committee, to_review
 
 

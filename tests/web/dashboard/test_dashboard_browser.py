@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from engine.models import Case, HumanTask
-from engine.tasks import complete_task
-from engine.users import actor
+from engine.access.users import actor
+from engine.runtime.tasks import complete_task
+from engine.store.models import Case, HumanTask
 from tests.browser import CHROMIUM
 from tests.web.conftest import PASSWORDS, SCREENSHOTS, LiveServer
 from tests.web.flows import TOR, only_task

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from engine.models import Case, HistoryEvent, HumanTask
+from engine.store.models import Case, HistoryEvent, HumanTask
 from tests.web.conftest import post
 
 

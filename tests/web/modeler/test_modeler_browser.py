@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from engine.cases import start_case
-from engine.models import Case, HumanTask, ProcessDefinition
-from engine.tasks import complete_task
-from engine.users import actor
+from engine.access.users import actor
+from engine.runtime.cases import start_case
+from engine.runtime.tasks import complete_task
+from engine.store.models import Case, HumanTask, ProcessDefinition
 from tests.browser import CHROMIUM
 from tests.web.conftest import PASSWORDS, SCREENSHOTS, LiveServer
 from tests.web.flows import TOR, only_task

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from engine.cases import start_case
-from engine.models import Case, HumanTask, ProcessDefinition
-from engine.tasks import complete_task, open_task_ids
-from engine.users import actor
+from engine.access.users import actor
+from engine.runtime.cases import start_case
+from engine.runtime.tasks import complete_task, open_task_ids
+from engine.store.models import Case, HumanTask, ProcessDefinition
 from tests.web.conftest import PROCESSES
 from tests.web.flows import TOR, only_task
 from tests.web.modeler.conftest import BROKEN, COMMITTEE, post_json

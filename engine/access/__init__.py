@@ -1,0 +1,1 @@
+"""Accounts and access: users, tokens, bodies, the access policy."""

@@ -1,0 +1,118 @@
+"""REST API tokens: create (the secret is returned once), list, revoke, authenticate.
+
+A token is `alw_` + 32 random bytes (URL-safe base64); only its SHA-256 is stored, so
+a database leak does not leak usable tokens, and lookup is one indexed equality.
+Use cases take a session and plain values and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.access.users import Actor, get_user
+from engine.errors import InvalidInput, NotFound, PermissionDenied
+from engine.store.models import ApiToken, User
+
+PREFIX = "alw_"
+NAME_MAX = 120
+MAX_TOKEN_LENGTH = 200
+LAST_USED_PRECISION = timedelta(minutes=1)
+"""`last_used_at` is written at most once a minute per token (reads stay reads)."""
+
+
+class InvalidToken(PermissionDenied):
+    """The token is unknown, revoked, or its user is inactive (HTTP 401)."""
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: TokenView
+    secret: str
+    """The raw token: shown once, never stored."""
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", errors="replace")).hexdigest()
+
+
+def _view(row: ApiToken, username: str) -> TokenView:
+    return TokenView(row.id, username, row.name, row.created_at, row.last_used_at, row.revoked_at)
+
+
+def create_token(session: Session, username: str, *, name: str | None = None) -> NewToken:
+    user = get_user(session, username)
+    if not user.active:
+        raise InvalidInput(f"user '{username}' is not active", username=username)
+    label = (name or "").strip() or "API token"
+    if len(label) > NAME_MAX:
+        raise InvalidInput(f"a token name has at most {NAME_MAX} characters", field="name")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=label, token_hash=hash_token(secret),
+                   created_at=clock.now())
+    session.add(row)
+    session.flush()
+    return NewToken(_view(row, user.username), secret)
+
+
+def list_tokens(session: Session, username: str, *, include_revoked: bool = True) -> list[TokenView]:
+    user = get_user(session, username)
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return [_view(r, user.username) for r in session.scalars(query.order_by(ApiToken.id)).all()]
+
+
+def revoke_token(session: Session, token_id: int, *, username: str | None = None) -> TokenView:
+    """Revoke a token; with `username`, only that user's own token (others look unknown)."""
+    row = session.get(ApiToken, token_id)
+    owner = session.get(User, row.user_id) if row is not None else None
+    if row is None or owner is None or (username is not None and owner.username != username):
+        raise NotFound(f"unknown token {token_id}", token_id=token_id)
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+    return _view(row, owner.username)
+
+
+def authenticate_token(session: Session, raw: str) -> Actor:
+    """The actor a raw token stands for; raises InvalidToken for anything else."""
+    if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(PREFIX):
+        raise InvalidToken("invalid API token")
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if row is None or row.revoked_at is not None:
+        raise InvalidToken("invalid or revoked API token")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise InvalidToken("the token's user is not active")
+    now = clock.now()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+        row.last_used_at = now
+    return Actor(user.username, frozenset(user.group_names))
+
+
+def user_id_of(session: Session, username: str) -> int:
+    return get_user(session, username).id
+
+
+__all__ = ["InvalidToken", "NewToken", "TokenView", "authenticate_token", "create_token",
+           "hash_token", "list_tokens", "revoke_token"]

@@ -1,0 +1,100 @@
+"""Users, groups and password hashing (scrypt, salted, constant-time check)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.store.models import Group, User
+
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def check_password(stored: str | None, password: str) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                               p=int(p), dklen=32)
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a username and the groups they belong to."""
+
+    username: str
+    groups: frozenset[str]
+
+    def in_any(self, groups: list[str] | set[str]) -> bool:
+        return bool(self.groups.intersection(groups))
+
+
+def get_group(session: Session, name: str, *, create: bool = False) -> Group:
+    group = session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        if not create:
+            raise NotFound(f"unknown group '{name}'", group=name)
+        group = Group(name=name)
+        session.add(group)
+    return group
+
+
+def create_user(session: Session, username: str, *, groups: list[str] | None = None,
+                password: str | None = None, display_name: str | None = None,
+                email: str | None = None) -> User:
+    username = username.strip()
+    if not username or len(username) > 120 or any(c.isspace() for c in username):
+        raise InvalidInput(f"invalid username {username!r}")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"user '{username}' exists already", username=username)
+    user = User(username=username, display_name=display_name, email=email,
+                password_hash=hash_password(password) if password else None, active=True,
+                created_at=clock.now(), timezone="UTC", failed_logins=0)
+    user.groups = [get_group(session, g, create=True) for g in groups or []]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"unknown user '{username}'", username=username)
+    return user
+
+
+def actor(session: Session, username: str) -> Actor:
+    """The acting user with their groups; unknown or inactive users may not act."""
+    user = get_user(session, username)
+    if not user.active:
+        raise NotFound(f"user '{username}' is not active", username=username)
+    return Actor(user.username, frozenset(user.group_names))
+
+
+def set_groups(session: Session, username: str, groups: list[str]) -> User:
+    user = get_user(session, username)
+    user.groups = [get_group(session, g, create=True) for g in groups]
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    get_user(session, username).password_hash = hash_password(password)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)).all())

@@ -1,0 +1,1 @@
+"""Background work: jobs, the worker, timers, service tasks, messages, incidents."""

@@ -1,0 +1,232 @@
+"""Incidents: what the Secretariat must look at, and retrying after the cause is fixed.
+
+Two kinds, one table:
+- `job`: a job ran out of attempts (a handler kept failing, no handler has the name,
+  a thrown message matched nothing). The job stays, `failed`, until retried.
+- `step`: an engine step failed (a script or expression error). The case is `failed`
+  with the element and message; its state is the last good one with the errored
+  task in ERROR. Every failure opens one (the projection sees the failed status).
+
+`retry_incident(id, data=...)` merges corrected data into the task concerned, then
+puts the job back (attempts reset, due now) or sets the ERROR task READY, the case
+running, and runs engine steps. `correct_case_data` changes data without retrying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.errors import CaseNotActive, Conflict, InvalidInput, NotFound
+from engine.runtime.history import EventKind, record
+from engine.store.models import (
+    CaseStatus,
+    Incident,
+    IncidentKind,
+    Job,
+    JobKind,
+    JobStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+
+if TYPE_CHECKING:
+    from engine.runtime.persistence import OpenCase
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    kind: str
+    case_id: int | None
+    job_id: int | None
+    element_id: str | None
+    handler: str | None
+    error: str
+    attempts: int
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+
+    @classmethod
+    def of(cls, row: Incident) -> IncidentView:
+        return cls(row.id, row.kind, row.case_id, row.job_id, row.element_id, row.handler, row.error,
+                   row.attempts, row.created_at, row.resolved_at, row.resolution)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def open_job_incident(session: Session, job: Job, error: str) -> Incident:
+    incident = Incident(kind=IncidentKind.JOB, case_id=job.case_id, job_id=job.id,
+                        element_id=job.element_id, handler=job.handler, error=error[:4000],
+                        attempts=job.attempts, created_at=clock.now())
+    session.add(incident)
+    if job.kind == JobKind.MESSAGE and job.payload:
+        message = session.get(OutboxMessage, job.payload.get("message_id"))
+        if message is not None:
+            message.status = OutboxStatus.UNDELIVERABLE
+            incident.element_id = incident.element_id or f"message:{message.name}"
+    return incident
+
+
+def _open_incidents(session: Session, case_id: int, kind: str | None = None) -> list[Incident]:
+    query = select(Incident).where(Incident.case_id == case_id, Incident.resolved_at.is_(None))
+    if kind:
+        query = query.where(Incident.kind == kind)
+    return list(session.scalars(query.order_by(Incident.id)).all())
+
+
+def project_case_incidents(session: Session, opened: OpenCase, now: datetime) -> None:
+    """A failed case has one open step incident; an ended case has none."""
+    case = opened.case
+    if case.status == CaseStatus.FAILED:
+        if not _open_incidents(session, case.id, IncidentKind.STEP):
+            session.add(Incident(kind=IncidentKind.STEP, case_id=case.id,
+                                 element_id=case.failed_element_id,
+                                 error=case.status_reason or "engine step failed", attempts=1,
+                                 created_at=now))
+    elif case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED):
+        for incident in _open_incidents(session, case.id):
+            incident.resolved_at, incident.resolution = now, f"case {case.status}"
+
+
+def list_incidents(session: Session, *, case_id: int | None = None, include_resolved: bool = False,
+                   limit: int = 100) -> list[IncidentView]:
+    query = select(Incident)
+    if case_id is not None:
+        query = query.where(Incident.case_id == case_id)
+    if not include_resolved:
+        query = query.where(Incident.resolved_at.is_(None))
+    rows = session.scalars(query.order_by(Incident.id.desc()).limit(limit)).all()
+    return [IncidentView.of(r) for r in rows]
+
+
+def _incident(session: Session, incident_id: int) -> Incident:
+    row = session.get(Incident, incident_id)
+    if row is None:
+        raise NotFound(f"unknown incident {incident_id}", incident_id=incident_id)
+    if row.resolved_at is not None:
+        raise Conflict(f"incident {incident_id} is already resolved ({row.resolution})",
+                       incident_id=incident_id)
+    return row
+
+
+def _unfinished(workflow: Any) -> list[Any]:
+    mask = SpiffState.READY | SpiffState.WAITING | SpiffState.STARTED | SpiffState.ERROR
+    return list(workflow.get_tasks(state=mask))
+
+
+def _apply_changes(opened: OpenCase, changes: dict[str, Any], task_id: str | None = None) -> None:
+    """Merge changes into the given task, or into every unfinished task and the last one."""
+    workflow = opened.workflow
+    if task_id is not None:
+        task = workflow.get_task_from_id(UUID(task_id))
+        targets = [task] if task is not None else []
+    else:
+        targets = _unfinished(workflow)
+        if workflow.last_task is not None:
+            targets.append(workflow.last_task)
+    for task in targets:
+        task.data.update(changes)
+
+
+def correct_case_data(session: Session, case_id: int, *, user: str | None,
+                      changes: Any) -> dict[str, Any]:
+    """Change the data the case's open and errored tasks see; recorded as DATA_CORRECTED."""
+    from engine.runtime.cases import case_data, check_data
+    from engine.runtime.persistence import open_case, save_case
+
+    values = check_data(changes, "changes")
+    if not values:
+        raise InvalidInput("no data changes given", field="changes")
+    opened = open_case(session, case_id)
+    if opened.case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED):
+        raise CaseNotActive(f"case {case_id} is {opened.case.status}; its data cannot change",
+                            case_id=case_id, status=opened.case.status)
+    before = case_data(opened)
+    _apply_changes(opened, values)
+    save_case(session, opened)
+    record(session, case_id, EventKind.DATA_CORRECTED, user=user,
+           data={"changes": values, "before": {k: before.get(k) for k in values}})
+    return case_data(opened)
+
+
+def retry_incident(session: Session, incident_id: int, *, user: str | None = None,
+                   data: Any = None) -> IncidentView:
+    """Retry what the incident holds, after merging corrected `data` into the task concerned."""
+    from engine.runtime.cases import check_data
+
+    incident = _incident(session, incident_id)
+    changes = check_data(data, "data")
+    # Resolved first: if the retry fails again, the projection opens a fresh incident.
+    incident.resolved_at, incident.resolved_by, incident.resolution = clock.now(), user, "retried"
+    session.flush()
+    if incident.kind == IncidentKind.JOB:
+        _retry_job(session, incident, changes, user)
+    else:
+        _retry_step(session, incident, changes, user)
+    session.flush()
+    return IncidentView.of(incident)
+
+
+def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], user: str | None) -> None:
+    from engine.runtime.persistence import open_case, save_case
+
+    job = session.get(Job, incident.job_id) if incident.job_id else None
+    if job is None:
+        raise Conflict(f"the job of incident {incident.id} no longer exists (its task was "
+                       "completed or cancelled)", incident_id=incident.id)
+    if changes and job.case_id is not None and job.spiff_task_id:
+        opened = open_case(session, job.case_id)
+        _apply_changes(opened, changes, job.spiff_task_id)
+        save_case(session, opened)
+        record(session, job.case_id, EventKind.DATA_CORRECTED, user=user, element_id=job.element_id,
+               data={"changes": changes, "incident_id": incident.id})
+    job.status, job.attempts, job.due_at = JobStatus.READY, 0, clock.now()
+    job.locked_by = job.locked_until = None
+    if job.kind == JobKind.MESSAGE and job.payload:
+        message = session.get(OutboxMessage, job.payload.get("message_id"))
+        if message is not None and message.status == OutboxStatus.UNDELIVERABLE:
+            message.status = OutboxStatus.PENDING
+    if job.case_id is not None:
+        record(session, job.case_id, EventKind.CASE_RETRIED, user=user, element_id=job.element_id,
+               reason=f"incident {incident.id}")
+
+
+def _retry_step(session: Session, incident: Incident, changes: dict[str, Any], user: str | None) -> None:
+    from engine.runtime.cases import advance
+    from engine.runtime.persistence import open_case
+
+    assert incident.case_id is not None
+    opened = open_case(session, incident.case_id)
+    case = opened.case
+    if case.status != CaseStatus.FAILED:
+        raise CaseNotActive(f"case {case.id} is {case.status}, not failed", case_id=case.id,
+                            status=case.status)
+    errored = opened.workflow.get_tasks(state=SpiffState.ERROR)
+    for task in errored:
+        task.data.update(changes)
+        task._set_state(SpiffState.READY)
+    if changes and not errored:
+        _apply_changes(opened, changes)
+    case.status, case.status_reason, case.failed_element_id = CaseStatus.RUNNING, None, None
+    record(session, case.id, EventKind.CASE_RETRIED, user=user, element_id=incident.element_id,
+           reason=f"incident {incident.id}", data={"changes": changes} if changes else None)
+    advance(session, opened, user=user)
+
+
+def retry_case(session: Session, case_id: int, *, user: str | None = None,
+               data: Any = None) -> list[IncidentView]:
+    """Retry every open incident of a case (the failed step, or its failed jobs)."""
+    open_rows = _open_incidents(session, case_id)
+    if not open_rows:
+        raise NotFound(f"case {case_id} has no open incident", case_id=case_id)
+    return [retry_incident(session, row.id, user=user, data=data) for row in open_rows]

@@ -1,0 +1,174 @@
+"""The job table: claiming with a lease, failing with backoff, finishing.
+
+Rules (see README, "Background worker"):
+- A job is claimable when `status = 'ready'`, `due_at <= now` and it has no live lease
+  (`locked_until` is null or past). Claiming sets `locked_by`, `locked_until = now + lease`
+  and counts one attempt, in its own short transaction. On PostgreSQL the candidates are
+  read with `FOR UPDATE SKIP LOCKED`, so concurrent workers never wait for or take the
+  same rows; on SQLite `BEGIN IMMEDIATE` serializes the claim and the update is
+  conditional on the lease still being free.
+- A worker that dies leaves its lease to expire; the job is then claimed again (the
+  attempt it used counts). The case's version check makes a late duplicate lose.
+- A failed attempt is retried after `BACKOFF_BASE * 2**(attempt-1)` (capped at
+  `BACKOFF_CAP`); when `attempts >= max_attempts` the job becomes `failed` and an
+  incident is opened (engine.background.incidents).
+- `sync_case_jobs` is the projection hook run on every case save: timers, service
+  jobs, message subscriptions, the outbox, step-failure incidents and parking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.store.models import CaseStatus, Job, JobStatus
+
+if TYPE_CHECKING:
+    from engine.runtime.persistence import OpenCase
+
+DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_MAX_ATTEMPTS = 3
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    case_id: int | None
+    attempt: int
+
+
+def backoff(attempt: int) -> timedelta:
+    """Delay before the next attempt after attempt number `attempt` (1-based) failed."""
+    return min(BACKOFF_BASE * (2 ** max(attempt - 1, 0)), BACKOFF_CAP)
+
+
+def _claimable(now: datetime) -> list[ColumnElement[bool]]:
+    return [Job.status == JobStatus.READY, Job.due_at <= now,
+            or_(Job.locked_until.is_(None), Job.locked_until < now)]
+
+
+def claim(session: Session, worker_id: str, *, limit: int = 10,
+          lease: timedelta = DEFAULT_LEASE) -> list[ClaimedJob]:
+    """Claim up to `limit` due jobs for `worker_id`; the caller commits right away."""
+    now = clock.now()
+    query = select(Job.id).where(*_claimable(now)).order_by(Job.due_at, Job.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query).all())
+    claimed: list[ClaimedJob] = []
+    for job_id in ids:
+        row = session.execute(
+            update(Job).where(Job.id == job_id, *_claimable(now))
+            .values(locked_by=worker_id, locked_until=now + lease, attempts=Job.attempts + 1)
+            .returning(Job.id, Job.kind, Job.case_id, Job.attempts)
+            .execution_options(synchronize_session=False)).first()
+        if row is not None:
+            claimed.append(ClaimedJob(row[0], row[1], row[2], row[3]))
+    return claimed
+
+
+def holds_lease(session: Session, job_id: int, worker_id: str) -> Job | None:
+    """The job if `worker_id` still holds its lease (else another worker took it over)."""
+    job = session.get(Job, job_id)
+    if job is None or job.locked_by != worker_id:
+        return None
+    return job
+
+
+def release(session: Session, job_id: int, worker_id: str, *, due_at: datetime | None = None,
+            refund_attempt: bool = False, status: str | None = None) -> None:
+    """Give the lease back, optionally rescheduling; `refund_attempt` for a lost race."""
+    values: dict[str, object] = {"locked_by": None, "locked_until": None}
+    if due_at is not None:
+        values["due_at"] = due_at
+    if refund_attempt:
+        values["attempts"] = Job.attempts - 1
+    if status is not None:
+        values["status"] = status
+    session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker_id).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+def finish(session: Session, job_id: int) -> None:
+    """Delete a job that is done (if the projection has not already removed it)."""
+    job = session.get(Job, job_id)
+    if job is not None:
+        session.delete(job)
+
+
+def record_failure(session: Session, job_id: int, worker_id: str, error: str, *,
+                   retryable: bool = True) -> bool:
+    """Count a failed attempt: reschedule with backoff, or open an incident.
+
+    Returns True when an incident was opened.
+    """
+    from engine.background.incidents import open_job_incident
+
+    job = session.get(Job, job_id)
+    if job is None or job.locked_by != worker_id:
+        return False
+    now = clock.now()
+    job.last_error = error[:4000]
+    job.locked_by, job.locked_until = None, None
+    if retryable and job.attempts < job.max_attempts:
+        job.due_at = now + backoff(job.attempts)
+        return False
+    job.status = JobStatus.FAILED
+    open_job_incident(session, job, error)
+    return True
+
+
+def upsert_job(session: Session, existing: dict[str, Job], *, key: str, kind: str, due_at: datetime,
+               case_id: int | None, now: datetime, **values: object) -> Job:
+    """Insert the job `key` or update its due time; used by the projections."""
+    job = existing.pop(key, None)
+    if job is None:
+        job = Job(key=key, kind=kind, case_id=case_id, due_at=due_at, status=JobStatus.READY,
+                  attempts=0, created_at=now, **values)
+        session.add(job)
+    else:
+        if job.due_at != due_at:
+            job.due_at = due_at
+        for name, value in values.items():
+            if getattr(job, name) != value:
+                setattr(job, name, value)
+    return job
+
+
+def case_jobs(session: Session, case_id: int) -> dict[str, Job]:
+    return {j.key: j for j in session.scalars(select(Job).where(Job.case_id == case_id)).all()}
+
+
+def sync_case_jobs(session: Session, opened: OpenCase, now: datetime) -> None:
+    """Projection hook (called from `engine.runtime.projections.sync_projections` on every save)."""
+    from engine.background import incidents, messages, services, timers
+
+    case = opened.case
+    existing = case_jobs(session, case.id)
+    keep: dict[str, Job] = {}
+    finished = case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED)
+    if not finished:
+        keep.update(timers.project_timer_job(session, opened, existing, now))
+        keep.update(services.project_service_jobs(session, opened, existing, now))
+    for key, job in existing.items():
+        if key not in keep and not key.startswith("message:"):
+            session.delete(job)
+    running = case.status == CaseStatus.RUNNING
+    for job in keep.values():
+        if running and job.status == JobStatus.PARKED:
+            job.status = JobStatus.READY
+        elif not running and job.status == JobStatus.READY:
+            job.status = JobStatus.PARKED
+    messages.project_subscriptions(session, opened, now, active=not finished)
+    messages.persist_outbox(session, opened, now)
+    incidents.project_case_incidents(session, opened, now)
+    session.flush()
+

@@ -1,0 +1,232 @@
+"""The background worker: claims due jobs and runs each in its own transaction.
+
+One loop per worker: claim a batch (short transaction, lease), run each claimed
+job on a thread pool (`concurrency` threads, one session per job), sleep `poll`
+seconds when nothing was due. Any number of workers (threads or processes) may
+run against one database; see engine.background.jobs for the claim and lease rules.
+
+Per job kind:
+- timer: open the case, SpiffWorkflow refreshes its timers against the engine
+  clock, engine steps run, the case is saved (the projection re-schedules the job).
+- service: run the handler, complete the task, run steps (engine.background.services).
+- message: deliver an outbox message (engine.background.messages).
+- start_timer: start a case of the latest version (engine.background.timers).
+A job of a case that is not running is parked (kept; un-parked when the case
+resumes). A lost race on the case version gives the job back without using an attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import clock
+from engine.background import jobs
+from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
+from engine.background.services import REGISTRY, HandlerRegistry, run_service_job
+from engine.background.timers import fire_start_timer, sync_start_timers
+from engine.errors import ConcurrentUpdate, HandlerMissing, InvalidInput
+from engine.store.models import CaseStatus, Job, JobKind, JobStatus
+
+log = logging.getLogger("alliance.worker")
+START_TIMER_SYNC_EVERY = 30.0
+CONFLICT_RETRY = timedelta(seconds=1)
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class WorkerStats:
+    claimed: int = 0
+    done: int = 0
+    failed: int = 0
+    conflicts: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, name: str, kind: str | None = None) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + 1)
+            if kind is not None and name == "done":
+                self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+
+class Worker:
+    def __init__(self, session_factory: sessionmaker[Any], *, worker_id: str | None = None,
+                 concurrency: int = 1, batch: int | None = None,
+                 lease: timedelta = jobs.DEFAULT_LEASE, registry: HandlerRegistry = REGISTRY) -> None:
+        self.session_factory = session_factory
+        self.worker_id = worker_id or new_worker_id()
+        self.concurrency = max(concurrency, 1)
+        self.batch = batch or self.concurrency * 4
+        self.lease = lease
+        self.registry = registry
+        self.stats = WorkerStats()
+        self._stop = threading.Event()
+        self._last_start_sync = 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def run(self, *, poll: float = 1.0, once: bool = False,
+            on_idle: Callable[[], None] | None = None) -> WorkerStats:
+        """Work until stopped; with `once`, until no job is due."""
+        pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
+        try:
+            while not self._stop.is_set():
+                self.sync_start_timers()
+                claimed = self.claim()
+                if claimed:
+                    if pool is None:
+                        for job in claimed:
+                            self.execute(job)
+                    else:
+                        list(pool.map(self.execute, claimed))
+                    continue
+                if once:
+                    break
+                if on_idle is not None:
+                    on_idle()
+                self._stop.wait(poll)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+        return self.stats
+
+    def run_once(self) -> WorkerStats:
+        return self.run(once=True)
+
+    def sync_start_timers(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_start_sync < START_TIMER_SYNC_EVERY:
+            return
+        self._last_start_sync = now
+        with self.session_factory() as session:
+            try:
+                sync_start_timers(session)
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.exception("syncing timer start events failed")
+
+    def claim(self) -> list[jobs.ClaimedJob]:
+        with self.session_factory() as session:
+            claimed = jobs.claim(session, self.worker_id, limit=self.batch, lease=self.lease)
+            session.commit()
+        for _ in claimed:
+            self.stats.count("claimed")
+        return claimed
+
+    # -- one job ------------------------------------------------------------------------
+
+    def execute(self, claimed: jobs.ClaimedJob) -> str:
+        """Run one claimed job in its own session and transaction; never raises."""
+        with self.session_factory() as session:
+            try:
+                outcome = self._dispatch(session, claimed)
+                session.commit()
+                self.stats.count("done", claimed.kind)
+                return outcome
+            except ConcurrentUpdate:
+                session.rollback()
+                self.stats.count("conflicts")
+                jobs.release(session, claimed.id, self.worker_id, refund_attempt=True,
+                             due_at=clock.now() + CONFLICT_RETRY)
+                session.commit()
+                return "conflict"
+            except MessageHeld as exc:
+                session.rollback()
+                jobs.release(session, claimed.id, self.worker_id, refund_attempt=True,
+                             due_at=clock.now() + HELD_RECHECK)
+                session.commit()
+                return f"held: {exc}"
+            except Exception as exc:
+                session.rollback()
+                self.stats.count("failed")
+                retryable = not isinstance(exc, (HandlerMissing, InvalidInput))
+                message = str(exc) if isinstance(exc, HandlerMissing) else f"{type(exc).__name__}: {exc}"
+                log.info("job %s (%s) failed: %s", claimed.id, claimed.kind, message)
+                try:
+                    jobs.record_failure(session, claimed.id, self.worker_id, message,
+                                        retryable=retryable)
+                    session.commit()
+                except Exception:
+                    session.rollback()
+                    log.exception("recording the failure of job %s failed", claimed.id)
+                return "failed"
+
+    def _dispatch(self, session: Session, claimed: jobs.ClaimedJob) -> str:
+        job = jobs.holds_lease(session, claimed.id, self.worker_id)
+        if job is None:
+            return "lost"  # another worker took it over after our lease ran out
+        if job.kind == JobKind.SERVICE:
+            return run_service_job(session, job, registry=self.registry)
+        if job.kind == JobKind.TIMER:
+            return self._fire_timers(session, job)
+        if job.kind == JobKind.MESSAGE:
+            deliver_outbox(session, int((job.payload or {})["message_id"]))
+            session.delete(job)
+            return "delivered"
+        if job.kind == JobKind.START_TIMER:
+            fire_start_timer(session, job)
+            job.locked_by = job.locked_until = None
+            return "started"
+        session.delete(job)
+        return "unknown kind"
+
+    def _fire_timers(self, session: Session, job: Job) -> str:
+        from engine.background.timers import waiting_timers
+        from engine.runtime.cases import advance
+        from engine.runtime.history import EventKind, record
+        from engine.runtime.persistence import open_case
+
+        assert job.case_id is not None
+        opened = open_case(session, job.case_id)
+        if opened.case.status != CaseStatus.RUNNING:
+            job.status, job.locked_by, job.locked_until = JobStatus.PARKED, None, None
+            job.attempts = max(job.attempts - 1, 0)
+            return "parked"
+        due_before = job.due_at
+        now = clock.now()
+        due_now = [(t.task_spec.bpmn_id, t.task_spec.bpmn_name)
+                   for t, due in waiting_timers(opened.workflow) if due <= now]
+        advance(session, opened)
+        session.flush()
+        current = session.get(Job, job.id)
+        if current is not None and current.locked_by == self.worker_id:
+            # Nothing fired (SpiffWorkflow saw the timer as not yet due): look again shortly.
+            current.locked_by = current.locked_until = None
+            current.attempts = 0
+            current.due_at = max(due_before, clock.now()) + timedelta(seconds=1)
+            return "not yet"
+        for element_id, element_name in due_now:
+            record(session, opened.case.id, EventKind.TIMER_FIRED, element_id=element_id,
+                   element_name=element_name)
+        return "fired"
+
+
+def run_worker(session_factory: sessionmaker[Any], *, concurrency: int = 1, poll: float = 1.0,
+               once: bool = False, lease: timedelta = jobs.DEFAULT_LEASE,
+               handlers: str | None = None) -> WorkerStats:
+    """What `alliance worker` runs: load the handlers, then work."""
+    if handlers is not None or REGISTRY.loaded_from is None:
+        REGISTRY.load(handlers)
+    worker = Worker(session_factory, concurrency=concurrency, lease=lease)
+    if once:
+        worker.sync_start_timers(force=True)
+    return worker.run(poll=poll, once=once)

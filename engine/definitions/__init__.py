@@ -1,0 +1,1 @@
+"""Process definitions: validating, deploying, versioning, loading, diffing."""

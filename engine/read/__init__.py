@@ -1,0 +1,1 @@
+"""The read side: inbox, dashboard, process statistics, task pages."""

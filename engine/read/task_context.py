@@ -1,0 +1,77 @@
+"""Everything a task page shows: the task, its case, its form, its diagram, its history.
+
+Only the task's assignee or one of its candidates may see it (engine.runtime.tasks.may_view).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from engine.access.users import Actor
+from engine.errors import NotFound, PermissionDenied
+from engine.runtime.cases import INTERNAL_KEYS, view_case
+from engine.runtime.history import HistoryEntry, case_history
+from engine.runtime.persistence import open_case
+from engine.runtime.tasks import is_candidate, may_act, may_view
+from engine.runtime.views import CaseView, TaskView
+from engine.store.models import Case, HumanTask, TaskState
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    task: TaskView
+    case: CaseView
+    process_name: str | None
+    documentation: str | None
+    form: dict[str, Any] | None
+    """The task's form-js schema, or None when the task has no form."""
+    data: dict[str, Any]
+    """What the form is prefilled with: the task's own data while it is open (an instance of a
+    multi-instance sees its own item), else the case's data."""
+    bpmn_xml: str
+    history: list[HistoryEntry]
+    may_act: bool
+    """The user may complete it now (assignee, or a candidate of an unassigned task)."""
+    may_claim: bool
+    may_unclaim: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.task.state == TaskState.OPEN
+
+
+def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"unknown task {task_id}", task_id=task_id)
+    if not may_view(row, user):
+        raise PermissionDenied(f"task {task_id} is not yours or your groups'", task_id=task_id)
+    case = session.get(Case, row.case_id)
+    if case is None:  # pragma: no cover - foreign key
+        raise NotFound(f"unknown case {row.case_id}", case_id=row.case_id)
+    definition = case.definition
+    forms: dict[str, Any] = json.loads(definition.forms_json) if row.form_id else {}
+    is_open = row.state == TaskState.OPEN
+    opened = open_case(session, row.case_id)
+    case_view = view_case(session, row.case_id, opened)
+    data = dict(case_view.data)
+    if is_open:
+        spiff_task = opened.workflow.get_task_from_id(UUID(row.spiff_task_id))
+        if spiff_task is not None:
+            data = {k: v for k, v in spiff_task.data.items() if k not in INTERNAL_KEYS}
+    return TaskContext(
+        task=TaskView.of(row), case=case_view, data=data,
+        process_name=definition.name, documentation=row.documentation,
+        form=forms.get(row.form_id) if row.form_id else None,
+        bpmn_xml=definition.bpmn_file.content, history=case_history(session, row.case_id),
+        may_act=is_open and may_act(row, user),
+        may_claim=is_open and row.assignee is None and is_candidate(row, user),
+        may_unclaim=is_open and row.assignee == user.username and is_candidate(row, user))
+
+
+__all__ = ["TaskContext", "task_context"]

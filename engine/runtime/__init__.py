@@ -1,0 +1,1 @@
+"""The runtime: cases and tasks, load -> run -> save, projections, history."""

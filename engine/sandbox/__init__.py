@@ -1,0 +1,1 @@
+"""The restricted evaluator every script, condition and timer value runs in."""

@@ -1,0 +1,1 @@
+"""The store: database plumbing, typed models, migrations."""

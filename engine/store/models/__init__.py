@@ -1,0 +1,44 @@
+"""Typed, inert SQLAlchemy models, one module per concept."""
+
+from engine.store.models.cases import Case, CaseStatus
+from engine.store.models.definitions import Deployment, DeploymentFile, ProcessDefinition
+from engine.store.models.history import HistoryEvent
+from engine.store.models.idempotency import IdempotencyKey
+from engine.store.models.jobs import (
+                                Incident,
+                                IncidentKind,
+                                Job,
+                                JobKind,
+                                JobStatus,
+                                MessageSubscription,
+                                OutboxMessage,
+                                OutboxStatus,
+)
+from engine.store.models.tasks import HumanTask, TaskCandidate, TaskState
+from engine.store.models.tokens import ApiToken
+from engine.store.models.users import Group, User, user_group
+
+__all__ = [
+                                "ApiToken",
+                                "Case",
+                                "CaseStatus",
+                                "Deployment",
+                                "DeploymentFile",
+                                "Group",
+                                "HistoryEvent",
+                                "HumanTask",
+                                "IdempotencyKey",
+                                "Incident",
+                                "IncidentKind",
+                                "Job",
+                                "JobKind",
+                                "JobStatus",
+                                "MessageSubscription",
+                                "OutboxMessage",
+                                "OutboxStatus",
+                                "ProcessDefinition",
+                                "TaskCandidate",
+                                "TaskState",
+                                "User",
+                                "user_group",
+]

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.orm import Session
+
+from engine.access.users import Actor
+from engine.definitions import deployment as definitions
+from engine.errors import CaseNotActive, InvalidInput, NotFound, PermissionDenied, TaskNotOpen
+from engine.runtime import cases, tasks
+from engine.runtime.history import case_history
+from tests.conftest import fixture_files
+
+
+@pytest.fixture
+def deployed(session: Session) -> None:
+    definitions.deploy(session, fixture_files("three_steps.bpmn", "forms/draft_form.form"))
+    session.commit()
+
+
+def test_start_case_projects_first_task_to_the_starter(session: Session, deployed: None,
+                                                       make_user: Callable[..., Actor]) -> None:
+    ana = make_user("ana", "requester")
+    view = cases.start_case(session, "three_steps", user=ana, business_key="REQ-1",
+                            data={"note": "hello"})
+    session.commit()
+    assert view.status == "running" and view.business_key == "REQ-1"
+    assert view.data["note"] == "hello"
+    [task] = view.open_tasks
+    assert (task.element_id, task.assignee, task.form_id) == ("draft", "ana", "draft_form")
+    assert task.candidate_groups == ["requester"]
+    assert [h.kind for h in case_history(session, view.id)] == ["case_started"]
+
+
+def test_full_path_to_completion(session: Session, deployed: None, make_user: Callable[..., Actor],
+                                 fake_clock: object) -> None:
+    ana, rev = make_user("ana", "requester"), make_user("rev", "reviewers")
+    case = cases.start_case(session, "three_steps", user=ana)
+    session.commit()
+    case = tasks.complete_task(session, case.open_tasks[0].id, user=ana,
+                               data={"title": "Solar roofs", "amount": 21})
+    session.commit()
+    review = case.open_tasks[0]
+    assert review.element_id == "review" and review.assignee is None
+    assert review.due_at is not None and (review.due_at - review.created_at).days == 3
+    assert [t.id for t in tasks.inbox(session, rev, tab="claimable")] == [review.id]
+    assert tasks.inbox(session, ana, tab="claimable") == []
+    tasks.claim_task(session, review.id, user=rev)
+    session.commit()
+    assert [t.id for t in tasks.inbox(session, rev, tab="assigned")] == [review.id]
+    case = tasks.complete_task(session, review.id, user=rev, data={"decision": "approve"})
+    approve = case.open_tasks[0]
+    case = tasks.complete_task(session, approve.id, user=rev)
+    session.commit()
+    assert case.status == "completed" and case.ended_at is not None
+    assert case.data["total"] == 42
+    assert case.data["summary"] == "11 characters in the title"
+    kinds = [h.kind for h in case_history(session, case.id)]
+    assert kinds == ["case_started", "task_completed", "task_claimed", "task_completed",
+                     "task_completed", "case_completed"]
+    completed = [h for h in case_history(session, case.id) if h.kind == "task_completed"]
+    assert completed[0].user == "ana" and completed[0].data == {"title": "Solar roofs", "amount": 21}
+
+
+def test_rejection_path(session: Session, deployed: None, make_user: Callable[..., Actor]) -> None:
+    ana, rev = make_user("ana", "requester"), make_user("rev", "reviewers")
+    case = cases.start_case(session, "three_steps", user=ana)
+    case = tasks.complete_task(session, case.open_tasks[0].id, user=ana, data={"title": "x", "amount": 1})
+    case = tasks.complete_task(session, case.open_tasks[0].id, user=rev, data={"decision": "no"})
+    assert case.status == "completed" and case.open_tasks == []
+
+
+def test_case_survives_a_new_process(session_factory: object, session: Session, deployed: None,
+                                     make_user: Callable[..., Actor]) -> None:
+    """State is in the database: a fresh session (and an empty live cache) continues the case."""
+    from engine.runtime.persistence import LIVE
+
+    ana = make_user("ana", "requester")
+    case = cases.start_case(session, "three_steps", user=ana)
+    session.commit()
+    LIVE.clear()
+    definitions.SPEC_CACHE._items.clear()
+    with session_factory() as other:  # type: ignore[operator]
+        view = cases.get_case(other, case.id)
+        assert view.open_tasks[0].element_id == "draft"
+        tasks.complete_task(other, view.open_tasks[0].id, user=ana, data={"title": "t", "amount": 2})
+        other.commit()
+    assert cases.get_case(session, case.id).open_tasks[0].element_id == "review"
+
+
+def test_suspend_blocks_tasks_and_resume_restores(session: Session, deployed: None,
+                                                  make_user: Callable[..., Actor]) -> None:
+    ana, sec = make_user("ana", "requester"), make_user("sec", "secretariat")
+    case = cases.start_case(session, "three_steps", user=ana)
+    cases.suspend_case(session, case.id, user=sec, reason="waiting for budget")
+    session.commit()
+    with pytest.raises(CaseNotActive, match="suspended"):
+        tasks.complete_task(session, case.open_tasks[0].id, user=ana, data={"title": "x", "amount": 1})
+    session.rollback()
+    assert cases.get_case(session, case.id).open_tasks[0].element_id == "draft"
+    with pytest.raises(CaseNotActive):
+        cases.suspend_case(session, case.id, user=sec)
+    session.rollback()
+    cases.resume_case(session, case.id, user=sec)
+    view = tasks.complete_task(session, case.open_tasks[0].id, user=ana, data={"title": "x", "amount": 1})
+    assert view.open_tasks[0].element_id == "review"
+    kinds = [h.kind for h in case_history(session, case.id)]
+    assert kinds[:3] == ["case_started", "case_suspended", "case_resumed"]
+
+
+def test_cancel_needs_reason_and_closes_tasks(session: Session, deployed: None,
+                                              make_user: Callable[..., Actor]) -> None:
+    ana = make_user("ana", "requester")
+    case = cases.start_case(session, "three_steps", user=ana)
+    with pytest.raises(InvalidInput, match="reason"):
+        cases.cancel_case(session, case.id, user=ana, reason=" ")
+    view = cases.cancel_case(session, case.id, user=ana, reason="duplicate request")
+    session.commit()
+    assert view.status == "cancelled" and view.status_reason == "duplicate request"
+    assert view.open_tasks == []
+    with pytest.raises(TaskNotOpen):
+        tasks.complete_task(session, case.open_tasks[0].id, user=ana, data={})
+
+
+def test_bad_input_is_refused_and_case_unchanged(session: Session, deployed: None,
+                                                 make_user: Callable[..., Actor]) -> None:
+    ana, eve = make_user("ana", "requester"), make_user("eve", "outsiders")
+    case = cases.start_case(session, "three_steps", user=ana)
+    session.commit()
+    before = cases.get_case(session, case.id)
+    task_id = case.open_tasks[0].id
+    with pytest.raises(InvalidInput, match="not valid JSON"):
+        tasks.complete_task(session, task_id, user=ana, data="{oops")
+    with pytest.raises(InvalidInput, match="must be a JSON object"):
+        tasks.complete_task(session, task_id, user=ana, data=[1, 2])
+    with pytest.raises(InvalidInput, match="__class__"):
+        tasks.complete_task(session, task_id, user=ana, data={"__class__": 1})
+    with pytest.raises(PermissionDenied):
+        tasks.complete_task(session, task_id, user=eve, data={})
+    with pytest.raises(NotFound, match="unknown task 999"):
+        tasks.complete_task(session, 999, user=ana, data={})
+    with pytest.raises(NotFound, match="unknown case 999"):
+        cases.get_case(session, 999)
+    with pytest.raises(NotFound, match="unknown process"):
+        cases.start_case(session, "nope", user=ana)
+    session.rollback()
+    after = cases.get_case(session, case.id)
+    assert (after.version, after.open_tasks, after.data) == (before.version, before.open_tasks, before.data)
+
+
+def test_script_error_fails_case_with_element(session: Session, make_user: Callable[..., Actor]) -> None:
+    definitions.deploy(session, fixture_files("script_loop.bpmn"))
+    ana = make_user("ana")
+    view = cases.start_case(session, "script_loop", user=ana)  # `limit` is undefined
+    session.commit()
+    assert view.status == "failed"
+    assert view.failed_element_id == "f_done" or view.failed_element_id == "more"
+    assert "limit" in (view.status_reason or "")
+    assert [h.kind for h in case_history(session, view.id)] == ["case_started", "case_failed"]
