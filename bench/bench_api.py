@@ -33,8 +33,9 @@ import engine.store.models  # noqa: F401
 from bench.common import ensure_database
 from engine.access.tokens import create_token
 from engine.access.users import create_user
+from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
-from engine.store.db import Base, make_engine, make_session_factory
+from engine.store.db import Base, make_engine
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_api"
 REPO = Path(__file__).resolve().parents[1]
@@ -57,7 +58,7 @@ def seed(url: str) -> str:
     eng = make_engine(url)
     Base.metadata.drop_all(eng)
     Base.metadata.create_all(eng)
-    with make_session_factory(eng)() as session:
+    with session_factory(eng)() as session:
         deploy(session, files_from_paths([REPO / "processes"]), user="bench")
         seed_demo(session, create_user)
         seed_registry(session)

@@ -26,12 +26,13 @@ from sqlalchemy.exc import OperationalError
 import engine.store.models  # noqa: F401
 from bench.common import timed
 from engine.access.users import actor, create_user
+from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
 from engine.read.dashboard import CaseFilters, case_csv_rows, case_page
 from engine.read.process_stats import overview_counts
 from engine.runtime.case_admin import case_detail
 from engine.runtime.cases import start_case
-from engine.store.db import Base, make_engine, make_session_factory
+from engine.store.db import Base, make_engine
 from engine.store.models import ProcessDefinition
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_dash"
@@ -65,7 +66,7 @@ def generate(url: str) -> int:
     """Bulk rows plus one real case (with REAL_HISTORY history rows); returns its id."""
     eng = make_engine(url)
     Base.metadata.create_all(eng)
-    factory = make_session_factory(eng)
+    factory = session_factory(eng)
     with factory() as session:
         deploy(session, files_from_paths([PROCESSES]))
         for name, groups in (("sec", ["secretariat"]), ("quanzhou", ["proposing_entity"])):
@@ -144,7 +145,7 @@ def generate(url: str) -> int:
 
 def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
     eng = make_engine(url)
-    factory = make_session_factory(eng)
+    factory = session_factory(eng)
     out: list[tuple[str, float, float]] = []
     with factory() as session:
         sec, city = actor(session, "sec"), actor(session, "quanzhou")

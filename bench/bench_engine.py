@@ -27,11 +27,12 @@ from sqlalchemy.orm import sessionmaker
 import engine.store.models  # noqa: F401
 from bench.common import percentile
 from engine.access.users import actor, create_user
+from engine.bootstrap import session_factory
 from engine.definitions import deployment as definitions
 from engine.definitions.validation import validate_files
 from engine.runtime import cases, tasks
-from engine.runtime.persistence import LIVE, script_engine
-from engine.store.db import Base, make_engine, make_session_factory
+from engine.sandbox.evaluator import SandboxScriptEngine
+from engine.store.db import Base, make_engine
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
@@ -44,7 +45,7 @@ def _files(*paths: Path) -> list[Any]:
 
 def in_memory_rate(n: int) -> float:
     parsed = validate_files(_files(HERE / "three_tasks.bpmn")).processes[0]
-    engine_ = script_engine()
+    engine_ = SandboxScriptEngine()
     started = time.perf_counter()
     for _ in range(n):
         wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine_)
@@ -60,13 +61,12 @@ def in_memory_rate(n: int) -> float:
 def _prepare(db: Engine) -> sessionmaker[Any]:
     Base.metadata.drop_all(db)
     Base.metadata.create_all(db)
-    factory = make_session_factory(db)
+    factory = session_factory(db)
     with factory() as s:
         definitions.deploy(s, _files(HERE / "three_tasks.bpmn", REPO / "tests/fixtures/bpmn/loop.bpmn"))
         create_user(s, "bench", groups=["bench", "workers"], password="bench-pw")
         s.commit()
-    LIVE.clear()
-    return factory
+    return session_factory(db)  # a fresh runtime: empty caches
 
 
 def engine_rate(factory: sessionmaker[Any], n: int) -> float:

@@ -23,9 +23,10 @@ from sqlalchemy.exc import OperationalError
 import engine.store.models  # noqa: F401
 from bench.common import ensure_database, timed
 from engine.access.users import actor, create_user
+from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
 from engine.read.inbox import inbox_page
-from engine.store.db import Base, make_engine, make_session_factory
+from engine.store.db import Base, make_engine
 from engine.store.models import ProcessDefinition
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_inbox"
@@ -42,7 +43,7 @@ def generate(url: str) -> None:
     eng = make_engine(url)
     Base.metadata.drop_all(eng)
     Base.metadata.create_all(eng)
-    factory = make_session_factory(eng)
+    factory = session_factory(eng)
     with factory() as session:
         deploy(session, files_from_paths([PROCESSES]))
         create_user(session, USER, groups=GROUPS, password="bench-password")
@@ -106,7 +107,7 @@ def generate(url: str) -> None:
 
 def measure(url: str) -> list[tuple[str, float, float]]:
     eng = make_engine(url)
-    factory = make_session_factory(eng)
+    factory = session_factory(eng)
     results: list[tuple[str, float, float]] = []
     with factory() as session:
         user = actor(session, USER)

@@ -28,11 +28,12 @@ from sqlalchemy.engine import make_url
 
 import engine.store.models  # noqa: F401
 from engine.background.worker import Worker
+from engine.bootstrap import session_factory
 from engine.definitions import deployment as definitions
 from engine.definitions.validation import UploadedFile
 from engine.runtime import cases
 from engine.runtime.serialization import SERIALIZER_VERSION
-from engine.store.db import Base, make_engine, make_session_factory
+from engine.store.db import Base, make_engine
 from engine.store.models import Case, Job, JobKind, JobStatus
 
 N = int(os.environ.get("BENCH_TIMERS", "10000"))
@@ -76,7 +77,7 @@ class Bench:
         self.engine = make_engine(url, pool_size=10)
         Base.metadata.drop_all(self.engine)
         Base.metadata.create_all(self.engine)
-        self.factory = make_session_factory(self.engine)
+        self.factory = session_factory(self.engine)
         with self.factory() as session:
             definitions.deploy(session, [UploadedFile("bench_timer.bpmn", BPMN.encode())])
             view = cases.start_case(session, "bench_timer", user=None)
@@ -135,7 +136,7 @@ def _run_for(worker: Worker, budget: float) -> None:
 
 
 def _worker_process(url: str, name: str, budget: float) -> None:
-    factory = make_session_factory(make_engine(url, pool_size=2))
+    factory = session_factory(make_engine(url, pool_size=2))
     _run_for(Worker(factory, worker_id=name, batch=20), budget)
 
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from alembic import context
 
 import engine.store.models  # noqa: F401
+import processes.registry  # noqa: F401  (the registry's tables share the metadata)
 from engine.store.db import Base, make_engine
-
-with contextlib.suppress(ImportError):  # the registry is optional for a bare engine
-    import processes.registry  # noqa: F401
 
 target_metadata = Base.metadata
 

@@ -6,32 +6,14 @@ the values the registry stores, raising `HandlerError` with the field named.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-
-class ServiceCall(Protocol):
-    """What the engine passes to a handler (structural: any object with these attributes)."""
-
-    @property
-    def case_id(self) -> int: ...
-    @property
-    def element_id(self) -> str: ...
-    @property
-    def handler(self) -> str: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
-    @property
-    def idempotency_key(self) -> str: ...
-    @property
-    def attempt(self) -> int: ...
-
-
-Handler = Callable[[Session, ServiceCall], dict[str, Any]]
+from engine import clock
+from engine.store.models import Case
 
 
 class HandlerError(ValueError):
@@ -39,10 +21,6 @@ class HandlerError(ValueError):
 
 
 def now() -> datetime:
-    try:
-        from engine import clock
-    except ImportError:  # pragma: no cover - the engine is optional for this module
-        return datetime.now(UTC)
     return clock.now()
 
 
@@ -97,9 +75,5 @@ def one_year_later(day: date) -> date:
 def case_starter(session: Session, case_id: int) -> str | None:
     """Who started the case (the engine's `Case.started_by`): the proposing entity, when the
     case data does not name one."""
-    try:
-        from engine.store.models import Case
-    except ImportError:  # pragma: no cover - the engine is optional for this module
-        return None
     case = session.get(Case, case_id)
     return case.started_by if case is not None else None

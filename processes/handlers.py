@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.runtime.handlers import Handler, ServiceCall
 from processes import call_data
-from processes.call_data import Handler, HandlerError, ServiceCall
+from processes.call_data import HandlerError
 from processes.registry import (
     INITIATIVE_STATUSES,
     RegistryBusinessCouncilMember,

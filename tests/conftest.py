@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,15 +13,15 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import engine.store.models  # noqa: F401
+import processes.registry  # noqa: F401  (the registry's tables share the metadata)
 from engine import clock as clock_module
 from engine.access.users import Actor, actor, create_user
+from engine.bootstrap import build_runtime
+from engine.bootstrap import session_factory as engine_session_factory
 from engine.definitions.deployment import files_from_paths
-from engine.runtime.persistence import LIVE
-from engine.store.db import Base, make_engine, make_session_factory
+from engine.runtime.context import Runtime
+from engine.store.db import Base, make_engine
 from tests.browser import browser  # noqa: F401  (the fixture, for every browser test)
-
-with contextlib.suppress(ImportError):
-    import processes.registry  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -52,7 +51,6 @@ def pg_engine() -> Iterator[Engine | None]:
 @pytest.fixture
 def db_engine(tmp_path: Path, pg_engine: Engine | None) -> Iterator[Engine]:
     """A fresh, empty schema for each test."""
-    LIVE.clear()
     if pg_engine is not None:
         names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
         with pg_engine.begin() as conn:
@@ -66,8 +64,14 @@ def db_engine(tmp_path: Path, pg_engine: Engine | None) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session_factory(db_engine: Engine) -> sessionmaker[Any]:
-    return make_session_factory(db_engine)
+def runtime() -> Runtime:
+    """A fresh runtime per test (its own caches); handlers: the Alliance's."""
+    return build_runtime()
+
+
+@pytest.fixture
+def session_factory(db_engine: Engine, runtime: Runtime) -> sessionmaker[Any]:
+    return engine_session_factory(db_engine, runtime)
 
 
 @pytest.fixture

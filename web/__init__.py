@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -14,7 +13,8 @@ from flask_babel import Babel, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-import engine.store.models  # noqa: F401  (register the tables)
+import engine.store.models  # noqa: F401
+import processes.registry  # noqa: F401  (the registry's tables share the metadata)
 from web import (
     admin,
     api,
@@ -32,9 +32,6 @@ from web import (
     tasks,
 )
 from web.config import defaults, finish, from_environment
-
-with contextlib.suppress(ImportError):  # the registry's tables share the metadata
-    import processes.registry  # noqa: F401
 
 
 def _locale() -> str | None:

@@ -14,7 +14,8 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.store.db import make_engine, make_session_factory
+from engine.bootstrap import session_factory as engine_session_factory
+from engine.store.db import make_engine
 
 EXTENSION = "alliance_db"
 
@@ -22,7 +23,7 @@ EXTENSION = "alliance_db"
 def init_app(app: Flask) -> None:
     engine: Engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"],
                                                                 pool_pre_ping=True)
-    app.extensions[EXTENSION] = make_session_factory(engine)
+    app.extensions[EXTENSION] = engine_session_factory(engine, app.config.get("ENGINE_RUNTIME"))
     app.after_request(_finish_transaction)
     app.teardown_appcontext(_close_session)
 

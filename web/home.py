@@ -31,7 +31,7 @@ def home() -> str:
     user = current_user.actor
     cards: list[ProcessCard] = []
     for definition in latest_definitions(session):
-        rights = rights_of(definition)
+        rights = rights_of(get_db(), definition)
         if rights is None:
             who, url = _("Started by the engine (a message or a timer)"), None
         else:

@@ -48,9 +48,9 @@ class StartForm:
     form: dict[str, Any] | None
 
 
-def rights_of(definition: ProcessDefinition) -> StartableProcess | None:
+def rights_of(session: Session, definition: ProcessDefinition) -> StartableProcess | None:
     """The start rule of a definition, or None when it cannot be started by hand."""
-    loaded = load_definition(definition)
+    loaded = load_definition(session, definition)
     starts = [spec for spec in loaded.spec.start.outputs
               if isinstance(getattr(spec, "event_definition", None), NoneEventDefinition)]
     if not starts:
@@ -90,7 +90,7 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
 
 def deployed_processes(session: Session) -> list[StartableProcess | None]:
     """Start rules of the latest version of every process (None where not startable by hand)."""
-    return [rights_of(d) for d in latest_definitions(session)]
+    return [rights_of(session, d) for d in latest_definitions(session)]
 
 
 def startable_processes(session: Session, user: Actor) -> list[StartableProcess]:
@@ -110,7 +110,7 @@ def may_start(session: Session, user: Actor, process_id: str) -> bool:
 def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
     """The process's start rule and start form; raises NotFound or PermissionDenied."""
     definition = find_definition(session, process_id)
-    process = rights_of(definition)
+    process = rights_of(session, definition)
     if process is None:
         raise PermissionDenied(f"process '{process_id}' is started by an event, not by hand",
                                process_id=process_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -25,7 +25,11 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import CaseNotActive, Conflict, InvalidInput, NotFound
+from engine.runtime.cases import advance
+from engine.runtime.context import OpenCase
+from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
+from engine.runtime.persistence import open_case, save_case
 from engine.store.models import (
     CaseStatus,
     Incident,
@@ -36,9 +40,6 @@ from engine.store.models import (
     OutboxMessage,
     OutboxStatus,
 )
-
-if TYPE_CHECKING:
-    from engine.runtime.persistence import OpenCase
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,6 @@ def _apply_changes(opened: OpenCase, changes: dict[str, Any], task_id: str | Non
 def correct_case_data(session: Session, case_id: int, *, user: str | None,
                       changes: Any) -> dict[str, Any]:
     """Change the data the case's open and errored tasks see; recorded as DATA_CORRECTED."""
-    from engine.runtime.cases import case_data, check_data
-    from engine.runtime.persistence import open_case, save_case
-
     values = check_data(changes, "changes")
     if not values:
         raise InvalidInput("no data changes given", field="changes")
@@ -162,8 +160,6 @@ def correct_case_data(session: Session, case_id: int, *, user: str | None,
 def retry_incident(session: Session, incident_id: int, *, user: str | None = None,
                    data: Any = None) -> IncidentView:
     """Retry what the incident holds, after merging corrected `data` into the task concerned."""
-    from engine.runtime.cases import check_data
-
     incident = _incident(session, incident_id)
     changes = check_data(data, "data")
     # Resolved first: if the retry fails again, the projection opens a fresh incident.
@@ -178,8 +174,6 @@ def retry_incident(session: Session, incident_id: int, *, user: str | None = Non
 
 
 def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], user: str | None) -> None:
-    from engine.runtime.persistence import open_case, save_case
-
     job = session.get(Job, incident.job_id) if incident.job_id else None
     if job is None:
         raise Conflict(f"the job of incident {incident.id} no longer exists (its task was "
@@ -202,9 +196,6 @@ def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], us
 
 
 def _retry_step(session: Session, incident: Incident, changes: dict[str, Any], user: str | None) -> None:
-    from engine.runtime.cases import advance
-    from engine.runtime.persistence import open_case
-
     assert incident.case_id is not None
     opened = open_case(session, incident.case_id)
     case = opened.case

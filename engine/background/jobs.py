@@ -12,24 +12,21 @@ Rules (see README, "Background worker"):
 - A failed attempt is retried after `BACKOFF_BASE * 2**(attempt-1)` (capped at
   `BACKOFF_CAP`); when `attempts >= max_attempts` the job becomes `failed` and an
   incident is opened (engine.background.incidents).
-- `sync_case_jobs` is the projection hook run on every case save: timers, service
-  jobs, message subscriptions, the outbox, step-failure incidents and parking.
+- What a case's save projects (timers, service jobs, subscriptions, the outbox,
+  incidents) is engine.background.projection.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store.models import CaseStatus, Job, JobStatus
-
-if TYPE_CHECKING:
-    from engine.runtime.persistence import OpenCase
+from engine.background.incidents import open_job_incident
+from engine.store.models import Job, JobStatus
 
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_MAX_ATTEMPTS = 3
@@ -110,8 +107,6 @@ def record_failure(session: Session, job_id: int, worker_id: str, error: str, *,
 
     Returns True when an incident was opened.
     """
-    from engine.background.incidents import open_job_incident
-
     job = session.get(Job, job_id)
     if job is None or job.locked_by != worker_id:
         return False
@@ -145,30 +140,3 @@ def upsert_job(session: Session, existing: dict[str, Job], *, key: str, kind: st
 
 def case_jobs(session: Session, case_id: int) -> dict[str, Job]:
     return {j.key: j for j in session.scalars(select(Job).where(Job.case_id == case_id)).all()}
-
-
-def sync_case_jobs(session: Session, opened: OpenCase, now: datetime) -> None:
-    """Projection hook (called from `engine.runtime.projections.sync_projections` on every save)."""
-    from engine.background import incidents, messages, services, timers
-
-    case = opened.case
-    existing = case_jobs(session, case.id)
-    keep: dict[str, Job] = {}
-    finished = case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED)
-    if not finished:
-        keep.update(timers.project_timer_job(session, opened, existing, now))
-        keep.update(services.project_service_jobs(session, opened, existing, now))
-    for key, job in existing.items():
-        if key not in keep and not key.startswith("message:"):
-            session.delete(job)
-    running = case.status == CaseStatus.RUNNING
-    for job in keep.values():
-        if running and job.status == JobStatus.PARKED:
-            job.status = JobStatus.READY
-        elif not running and job.status == JobStatus.READY:
-            job.status = JobStatus.PARKED
-    messages.project_subscriptions(session, opened, now, active=not finished)
-    messages.persist_outbox(session, opened, now)
-    incidents.project_case_incidents(session, opened, now)
-    session.flush()
-

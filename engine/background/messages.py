@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from lxml import etree
@@ -44,6 +44,11 @@ from engine import clock
 from engine.bpmn.metadata import read_message_correlation_keys
 from engine.definitions.deployment import LoadedDefinition, load_definition
 from engine.errors import Conflict, InvalidInput, MessageNotDelivered
+from engine.runtime.cases import advance, start_case
+from engine.runtime.context import OpenCase
+from engine.runtime.data import check_data
+from engine.runtime.history import EventKind, record
+from engine.runtime.persistence import open_case
 from engine.store.models import (
     CaseStatus,
     Job,
@@ -54,9 +59,6 @@ from engine.store.models import (
     OutboxStatus,
     ProcessDefinition,
 )
-
-if TYPE_CHECKING:
-    from engine.runtime.persistence import OpenCase
 
 MESSAGE_ATTEMPTS = 5
 HELD_RECHECK = timedelta(minutes=10)
@@ -243,10 +245,6 @@ def _spiff_correlations(definition: MessageEventDefinition, values: dict[str, An
 
 def _deliver_to_case(session: Session, case_id: int, task_ids: list[str], name: str,
                      values: dict[str, Any], payload: dict[str, Any]) -> bool:
-    from engine.runtime.cases import advance
-    from engine.runtime.history import EventKind, record
-    from engine.runtime.persistence import open_case
-
     opened = open_case(session, case_id)
     if opened.case.status != CaseStatus.RUNNING:
         return False
@@ -291,11 +289,9 @@ def _latest_definitions(session: Session) -> list[ProcessDefinition]:
 
 def _start_cases(session: Session, name: str, values: dict[str, Any], payload: dict[str, Any],
                  source_case_id: int | None) -> list[int]:
-    from engine.runtime.cases import start_case
-
     started: list[int] = []
     for row in _latest_definitions(session):
-        loaded = load_definition(row)
+        loaded = load_definition(session, row)
         if name not in start_message_names(loaded):
             continue
 
@@ -354,8 +350,6 @@ def deliver(session: Session, name: str, values: dict[str, Any] | None, payload:
 def send_message(session: Session, name: str, *, correlation: Any = None, data: Any = None,
                  user: str | None = None) -> Delivery:
     """A message from outside (CLI, REST): delivered now, or an error to the sender."""
-    from engine.runtime.cases import check_data
-
     if not name or not name.strip():
         raise InvalidInput("a message needs a name", field="name")
     values = check_data(correlation, "correlation")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -35,10 +35,9 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.background.jobs import upsert_job
 from engine.definitions.deployment import load_definition
+from engine.runtime.cases import start_case
+from engine.runtime.context import OpenCase
 from engine.store.models import Job, JobKind, JobStatus, ProcessDefinition
-
-if TYPE_CHECKING:
-    from engine.runtime.persistence import OpenCase
 
 EPSILON = timedelta(microseconds=1)
 
@@ -151,7 +150,7 @@ def sync_start_timers(session: Session) -> int:
     count = 0
     for row in rows:
         key = f"start:{row.process_id}"
-        value = start_timer_value(load_definition(row))
+        value = start_timer_value(load_definition(session, row))
         job = jobs.pop(key, None)
         if value is None:
             if job is not None:
@@ -183,8 +182,6 @@ def sync_start_timers(session: Session) -> int:
 
 def fire_start_timer(session: Session, job: Job) -> int | None:
     """Start a case of the latest version with its timer start event fired; reschedule the job."""
-    from engine.runtime.cases import start_case
-
     payload = dict(job.payload or {})
     definition = session.get(ProcessDefinition, payload.get("definition_id"))
     if definition is None:

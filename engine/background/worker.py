@@ -34,9 +34,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import clock
 from engine.background import jobs
 from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
-from engine.background.services import REGISTRY, HandlerRegistry, run_service_job
-from engine.background.timers import fire_start_timer, sync_start_timers
+from engine.background.services import run_service_job
+from engine.background.timers import fire_start_timer, sync_start_timers, waiting_timers
 from engine.errors import ConcurrentUpdate, HandlerMissing, InvalidInput
+from engine.runtime.cases import advance
+from engine.runtime.history import EventKind, record
+from engine.runtime.persistence import open_case
 from engine.store.models import CaseStatus, Job, JobKind, JobStatus
 
 log = logging.getLogger("alliance.worker")
@@ -67,13 +70,12 @@ class WorkerStats:
 class Worker:
     def __init__(self, session_factory: sessionmaker[Any], *, worker_id: str | None = None,
                  concurrency: int = 1, batch: int | None = None,
-                 lease: timedelta = jobs.DEFAULT_LEASE, registry: HandlerRegistry = REGISTRY) -> None:
+                 lease: timedelta = jobs.DEFAULT_LEASE) -> None:
         self.session_factory = session_factory
         self.worker_id = worker_id or new_worker_id()
         self.concurrency = max(concurrency, 1)
         self.batch = batch or self.concurrency * 4
         self.lease = lease
-        self.registry = registry
         self.stats = WorkerStats()
         self._stop = threading.Event()
         self._last_start_sync = 0.0
@@ -175,7 +177,7 @@ class Worker:
         if job is None:
             return "lost"  # another worker took it over after our lease ran out
         if job.kind == JobKind.SERVICE:
-            return run_service_job(session, job, registry=self.registry)
+            return run_service_job(session, job)
         if job.kind == JobKind.TIMER:
             return self._fire_timers(session, job)
         if job.kind == JobKind.MESSAGE:
@@ -190,11 +192,6 @@ class Worker:
         return "unknown kind"
 
     def _fire_timers(self, session: Session, job: Job) -> str:
-        from engine.background.timers import waiting_timers
-        from engine.runtime.cases import advance
-        from engine.runtime.history import EventKind, record
-        from engine.runtime.persistence import open_case
-
         assert job.case_id is not None
         opened = open_case(session, job.case_id)
         if opened.case.status != CaseStatus.RUNNING:
@@ -218,15 +215,3 @@ class Worker:
             record(session, opened.case.id, EventKind.TIMER_FIRED, element_id=element_id,
                    element_name=element_name)
         return "fired"
-
-
-def run_worker(session_factory: sessionmaker[Any], *, concurrency: int = 1, poll: float = 1.0,
-               once: bool = False, lease: timedelta = jobs.DEFAULT_LEASE,
-               handlers: str | None = None) -> WorkerStats:
-    """What `alliance worker` runs: load the handlers, then work."""
-    if handlers is not None or REGISTRY.loaded_from is None:
-        REGISTRY.load(handlers)
-    worker = Worker(session_factory, concurrency=concurrency, lease=lease)
-    if once:
-        worker.sync_start_timers(force=True)
-    return worker.run(poll=poll, once=once)

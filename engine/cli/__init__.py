@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from engine.cli.app import cli, main
+from engine.cli import commands, tokens, users, worker  # noqa: F401  (they register the commands)
+from engine.cli.app import cli, load_plugins
+
+
+def main() -> None:
+    load_plugins()
+    cli(prog_name="alliance")
+
 
 __all__ = ["cli", "main"]

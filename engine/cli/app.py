@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,9 +12,10 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+from engine.bootstrap import session_factory
 from engine.errors import EngineError
 from engine.store.db import database_url as resolve_url
-from engine.store.db import make_engine, make_session_factory
+from engine.store.db import make_engine
 
 
 @dataclass
@@ -25,7 +28,7 @@ class CliContext:
     def session(self) -> Iterator[Session]:
         """One session per command: commit on success, roll back on any error."""
         if self._factory is None:
-            self._factory = make_session_factory(make_engine(self.url))
+            self._factory = session_factory(make_engine(self.url))
         session = self._factory()
         try:
             yield session
@@ -109,19 +112,9 @@ def load_plugins() -> None:
     The engine does not import them by name: they are listed in $ALLIANCE_CLI_PLUGINS
     (comma-separated module paths, default "processes.cli"); a missing module is skipped.
     """
-    import importlib
-    import os
-
     for name in filter(None, (n.strip() for n in os.environ.get(PLUGINS_ENV, DEFAULT_PLUGINS).split(","))):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name != name and not name.startswith(f"{exc.name}."):
                 raise
-
-
-def main() -> None:
-    from engine.cli import commands, tokens, users, worker  # noqa: F401  (registers commands)
-
-    load_plugins()
-    cli(prog_name="alliance")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 
 from engine.access.users import actor
 from engine.cli.app import CliContext, cli, emit, parse_json_option, pass_cli
@@ -25,8 +26,6 @@ def init_db(ctx: CliContext) -> None:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

@@ -11,10 +11,10 @@ import click
 
 from engine.background import incidents as incident_uc
 from engine.background import messages as message_uc
-from engine.background.services import REGISTRY
 from engine.background.worker import Worker
+from engine.bootstrap import build_runtime, session_factory
 from engine.cli.app import CliContext, cli, emit, parse_json_option, pass_cli
-from engine.store.db import make_engine, make_session_factory
+from engine.store.db import make_engine
 
 
 @cli.command()
@@ -34,10 +34,10 @@ def worker(ctx: CliContext, once: bool, concurrency: int, poll: float, lease: fl
     """Fire due timers, deliver messages and run service tasks (any number may run at once)."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(message)s")
-    REGISTRY.load(handlers)
+    runtime = build_runtime(handlers=handlers)
     engine = make_engine(ctx.url, **({"pool_size": concurrency + 2}
                                      if not ctx.url.startswith("sqlite") else {}))
-    runner = Worker(make_session_factory(engine), concurrency=concurrency,
+    runner = Worker(session_factory(engine, runtime), concurrency=concurrency,
                     lease=timedelta(seconds=lease))
 
     def _stop(_signum: int, _frame: Any) -> None:
@@ -47,7 +47,7 @@ def worker(ctx: CliContext, once: bool, concurrency: int, poll: float, lease: fl
     signal.signal(signal.SIGINT, _stop)
     if not once:
         click.echo(f"worker {runner.worker_id}: {concurrency} thread(s), poll {poll}s, "
-                   f"handlers from {REGISTRY.loaded_from}", err=True)
+                   f"handlers from {runtime.handlers.loaded_from}", err=True)
     stats = runner.run(poll=poll, once=once)
     out = {"worker": runner.worker_id, "claimed": stats.claimed, "done": stats.done,
            "failed": stats.failed, "conflicts": stats.conflicts, "by_kind": stats.by_kind}

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.bpmn.metadata import ProcessInfo
+from engine.definitions.cache import LoadedDefinition
 from engine.definitions.validation import UploadedFile, ValidationResult, validate_files
 from engine.errors import DeploymentRefused, NotFound, Problem
+from engine.runtime.context import runtime_of
 from engine.runtime.serialization import dump_specs, load_specs
 from engine.store.models import Deployment, DeploymentFile, ProcessDefinition
 
@@ -45,42 +44,6 @@ class DefinitionSummary:
     content_hash: str
 
 
-@dataclass
-class LoadedDefinition:
-    """A definition with its parsed spec and metadata, cached by content hash."""
-
-    definition_id: int
-    process_id: str
-    version: int
-    content_hash: str
-    spec: BpmnProcessSpec
-    subprocess_specs: dict[str, BpmnProcessSpec]
-    info: ProcessInfo
-    forms: dict[str, dict[str, Any]]
-
-
-class _SpecCache:
-    def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[str, LoadedDefinition] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> LoadedDefinition | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: str, value: LoadedDefinition) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-SPEC_CACHE = _SpecCache()
 
 
 def files_from_paths(paths: list[str | Path]) -> list[UploadedFile]:
@@ -200,9 +163,10 @@ def find_definition(session: Session, process_id: str, version: int | None = Non
     return definition
 
 
-def load_definition(definition: ProcessDefinition) -> LoadedDefinition:
-    """The parsed spec of a definition, from the in-process cache when possible."""
-    cached = SPEC_CACHE.get(definition.content_hash)
+def load_definition(session: Session, definition: ProcessDefinition) -> LoadedDefinition:
+    """The parsed spec of a definition, from the runtime's spec cache when possible."""
+    specs = runtime_of(session).specs
+    cached = specs.get(definition.content_hash)
     if cached is not None and cached.definition_id == definition.id:
         return cached
     spec, subs = load_specs(definition.spec_json)
@@ -210,5 +174,5 @@ def load_definition(definition: ProcessDefinition) -> LoadedDefinition:
                               definition.content_hash, spec, subs,
                               ProcessInfo.from_dict(json.loads(definition.metadata_json)),
                               json.loads(definition.forms_json))
-    SPEC_CACHE.put(definition.content_hash, loaded)
+    specs.put(definition.content_hash, loaded)
     return loaded

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from engine.access.users import Actor
 from engine.errors import NotFound, PermissionDenied
-from engine.runtime.cases import INTERNAL_KEYS, view_case
+from engine.runtime.cases import view_case
+from engine.runtime.data import INTERNAL_KEYS
 from engine.runtime.history import HistoryEntry, case_history
-from engine.runtime.persistence import open_case
+from engine.runtime.persistence import peek_case
 from engine.runtime.tasks import is_candidate, may_act, may_view
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, HumanTask, TaskState
@@ -57,13 +58,13 @@ def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
     definition = case.definition
     forms: dict[str, Any] = json.loads(definition.forms_json) if row.form_id else {}
     is_open = row.state == TaskState.OPEN
-    opened = open_case(session, row.case_id)
-    case_view = view_case(session, row.case_id, opened)
-    data = dict(case_view.data)
-    if is_open:
-        spiff_task = opened.workflow.get_task_from_id(UUID(row.spiff_task_id))
-        if spiff_task is not None:
-            data = {k: v for k, v in spiff_task.data.items() if k not in INTERNAL_KEYS}
+    with peek_case(session, row.case_id) as opened:
+        case_view = view_case(session, row.case_id, opened)
+        data = dict(case_view.data)
+        if is_open:
+            spiff_task = opened.workflow.get_task_from_id(UUID(row.spiff_task_id))
+            if spiff_task is not None:
+                data = {k: v for k, v in spiff_task.data.items() if k not in INTERNAL_KEYS}
     return TaskContext(
         task=TaskView.of(row), case=case_view, data=data,
         process_name=definition.name, documentation=row.documentation,

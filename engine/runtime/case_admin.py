@@ -29,7 +29,7 @@ from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.read.dashboard import is_staff, may_see_case
 from engine.runtime.cases import cancel_case, case_data, resume_case, suspend_case, view_case
 from engine.runtime.history import EventKind, HistoryEntry, case_history
-from engine.runtime.persistence import LIVE, open_case
+from engine.runtime.persistence import peek_case
 from engine.runtime.tasks import assign_task
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import (
@@ -127,17 +127,17 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
         raise NotFound(f"unknown case {case_id}", case_id=case_id)
     if not may_see_case(session, user, case_id):
         raise PermissionDenied(f"case {case_id} is not one you take part in", case_id=case_id)
-    opened = open_case(session, case_id)
-    view = view_case(session, case_id, opened)
-    LIVE.put(case_id, opened.read_version, opened.workflow)  # only read: still the committed state
+    with peek_case(session, case_id) as opened:
+        view = view_case(session, case_id, opened)
+        done_in_tree = {t.task_spec.bpmn_id for t in opened.workflow.get_tasks(state=SpiffState.COMPLETED)
+                        if getattr(t.task_spec, "bpmn_id", None)}
     history = case_history(session, case_id)
     now = clock.now()
     tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
                             .order_by(HumanTask.id)).all()
     completed = {e.element_id for e in history if e.kind == EventKind.TASK_COMPLETED and e.element_id}
     completed |= {t.element_id for t in tasks if t.state == TaskState.COMPLETED}
-    completed |= {t.task_spec.bpmn_id for t in opened.workflow.get_tasks(state=SpiffState.COMPLETED)
-                  if getattr(t.task_spec, "bpmn_id", None)}
+    completed |= done_in_tree
     active = [ActiveTask(TaskView.of(t), t.claimed_at,
                          bool(t.due_at and _utc(t.due_at) < now))
               for t in tasks if t.state == TaskState.OPEN]
@@ -276,7 +276,8 @@ def correct_case_data(session: Session, case_id: int, *, user: Actor, field: str
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"unknown case {case_id}", case_id=case_id)
-    current = case_data(open_case(session, case_id))
+    with peek_case(session, case_id) as opened:
+        current = case_data(opened)
     declared = form_field_types(_forms(case)).get(name)
     if declared is None and name not in current:
         raise InvalidInput(f"the case has no data field {name!r} and no form declares it",

@@ -6,7 +6,6 @@ commits: the caller owns the transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,52 +17,14 @@ from engine import clock
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
 from engine.errors import CaseNotActive, InvalidInput, NotFound, StepFailure
+from engine.runtime.context import OpenCase
+from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
-from engine.runtime.persistence import OpenCase, new_workflow, open_case, run_steps, save_case
+from engine.runtime.persistence import new_workflow, open_case, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
+from engine.runtime.steps import run_steps
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, TaskState
-
-MAX_DATA_BYTES = 1_000_000
-
-
-def check_data(data: Any, what: str = "data") -> dict[str, Any]:
-    """Case data must be a JSON object with plain keys; raise InvalidInput otherwise."""
-    if data is None:
-        return {}
-    if isinstance(data, (str, bytes)):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} "
-                               f"column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{what} must be a JSON object, not {type(data).__name__}")
-    for key in data:
-        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise InvalidInput(f"{what} field name {key!r} is not allowed "
-                               "(use letters, digits and underscores, not starting with _)",
-                               field=str(key))
-    try:
-        size = len(json.dumps(data))
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{what} is not JSON-serializable: {exc}") from None
-    if size > MAX_DATA_BYTES:
-        raise InvalidInput(f"{what} is too large ({size} bytes, limit {MAX_DATA_BYTES})")
-    return data
-
-
-INTERNAL_KEYS = frozenset({"data_objects"})
-"""SpiffWorkflow's own bookkeeping inside task data, never shown as case data."""
-
-
-def case_data(opened_or_workflow: Any) -> dict[str, Any]:
-    """The case's current data: what the most recently completed task saw."""
-    workflow = getattr(opened_or_workflow, "workflow", opened_or_workflow)
-    last = workflow.last_task or workflow.task_tree
-    data = dict(last.data)
-    data.update(workflow.data or {})
-    return {k: v for k, v in data.items() if k not in INTERNAL_KEYS}
 
 
 def start_case(session: Session, process_id: str, *, user: Actor | None,
@@ -75,8 +36,8 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
     it to deliver a start message or fire a start timer)."""
     initial = check_data(data)
     definition_row = find_definition(session, process_id, version)
-    definition = load_definition(definition_row)
-    workflow = new_workflow(definition)
+    definition = load_definition(session, definition_row)
+    workflow = new_workflow(session, definition)
     workflow.task_tree.data.update(initial)
     for task in workflow.get_tasks(state=SpiffState.READY):
         task.data.update(initial)
@@ -132,7 +93,11 @@ def view_case(session: Session, case_id: int, opened: OpenCase | None = None) ->
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"unknown case {case_id}", case_id=case_id)
-    data = case_data(opened if opened is not None else open_case(session, case_id))
+    if opened is not None:
+        data = case_data(opened)
+    else:
+        with peek_case(session, case_id) as peeked:
+            data = case_data(peeked)
     tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
                                                     HumanTask.state == TaskState.OPEN)
                             .order_by(HumanTask.id)).all()

@@ -1,14 +1,15 @@
 """Projections written in the same transaction as the case state.
 
 `human_task` mirrors the READY manual tasks so that the inbox and the
-dashboard never read state blobs. Later projections (timers, message
-subscriptions, service jobs) hang off the same `sync_projections` call.
+dashboard never read state blobs. `sync_human_tasks` is one of the runtime's
+projectors (engine.bootstrap composes them; engine.runtime.persistence.save_case
+runs them).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -17,30 +18,13 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.metadata import INITIATOR, ElementInfo
 from engine.bpmn.specs import ExternalServiceTask
+from engine.runtime.context import OpenCase
 from engine.store.models import HumanTask, TaskCandidate, TaskState
-
-if TYPE_CHECKING:
-    from engine.runtime.persistence import OpenCase
-
-ProjectionHook = Any
-EXTRA_PROJECTIONS: list[ProjectionHook] = []
-"""Further `hook(session, opened, now)` callables run after the human-task sync."""
 
 
 def ready_human_tasks(workflow: Any) -> list[Any]:
     return [t for t in workflow.get_tasks(state=SpiffState.READY)
             if t.task_spec.manual and not isinstance(t.task_spec, ExternalServiceTask)]
-
-
-def sync_projections(session: Session, opened: OpenCase, now: datetime) -> None:
-    from engine.background.jobs import (
-        sync_case_jobs,  # timers, service jobs, subscriptions, outbox, incidents
-    )
-
-    sync_human_tasks(session, opened, now)
-    sync_case_jobs(session, opened, now)
-    for hook in EXTRA_PROJECTIONS:
-        hook(session, opened, now)
 
 
 def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:

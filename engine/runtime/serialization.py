@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 
 from engine.bpmn.specs import ENGINE_SPEC_CONFIG
@@ -41,18 +43,27 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
-
     return UUID(value)
 
 
-def _make_registry() -> Any:
+def _workflow_registry(*, encoding: bool) -> Any:
+    """A registry for case state that never changes mode, so threads can share it.
+
+    SpiffWorkflow's own `serialize_json` switches its registry's `_encoder_mode` on and
+    off around each call, which is not safe when threads share the registry; here one
+    registry is fixed in encoder mode (used with SpiffWorkflow's JSON encoder) and
+    another restores.
+    """
     config = dict(ENGINE_SPEC_CONFIG)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
-    return BpmnWorkflowSerializer.configure(config)
+    registry = BpmnWorkflowSerializer.configure(config)
+    registry._encoder_mode = encoding
+    return registry
 
 
-_REGISTRY = _make_registry()
+_ENCODING = _workflow_registry(encoding=True)
+_DECODING = _workflow_registry(encoding=False)
+_ENCODER = create_encoder(_ENCODING)
 _SPEC_REGISTRY = BpmnWorkflowSerializer.configure(dict(ENGINE_SPEC_CONFIG))
 
 
@@ -71,22 +82,11 @@ def load_specs(text: str) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    _REGISTRY._encoder_mode = True
-    try:
-        dct = _REGISTRY.convert(workflow)
-    finally:
-        _REGISTRY._encoder_mode = False
-    return json.dumps(dct, separators=(",", ":"), default=_json_default)
+    return json.dumps(_ENCODING.convert(workflow), separators=(",", ":"), cls=_ENCODER)
 
 
 def load_state(text: str | bytes, spec: BpmnProcessSpec,
                subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
     dct = json.loads(text)
-    workflow: BpmnWorkflow = _REGISTRY.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow: BpmnWorkflow = _DECODING.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
     return workflow
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"case data holds a {type(value).__name__}, which is not JSON")

@@ -16,10 +16,6 @@ timer, one per refresh. The engine's rule is "missed occurrences collapse into
 one firing": when several occurrences are past, the cycle fires once, the next
 firing stays on the original schedule (the first occurrence after now), and for
 a bounded cycle (`R3/...`) the skipped occurrences count as used.
-
-Event-based gateways: SpiffWorkflow keeps the `BpmnEvent` objects it caught in the
-gateway's internal data after it has run; they are dropped once the gateway has
-chosen its branch (they are not JSON and nothing reads them afterwards).
 """
 
 from __future__ import annotations
@@ -28,7 +24,6 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
@@ -95,25 +90,37 @@ def _cycle_complete(self: Any, my_task: Any) -> bool:
     return bool(_original_cycle_complete(self, my_task))
 
 
-_original_gateway_run = EventBasedGateway._run_hook
-
-
-def _gateway_run(self: Any, my_task: Any) -> bool:
-    result = bool(_original_gateway_run(self, my_task))
-    my_task.internal_data.pop("seen_events", None)
-    return result
-
-
 def install_clock() -> None:
     """Make SpiffWorkflow's timer module read the engine clock (idempotent)."""
     spiff_timer.datetime = ClockDatetime  # type: ignore[misc]
     spiff_timer.CycleTimerEventDefinition.cycle_complete = _cycle_complete  # type: ignore[method-assign]
 
 
+class PatchMismatch(RuntimeError):
+    """SpiffWorkflow's internals are not shaped as the patches expect (another version?)."""
+
+
+def check_shapes() -> None:
+    """Refuse to patch internals that do not look as they did in SpiffWorkflow 3.2.0."""
+    problems = []
+    if TaskIterator.__init__.__defaults__ is None or len(TaskIterator.__init__.__defaults__) != 4:
+        problems.append("TaskIterator.__init__ defaults (task, max_depth, ...)")
+    if BpmnTaskIterator.__init__.__defaults__ is None or len(BpmnTaskIterator.__init__.__defaults__) != 5:
+        problems.append("BpmnTaskIterator.__init__ defaults")
+    if getattr(spiff_timer, "datetime", None) not in (_REAL_DATETIME, ClockDatetime):
+        problems.append("the timer module's datetime name")
+    if not callable(getattr(spiff_timer.CycleTimerEventDefinition, "cycle_complete", None)):
+        problems.append("CycleTimerEventDefinition.cycle_complete")
+    if problems:
+        raise PatchMismatch("SpiffWorkflow internals changed: " + "; ".join(problems))
+
+
 def apply() -> None:
+    """Apply every patch (idempotent); engine.bootstrap calls it once per runtime."""
+    check_shapes()
     set_max_tree_depth(ENGINE_MAX_DEPTH)
     install_clock()
-    EventBasedGateway._run_hook = _gateway_run  # type: ignore[method-assign]
 
 
-__all__ = ["ENGINE_MAX_DEPTH", "ClockDatetime", "apply", "collapse_missed", "set_max_tree_depth"]
+__all__ = ["ENGINE_MAX_DEPTH", "ClockDatetime", "PatchMismatch", "apply", "check_shapes", "collapse_missed",
+           "set_max_tree_depth"]

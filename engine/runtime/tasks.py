@@ -18,8 +18,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.access.users import Actor
+from engine.access.users import actor as load_actor
 from engine.errors import CaseNotActive, NotFound, PermissionDenied, TaskHeldByOther, TaskNotOpen
-from engine.runtime.cases import advance, check_data, view_case
+from engine.runtime.cases import advance, view_case
+from engine.runtime.data import check_data
 from engine.runtime.history import EventKind, record
 from engine.runtime.persistence import open_case
 from engine.runtime.views import CaseView, TaskView
@@ -101,8 +103,6 @@ def unclaim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
 def assign_task(session: Session, task_id: int, *, user: Actor, assignee: str,
                 reason: str | None = None) -> TaskView:
     """Give the task to `assignee`; the caller decides who may reassign (e.g. the Secretariat)."""
-    from engine.access.users import actor as load_actor
-
     row = _task(session, task_id)
     _require_open(row)
     load_actor(session, assignee)

@@ -1,6 +1,6 @@
 """Date helpers available to scripts: ISO strings in, ISO strings out (task data stays JSON).
 
-They read the engine's clock (`engine.clock`) unless a test installs another with `set_clock`.
+They read the engine's one clock (`engine.clock`); tests move it with `engine.clock.set_clock`.
 """
 
 from __future__ import annotations
@@ -12,23 +12,11 @@ from typing import Any
 
 from engine import clock as engine_clock
 
-_clock: Callable[[], datetime] | None = None
-
-
-def set_clock(clock: Callable[[], datetime] | None) -> None:
-    """Install the clock `now_iso`/`today_iso` read (None: back to the engine clock).
-
-    The default reads `engine.clock.now()`, which is `datetime.now(timezone.utc)`
-    unless a test installed a fake clock there.
-    """
-    global _clock
-    _clock = clock
-
 
 def _now() -> datetime:
-    moment = _clock() if _clock is not None else engine_clock.now()
+    moment = engine_clock.now()
     if moment.tzinfo is None:
-        raise ValueError("the sandbox clock must return a timezone-aware datetime")
+        raise ValueError("the engine clock must return a timezone-aware datetime")
     return moment
 
 

@@ -41,7 +41,6 @@ from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, 
 
 from engine.errors import ScriptRefused
 from engine.sandbox.dates import HELPERS
-from engine.sandbox.dates import set_clock as set_clock  # re-export: the helpers' clock
 from engine.sandbox.guards import (
     Guards,
     SandboxInterrupt,

@@ -92,5 +92,6 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Any]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, info: dict[str, Any] | None = None) -> sessionmaker[Any]:
+    """Plain sessions; the engine's use cases need `engine.bootstrap.session_factory`."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=dict(info or {}))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+
+from engine.store.db import make_engine
 
 SCRIPT_LOCATION = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -18,16 +21,12 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_database(url: str) -> None:
-    from engine.store.db import make_engine
-
     make_engine(url).dispose()  # creates the SQLite folder if needed
     command.upgrade(alembic_config(url), "head")
 
 
 def new_revision(message: str) -> None:
     """Autogenerate a migration from the models against a scratch SQLite database at head."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/scratch.db"
         upgrade_database(url)

@@ -30,11 +30,12 @@ from engine.access.start_rights import require_start
 from engine.access.users import Actor, actor, create_user
 from engine.background import incidents, messages
 from engine.background.incidents import IncidentView
-from engine.background.services import HandlerRegistry
 from engine.background.worker import Worker, WorkerStats
 from engine.clock import FakeClock
 from engine.definitions import deployment as definitions
 from engine.runtime import cases, tasks
+from engine.runtime.context import Runtime
+from engine.runtime.handlers import HandlerRegistry
 from engine.runtime.history import HistoryEntry, case_history
 from engine.runtime.serialization import load_state
 from engine.runtime.views import CaseView, TaskView
@@ -70,7 +71,7 @@ class World:
     def run_worker(self) -> WorkerStats:
         """Commit what the test did, run every job due now, then read fresh state."""
         self.session.commit()
-        stats = Worker(self.factory, worker_id="scenario-worker", registry=self.handlers).run_once()
+        stats = Worker(self.factory, worker_id="scenario-worker").run_once()
         self.session.expire_all()
         return stats
 
@@ -128,7 +129,7 @@ class World:
         assert row is not None
         case = self.session.get(Case, row.case_id)
         assert case is not None
-        loaded = definitions.load_definition(case.definition)
+        loaded = definitions.load_definition(self.session, case.definition)
         workflow = load_state(case.state, loaded.spec, loaded.subprocess_specs)  # read only
         spiff_task = workflow.get_task_from_id(UUID(row.spiff_task_id))
         return dict(spiff_task.data) if spiff_task is not None else {}
@@ -211,10 +212,10 @@ class World:
 
 
 @pytest.fixture
-def handler_registry() -> HandlerRegistry:
-    registry = HandlerRegistry()
-    registry.update(HANDLERS)
-    return registry
+def handler_registry(runtime: Runtime) -> HandlerRegistry:
+    runtime.handlers.clear()
+    runtime.handlers.update(HANDLERS)
+    return runtime.handlers
 
 
 _hash_once = functools.cache(engine.access.users.hash_password)

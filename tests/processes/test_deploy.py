@@ -27,7 +27,8 @@ def test_every_process_file_deploys(session: Session) -> None:
 def test_each_user_task_has_its_form_stored(session: Session) -> None:
     definitions.deploy(session, definitions.files_from_paths([PROCESSES]))
     for summary in definitions.list_definitions(session):
-        loaded = definitions.load_definition(definitions.find_definition(session, summary.process_id))
+        row = definitions.find_definition(session, summary.process_id)
+        loaded = definitions.load_definition(session, row)
         for element in loaded.info.elements.values():
             if element.kind == "userTask":
                 assert element.form_id in loaded.forms, (summary.process_id, element.element_id)

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from engine.access.users import create_user
 from engine.definitions.deployment import deploy, files_from_paths
+from engine.runtime.context import Runtime
 from processes.demo import DEMO_USERS, seed_demo
 from processes.registry import seed_registry
 from web import create_app
@@ -40,9 +41,9 @@ def seed_alliance(session: Session) -> None:
 
 
 @pytest.fixture
-def app(db_engine: Engine) -> Flask:
-    return create_app({"TESTING": True, "DB_ENGINE": db_engine, "SECRET_KEY": "test-secret-key-1234",
-                       "ALLIANCE_ENV": "development"})
+def app(db_engine: Engine, runtime: Runtime) -> Flask:
+    return create_app({"TESTING": True, "DB_ENGINE": db_engine, "ENGINE_RUNTIME": runtime,
+                       "SECRET_KEY": "test-secret-key-1234", "ALLIANCE_ENV": "development"})
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from flask.views import MethodView
 from engine.access.start_rights import allowed, latest_definitions, require_start, rights_of
 from engine.definitions.deployment import deploy, find_definition, list_definitions
 from engine.definitions.validation import UploadedFile
-from engine.runtime.cases import check_data, start_case
+from engine.runtime.cases import start_case
+from engine.runtime.data import check_data
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.problems import FieldErrors
@@ -26,7 +27,7 @@ deployments = api_blueprint("deployments", "Deploy BPMN and form files (analysts
 
 
 def _summary(definition: Any) -> dict[str, Any]:
-    rights = rights_of(definition)
+    rights = rights_of(get_db(), definition)
     return {"process_id": definition.process_id, "name": definition.name,
             "version": definition.version, "definition_id": definition.id,
             "deployed_at": definition.created_at,
@@ -48,7 +49,7 @@ class Definition(MethodView):
         """The latest version of a process, with its start rule, start form and all versions."""
         session = get_db()
         definition = find_definition(session, key)
-        rights = rights_of(definition)
+        rights = rights_of(get_db(), definition)
         form = None
         if rights is not None and rights.start_form_id:
             form = json.loads(definition.forms_json).get(rights.start_form_id)

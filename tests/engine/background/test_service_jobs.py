@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.access.users import Actor
 from engine.background import incidents
 from engine.background.jobs import BACKOFF_BASE
-from engine.background.services import REGISTRY, HandlerRegistry, load_handlers
 from engine.background.worker import Worker
 from engine.clock import FakeClock
 from engine.runtime import cases
+from engine.runtime.context import Runtime
+from engine.runtime.handlers import HandlerRegistry, load_handlers
 from engine.store.models import Incident, Job, JobKind, JobStatus
+from processes.registry import RegistryNotification
 from tests.engine import worker_handlers
 from tests.engine.worker_handlers import deploy_xml, flow, utask
 
@@ -34,11 +36,11 @@ def service_body(handler: str, retries: int | None = None) -> str:
 
 
 @pytest.fixture
-def registry() -> Iterator[HandlerRegistry]:
+def registry(runtime: Runtime) -> Iterator[HandlerRegistry]:
     worker_handlers.reset()
-    reg = HandlerRegistry()
-    reg.update(worker_handlers.HANDLERS)
-    yield reg
+    runtime.handlers.clear()
+    runtime.handlers.update(worker_handlers.HANDLERS)
+    yield runtime.handlers
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def starter(make_user: Callable[..., Actor]) -> Actor:
 
 def work(session: Session, factory: sessionmaker[Any], registry: HandlerRegistry) -> None:
     session.commit()
-    Worker(factory, worker_id="w1", registry=registry).run_once()
+    Worker(factory, worker_id="w1").run_once()
     session.expire_all()
 
 
@@ -152,16 +154,13 @@ def test_handlers_load_from_a_dotted_path(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ALLIANCE_HANDLERS", "tests.engine.worker_handlers:HANDLERS")
     reg.load()
     assert reg.names() == sorted(worker_handlers.HANDLERS) and reg.loaded_from is not None
-    assert REGISTRY is not reg
 
 
 def test_alliance_handler_runs_through_the_worker(
         session: Session, session_factory: sessionmaker[Any], starter: Actor,
-        fake_clock: FakeClock) -> None:
+        fake_clock: FakeClock, runtime: Runtime) -> None:
     """A real Alliance handler (notify) writes one row keyed by the idempotency key."""
-    from processes.registry import RegistryNotification
-
-    reg = HandlerRegistry()
+    reg = runtime.handlers
     reg.load("processes.handlers:HANDLERS")
     deploy_xml(session, "svc_notify", service_body("notify"))
     case = cases.start_case(session, "svc_notify", user=starter, data={"committee_name": "Tourism"})

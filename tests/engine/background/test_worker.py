@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access.users import Actor
 from engine.background import jobs
-from engine.background.services import HandlerRegistry
 from engine.background.worker import Worker
 from engine.clock import FakeClock
 from engine.runtime import cases
+from engine.runtime.context import Runtime
 from engine.store.models import Case, Job
 from tests.conftest import REPO, postgres_url
 from tests.engine import worker_handlers
@@ -38,11 +38,10 @@ def starter(make_user: Callable[..., Actor]) -> Actor:
     return make_user("ana", "staff")
 
 
-def _registry() -> HandlerRegistry:
+def _use_test_handlers(runtime: Runtime) -> None:
     worker_handlers.reset()
-    reg = HandlerRegistry()
-    reg.update(worker_handlers.HANDLERS)
-    return reg
+    runtime.handlers.clear()
+    runtime.handlers.update(worker_handlers.HANDLERS)
 
 
 def test_claim_sets_a_lease_and_counts_an_attempt(session: Session, starter: Actor,
@@ -65,16 +64,17 @@ def test_claim_sets_a_lease_and_counts_an_attempt(session: Session, starter: Act
 
 
 def test_a_lost_lease_is_not_finished_by_the_old_worker(session: Session, session_factory: Any,
-                                                        starter: Actor, fake_clock: FakeClock) -> None:
+                                                        starter: Actor, fake_clock: FakeClock,
+                                                        runtime: Runtime) -> None:
     deploy_xml(session, "svc_echo", service_body("echo"))
     case = cases.start_case(session, "svc_echo", user=starter, data={"value": 3})
     session.commit()
     [claimed] = jobs.claim(session, "old", lease=timedelta(seconds=5))
     session.commit()
     fake_clock.advance(timedelta(seconds=6))
-    registry = _registry()
-    Worker(session_factory, worker_id="new", registry=registry).run_once()
-    assert Worker(session_factory, worker_id="old", registry=registry).execute(claimed) == "lost"
+    _use_test_handlers(runtime)
+    Worker(session_factory, worker_id="new").run_once()
+    assert Worker(session_factory, worker_id="old").execute(claimed) == "lost"
     session.expire_all()
     assert cases.get_case(session, case.id).data["echoed"] == 3
     assert sum(worker_handlers.CALLS.values()) == 1
@@ -101,12 +101,13 @@ def test_skip_locked_gives_concurrent_claimers_disjoint_jobs(
 
 @needs_postgres
 def test_two_workers_never_run_the_same_job_at_once(
-        session: Session, session_factory: sessionmaker[Any], starter: Actor) -> None:
+        session: Session, session_factory: sessionmaker[Any], starter: Actor,
+        runtime: Runtime) -> None:
     deploy_xml(session, "svc_x", service_body("exclusive"))
     ids = [cases.start_case(session, "svc_x", user=starter).id for _ in range(60)]
     session.commit()
-    registry = _registry()
-    workers = [Worker(session_factory, worker_id=f"w{n}", concurrency=3, batch=4, registry=registry)
+    _use_test_handlers(runtime)
+    workers = [Worker(session_factory, worker_id=f"w{n}", concurrency=3, batch=4)
                for n in (1, 2)]
     threads = [threading.Thread(target=w.run_once) for w in workers]
     for t in threads:
@@ -124,7 +125,7 @@ def test_two_workers_never_run_the_same_job_at_once(
 @needs_postgres
 def test_worker_killed_mid_job_leaves_it_to_another(session: Session, session_factory: Any,
                                                     starter: Actor, db_engine: Engine,
-                                                    tmp_path: Path) -> None:
+                                                    tmp_path: Path, runtime: Runtime) -> None:
     """A real `alliance worker` process dies (SIGKILL) inside a slow handler; after its lease
     another worker runs the job and the case ends as if nothing had happened."""
     from processes.registry import RegistryNotification
@@ -161,10 +162,10 @@ def test_worker_killed_mid_job_leaves_it_to_another(session: Session, session_fa
     assert leased is not None and leased.attempts == 1  # still there: nothing was committed
     session.commit()
     time.sleep(2.2)  # the dead worker's lease runs out (real clock: the subprocess uses it too)
-    registry = HandlerRegistry()
-    registry.load("tests.engine.worker_handlers:HANDLERS")
+    runtime.handlers.clear()
+    runtime.handlers.load("tests.engine.worker_handlers:HANDLERS")
     os.environ.pop("WORKER_TEST_SLEEP", None)
-    stats = Worker(session_factory, worker_id="survivor", registry=registry).run_once()
+    stats = Worker(session_factory, worker_id="survivor").run_once()
     assert stats.done == 1
     session.expire_all()
     view = cases.get_case(session, case.id)

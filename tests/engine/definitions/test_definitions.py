@@ -58,7 +58,7 @@ def test_form_deployed_earlier_is_found(session: Session) -> None:
 def test_spec_cache_returns_same_object(session: Session) -> None:
     defs.deploy(session, fixture_files("loop.bpmn"))
     row = defs.find_definition(session, "looping")
-    assert defs.load_definition(row) is defs.load_definition(row)
+    assert defs.load_definition(session, row) is defs.load_definition(session, row)
 
 
 def test_unknown_process_is_not_found(session: Session) -> None:

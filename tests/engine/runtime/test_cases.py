@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.access.users import Actor
+from engine.bootstrap import build_runtime, session_factory
 from engine.definitions import deployment as definitions
 from engine.errors import CaseNotActive, InvalidInput, NotFound, PermissionDenied, TaskNotOpen
 from engine.runtime import cases, tasks
@@ -71,17 +73,13 @@ def test_rejection_path(session: Session, deployed: None, make_user: Callable[..
     assert case.status == "completed" and case.open_tasks == []
 
 
-def test_case_survives_a_new_process(session_factory: object, session: Session, deployed: None,
+def test_case_survives_a_new_process(db_engine: Engine, session: Session, deployed: None,
                                      make_user: Callable[..., Actor]) -> None:
-    """State is in the database: a fresh session (and an empty live cache) continues the case."""
-    from engine.runtime.persistence import LIVE
-
+    """State is in the database: a new runtime (empty caches) continues the case."""
     ana = make_user("ana", "requester")
     case = cases.start_case(session, "three_steps", user=ana)
     session.commit()
-    LIVE.clear()
-    definitions.SPEC_CACHE._items.clear()
-    with session_factory() as other:  # type: ignore[operator]
+    with session_factory(db_engine, build_runtime())() as other:
         view = cases.get_case(other, case.id)
         assert view.open_tasks[0].element_id == "draft"
         tasks.complete_task(other, view.open_tasks[0].id, user=ana, data={"title": "t", "amount": 2})

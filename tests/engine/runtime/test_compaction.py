@@ -14,14 +14,14 @@ from engine.definitions import deployment as definitions
 from engine.definitions.validation import validate_files
 from engine.runtime import cases, tasks
 from engine.runtime.compaction import KEEP, TRIGGER, compact
-from engine.runtime.persistence import script_engine
+from engine.sandbox.evaluator import SandboxScriptEngine
 from engine.store.models import Case
 from tests.conftest import fixture_files
 
 
 def _loop_workflow() -> BpmnWorkflow:
     parsed = validate_files(fixture_files("loop.bpmn")).processes[0]
-    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine())
+    workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=SandboxScriptEngine())
     workflow.do_engine_steps()
     return workflow
 

@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.clock import FakeClock, set_clock
 from engine.errors import ScriptRefused
 from engine.sandbox import evaluator as sandbox
 from engine.sandbox.evaluator import (
@@ -21,7 +22,6 @@ from engine.sandbox.evaluator import (
     SandboxScriptEngine,
     check_expression,
     check_script,
-    set_clock,
 )
 
 
@@ -33,9 +33,9 @@ def env() -> SandboxEnvironment:
 @pytest.fixture
 def fixed_clock() -> Iterator[datetime]:
     moment = datetime(2027, 1, 31, 22, 30, tzinfo=UTC)
-    set_clock(lambda: moment)
+    previous = set_clock(FakeClock(moment))
     yield moment
-    set_clock(None)
+    set_clock(previous)
 
 
 def run(env: SandboxEnvironment, script: str, **data: Any) -> dict[str, Any]:

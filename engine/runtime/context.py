@@ -1,0 +1,65 @@
+"""The runtime a session carries: the services the engine's use cases share.
+
+One `Runtime` is built by `engine.bootstrap.build_runtime` for each Flask app, CLI
+command and worker, and attached to every session its session factory makes
+(`session.info`). Use cases keep their `(session, plain values)` signature and reach
+the script engine, the caches, the handler registry and the projectors through
+`runtime_of(session)`; nothing of this is a module global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from sqlalchemy.orm import Session
+
+from engine.definitions.cache import LoadedDefinition, SpecCache
+from engine.runtime.handlers import HandlerRegistry
+from engine.runtime.live import LiveWorkflows
+from engine.sandbox.evaluator import SandboxScriptEngine
+from engine.store.models import Case
+
+RUNTIME_KEY = "alliance.runtime"
+
+
+@dataclass
+class OpenCase:
+    """A case loaded for a change: its row, definition, live workflow and the version read."""
+
+    case: Case
+    definition: LoadedDefinition
+    workflow: BpmnWorkflow
+    read_version: int
+    events: list[Any] = field(default_factory=list)
+
+
+Projector = Callable[[Session, OpenCase, datetime], None]
+"""Writes one projection of a case (human tasks, jobs, ...) in the transaction that saves it."""
+
+
+@dataclass
+class Runtime:
+    script_engine: SandboxScriptEngine
+    specs: SpecCache
+    live: LiveWorkflows
+    handlers: HandlerRegistry
+    projectors: tuple[Projector, ...] = ()
+
+
+class NoRuntime(RuntimeError):
+    """A session made without engine.bootstrap: the engine has no runtime to work with."""
+
+
+def runtime_of(session: Session) -> Runtime:
+    runtime = session.info.get(RUNTIME_KEY)
+    if runtime is None:
+        raise NoRuntime("this session carries no engine runtime: make sessions with "
+                        "engine.bootstrap.session_factory")
+    return runtime  # type: ignore[no-any-return]
+
+
+__all__ = ["RUNTIME_KEY", "NoRuntime", "OpenCase", "Projector", "Runtime", "runtime_of"]

@@ -1,0 +1,52 @@
+"""Case data: what callers may put into a case, and what a case's data is."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.errors import InvalidInput
+
+MAX_DATA_BYTES = 1_000_000
+
+
+def check_data(data: Any, what: str = "data") -> dict[str, Any]:
+    """Case data must be a JSON object with plain keys; raise InvalidInput otherwise."""
+    if data is None:
+        return {}
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} "
+                               f"column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{what} must be a JSON object, not {type(data).__name__}")
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise InvalidInput(f"{what} field name {key!r} is not allowed "
+                               "(use letters, digits and underscores, not starting with _)",
+                               field=str(key))
+    try:
+        size = len(json.dumps(data))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{what} is not JSON-serializable: {exc}") from None
+    if size > MAX_DATA_BYTES:
+        raise InvalidInput(f"{what} is too large ({size} bytes, limit {MAX_DATA_BYTES})")
+    return data
+
+
+INTERNAL_KEYS = frozenset({"data_objects"})
+"""SpiffWorkflow's own bookkeeping inside task data, never shown as case data."""
+
+
+def case_data(opened_or_workflow: Any) -> dict[str, Any]:
+    """The case's current data: what the most recently completed task saw."""
+    workflow = getattr(opened_or_workflow, "workflow", opened_or_workflow)
+    last = workflow.last_task or workflow.task_tree
+    data = dict(last.data)
+    data.update(workflow.data or {})
+    return {k: v for k, v in data.items() if k not in INTERNAL_KEYS}
+
+
+__all__ = ["INTERNAL_KEYS", "MAX_DATA_BYTES", "case_data", "check_data"]

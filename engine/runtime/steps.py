@@ -1,0 +1,71 @@
+"""Running a case's engine steps, and turning whatever a step raised into a `StepFailure`."""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState as SpiffState
+
+from engine.errors import EngineError, StepFailure
+from engine.runtime.context import OpenCase
+
+
+def run_steps(opened: OpenCase) -> StepFailure | None:
+    """Run engine steps until the case waits; return the failure if a step failed."""
+    workflow = opened.workflow
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+        opened.events.extend(workflow.get_events())
+    except RecursionError:
+        return StepFailure(None, "the process is too deep for the engine (recursion limit)")
+    except EngineError as exc:
+        return StepFailure(exc.context.get("element_id") or errored_element(workflow), exc.message,
+                           exc.context.get("line"))
+    except (WorkflowException, SpiffWorkflowException) as exc:
+        return failure_from_spiff(exc, workflow)
+    except Exception as exc:  # a step raising anything else still must not lose the case
+        return StepFailure(errored_element(workflow), f"{type(exc).__name__}: {exc}")
+    return depth_check(workflow)
+
+
+def depth_check(workflow: BpmnWorkflow) -> StepFailure | None:
+    """SpiffWorkflow stops a long loop silently and calls the workflow completed.
+
+    Its tree walks end at the depth horizon, so the tasks left behind are found
+    in the flat task dictionaries instead.
+    """
+    if workflow.is_completed():
+        unfinished = SpiffState.READY | SpiffState.WAITING | SpiffState.STARTED
+        tasks = list(workflow.tasks.values())
+        for sub in workflow.subprocesses.values():
+            tasks.extend(sub.tasks.values())
+        left = [t for t in tasks if t.has_state(unfinished)]
+        if left:
+            element = left[0].task_spec.bpmn_id or left[0].task_spec.name
+            return StepFailure(element, (
+                "the engine stopped at the task-tree depth limit with tasks left to run "
+                f"({len(left)} at '{element}'); a loop ran too many times"))
+    return None
+
+
+def failure_from_spiff(exc: Exception, workflow: BpmnWorkflow) -> StepFailure:
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or errored_element(workflow)
+    line = getattr(exc, "line_number", None) or None
+    inner = getattr(exc, "exception", None)
+    message = str(exc.args[0]) if exc.args else str(exc)
+    if isinstance(inner, EngineError):
+        message = inner.message
+    notes = getattr(exc, "notes", None)
+    details = {"notes": list(notes)} if notes else {}
+    return StepFailure(element, message, line if isinstance(line, int) else None, details)
+
+
+def errored_element(workflow: BpmnWorkflow) -> str | None:
+    errored = workflow.get_tasks(state=SpiffState.ERROR)
+    return errored[0].task_spec.bpmn_id if errored else None
+
+
+__all__ = ["depth_check", "errored_element", "failure_from_spiff", "run_steps"]

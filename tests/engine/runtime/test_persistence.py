@@ -1,0 +1,82 @@
+"""Load -> change -> save: the live-workflow cache follows commits, readers keep it warm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.orm import Session
+
+from engine.access.users import Actor
+from engine.definitions import deployment as definitions
+from engine.runtime import cases, tasks
+from engine.runtime.context import Runtime
+from engine.runtime.persistence import open_case, peek_case, save_case
+from engine.store.models import Case
+from tests.conftest import fixture_files
+
+
+@pytest.fixture
+def started(session: Session, make_user: Callable[..., Actor]) -> tuple[int, Actor]:
+    definitions.deploy(session, fixture_files("three_steps.bpmn", "forms/draft_form.form"))
+    ana = make_user("ana", "requester")
+    case = cases.start_case(session, "three_steps", user=ana)
+    session.commit()
+    return case.id, ana
+
+
+def _cached(runtime: Runtime, session: Session, case_id: int) -> bool:
+    version = session.get(Case, case_id).version  # type: ignore[union-attr]
+    workflow = runtime.live.take(case_id, version)
+    if workflow is not None:
+        runtime.live.put(case_id, version, workflow)
+    return workflow is not None
+
+
+def test_a_commit_publishes_the_saved_workflow(session: Session, runtime: Runtime,
+                                               started: tuple[int, Actor]) -> None:
+    case_id, _ = started
+    assert _cached(runtime, session, case_id)
+
+
+def test_reading_a_case_keeps_it_in_the_live_cache(session: Session, runtime: Runtime,
+                                                   started: tuple[int, Actor]) -> None:
+    """A task page view used to take the workflow out, so the next completion deserialized again."""
+    case_id, ana = started
+    cases.get_case(session, case_id)
+    with peek_case(session, case_id):
+        pass
+    assert _cached(runtime, session, case_id)
+    view = cases.get_case(session, case_id)
+    live_before = runtime.live.take(case_id, session.get(Case, case_id).version)  # type: ignore[union-attr]
+    assert live_before is not None
+    runtime.live.put(case_id, session.get(Case, case_id).version, live_before)  # type: ignore[union-attr]
+    tasks.complete_task(session, view.open_tasks[0].id, user=ana, data={"title": "t", "amount": 1})
+    session.commit()
+    assert open_case(session, case_id).workflow is live_before  # the same object went on
+
+
+def test_a_rollback_publishes_nothing(session: Session, runtime: Runtime,
+                                      started: tuple[int, Actor]) -> None:
+    case_id, ana = started
+    view = cases.get_case(session, case_id)
+    tasks.complete_task(session, view.open_tasks[0].id, user=ana, data={"title": "t", "amount": 1})
+    cases.get_case(session, case_id)  # read after the write, in the same transaction
+    uncommitted_version = session.get(Case, case_id).version  # type: ignore[union-attr]
+    session.rollback()
+    assert runtime.live.take(case_id, uncommitted_version) is None
+    fresh = cases.get_case(session, case_id)
+    assert [t.element_id for t in fresh.open_tasks] == ["draft"]
+
+
+def test_reading_after_an_uncommitted_write_does_not_leak_it(session: Session, runtime: Runtime,
+                                                             started: tuple[int, Actor]) -> None:
+    case_id, _ = started
+    opened = open_case(session, case_id)
+    opened.workflow.data["leak"] = True
+    save_case(session, opened)
+    with peek_case(session, case_id) as peeked:
+        assert peeked.workflow.data.get("leak") is True
+    uncommitted_version = session.get(Case, case_id).version  # type: ignore[union-attr]
+    session.rollback()
+    assert runtime.live.take(case_id, uncommitted_version) is None
