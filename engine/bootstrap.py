@@ -22,6 +22,7 @@ from engine.runtime import spiff_patches
 from engine.runtime.context import RUNTIME_KEY, Runtime
 from engine.runtime.handlers import Handler, HandlerRegistry
 from engine.runtime.live import LiveWorkflows, drop_pending, publish_pending
+from engine.runtime.participants import forget_cache as forget_participants
 from engine.runtime.projections import sync_human_tasks
 from engine.sandbox.evaluator import SandboxScriptEngine
 from engine.store.db import make_session_factory
@@ -54,10 +55,12 @@ def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmake
     @event.listens_for(factory, "after_commit")
     def _publish(session: Session) -> None:
         publish_pending(session.info, runtime.live)
+        forget_participants(session.info)
 
     @event.listens_for(factory, "after_rollback")
     def _drop(session: Session) -> None:
         drop_pending(session.info)
+        forget_participants(session.info)
 
     return factory
 

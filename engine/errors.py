@@ -54,6 +54,10 @@ class CaseNotActive(Conflict):
     """The case is suspended, completed, cancelled or failed."""
 
 
+class CaseStuck(Conflict):
+    """A change would leave a running case with nothing to do: no task, job or message."""
+
+
 class InvalidInput(EngineError):
     """Malformed data given by a caller (bad JSON, wrong type, unknown field)."""
 
@@ -132,9 +136,25 @@ class CaseFailed(EngineError):
         )
 
 
+class StepFailed(EngineError):
+    """A step that a user's submission triggered failed (a script, a condition, a task's
+    assignment): the submission is refused and nothing is changed."""
+
+    def __init__(self, failure: StepFailure, case_id: int | None = None) -> None:
+        self.failure = failure
+        where = f"'{failure.element_id}'" if failure.element_id else "the process"
+        super().__init__(f"{where} could not run: {failure.message}; nothing was saved",
+                         element_id=failure.element_id, line=failure.line, case_id=case_id,
+                         reason=failure.message)
+
+
 class MessageNotDelivered(NotFound):
     """A message matched no waiting case and no process that starts with it."""
 
 
 class HandlerMissing(EngineError):
     """A service task names a handler that is not registered."""
+
+
+class HandlerNotAllowed(PermissionDenied):
+    """A guarded handler called by a process it does not list, or by an unapproved version."""

@@ -24,6 +24,8 @@ from engine.store.db import Base, make_engine
 from tests.browser import browser  # noqa: F401  (the fixture, for every browser test)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+OPERATOR = Actor("operator", frozenset(), operator=True)
+"""The command line's operator mode, for tests whose subject is not the access policy."""
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "bpmn-corpus"
 if not CORPUS.exists():

@@ -16,8 +16,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.access.start_rights import ADMIN_GROUP
-from engine.access.users import Actor, check_password, get_user, hash_password
+from engine.access.policy import is_admin, is_staff
+from engine.access.users import Actor, actor_of, check_password, get_user, hash_password
 from engine.errors import NotFound
 from engine.store.models import User
 
@@ -26,30 +26,37 @@ from engine.store.models import User
 class CurrentUser(UserMixin):  # type: ignore[misc]
     """The signed-in user as the web layer sees it (no ORM object kept past the request)."""
 
-    username: str
     display_name: str | None
-    groups: frozenset[str]
     timezone: str
+    actor: Actor
+    """Who the engine sees acting: groups, bodies and organisation (loaded per request)."""
+
+    @property
+    def username(self) -> str:
+        return self.actor.username
+
+    @property
+    def groups(self) -> frozenset[str]:
+        return self.actor.groups
 
     def get_id(self) -> str:
         return self.username
 
     @property
-    def actor(self) -> Actor:
-        return Actor(self.username, self.groups)
+    def is_admin(self) -> bool:
+        return is_admin(self.actor)
 
     @property
-    def is_admin(self) -> bool:
-        return ADMIN_GROUP in self.groups
+    def is_staff(self) -> bool:
+        return is_staff(self.actor)
 
     @property
     def label(self) -> str:
         return self.display_name or self.username
 
     @classmethod
-    def of(cls, user: User) -> CurrentUser:
-        return cls(user.username, user.display_name, frozenset(user.group_names),
-                   user.timezone or "UTC")
+    def of(cls, session: Session, user: User) -> CurrentUser:
+        return cls(user.display_name, user.timezone or "UTC", actor_of(session, user))
 
 
 def load_user(session: Session, username: str) -> CurrentUser | None:
@@ -57,7 +64,7 @@ def load_user(session: Session, username: str) -> CurrentUser | None:
         user = get_user(session, username)
     except NotFound:
         return None
-    return CurrentUser.of(user) if user.active else None
+    return CurrentUser.of(session, user) if user.active else None
 
 
 @lru_cache(maxsize=1)
@@ -84,4 +91,4 @@ def authenticate(session: Session, username: str, password: str, *, max_failures
         return None
     user.failed_logins = 0
     user.locked_until = None
-    return CurrentUser.of(user)
+    return CurrentUser.of(session, user)

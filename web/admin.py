@@ -16,7 +16,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 from engine import clock
 from engine.access.users import create_user, get_user, list_users, set_groups, set_password
 from engine.errors import InvalidInput
-from web.db import get_db
+from web.db import get_db, transaction
 from web.forms import EMAIL_PATTERN
 from web.viewmodels import show_time
 
@@ -78,6 +78,7 @@ def users() -> str:
 
 
 @bp.route("/users", methods=["POST"])
+@transaction
 def create() -> Any:
     form = UserCreateForm()
     if not form.validate_on_submit():
@@ -93,6 +94,7 @@ def create() -> Any:
 
 
 @bp.route("/users/<username>", methods=["GET", "POST"])
+@transaction
 def edit_user(username: str) -> Any:
     session = get_db()
     user = get_user(session, username)

@@ -14,7 +14,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from web.accounts import CurrentUser, authenticate, load_user
-from web.db import get_db
+from web.db import get_db, transaction
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.vendor"}
@@ -38,6 +38,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@transaction
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))
@@ -62,6 +63,7 @@ def login() -> Any:
 
 
 @bp.route("/logout", methods=["POST"])
+@transaction
 def logout() -> Response:
     logout_user()
     session.clear()

@@ -16,15 +16,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from engine.access.policy import is_staff
 from engine.definitions.deployment import find_definition
-from engine.read.dashboard import case_csv_rows, case_page, is_staff
+from engine.read.case_page import case_detail
+from engine.read.dashboard import case_csv_rows, case_page
 from engine.read.process_stats import (
     overview_counts,
     process_names,
     process_versions,
     waiting_counts_by_element,
 )
-from engine.runtime.case_admin import case_detail
 from web.dashboard_views import (
     case_line,
     case_model,

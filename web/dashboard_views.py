@@ -11,9 +11,9 @@ from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from engine.read.case_page import CaseDetail
 from engine.read.dashboard import SORTS, CaseFilters, CaseListRow
 from engine.read.process_stats import Overview
-from engine.runtime.case_admin import CaseDetail
 from engine.runtime.history import HistoryEntry
 from web.viewmodels import event_label, show_time
 
@@ -221,7 +221,7 @@ class CaseModel:
 def case_model(detail: CaseDetail) -> CaseModel:
     case = detail.case
     tasks = [TaskLine(a.task.id, a.task.name or a.task.element_id, a.task.element_id,
-                      a.task.lane or ", ".join(a.task.candidate_groups + a.task.candidate_users),
+                      a.task.subject or a.task.lane or ", ".join(a.task.candidates),
                       a.task.assignee or _("not taken yet"),
                       show_time(a.claimed_at if a.task.assignee and a.claimed_at
                                 else a.task.created_at),

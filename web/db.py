@@ -1,16 +1,19 @@
-"""One database session per request, committed in one place.
+"""One database session per request; views that write say so with `@transaction`.
 
-The session factory lives on the app (`app.extensions["alliance_db"]`); the
-request's session is `g.db`, opened on first use. `after_request` commits when
-the response is a success (status < 400) and rolls back otherwise; teardown
-rolls back and closes whatever is left (an unhandled error).
+The session factory lives on the app (`app.extensions["alliance_db"]`), built by
+`engine.bootstrap.session_factory` so that every session carries the engine's runtime. The
+request's session is `g.db`, opened on first use. A view decorated with `@transaction`
+commits when it returns and rolls back when it raises, whatever the response's status; any
+other view never commits. Teardown rolls back and closes whatever is left.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,13 +21,13 @@ from engine.bootstrap import session_factory as engine_session_factory
 from engine.store.db import make_engine
 
 EXTENSION = "alliance_db"
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def init_app(app: Flask) -> None:
     engine: Engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"],
                                                                 pool_pre_ping=True)
     app.extensions[EXTENSION] = engine_session_factory(engine, app.config.get("ENGINE_RUNTIME"))
-    app.after_request(_finish_transaction)
     app.teardown_appcontext(_close_session)
 
 
@@ -39,18 +42,19 @@ def get_db() -> Session:
     return g.db  # type: ignore[no-any-return]
 
 
-def _finish_transaction(response: Response) -> Response:
-    session: Session | None = g.pop("db", None)
-    if session is None:
-        return response
-    try:
-        if response.status_code < 400:
-            session.commit()
-        else:
+def transaction(view: View) -> View:
+    """The view writes: commit what it did when it returns, roll back if it raises."""
+    @wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        session = get_db()
+        try:
+            result = view(*args, **kwargs)
+        except BaseException:
             session.rollback()
-    finally:
-        session.close()
-    return response
+            raise
+        session.commit()
+        return result
+    return run  # type: ignore[return-value]
 
 
 def _close_session(_exc: BaseException | None) -> None:

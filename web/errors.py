@@ -26,13 +26,22 @@ def status_for(exc: engine_errors.EngineError) -> int:
         return 403
     if isinstance(exc, engine_errors.Conflict):
         return 409
-    if isinstance(exc, (engine_errors.InvalidInput, engine_errors.DeploymentRefused)):
+    if isinstance(exc, (engine_errors.InvalidInput, engine_errors.DeploymentRefused,
+                        engine_errors.StepFailed)):
         return 422
     return 500
 
 
 def _engine_text(exc: engine_errors.EngineError) -> tuple[str, str]:
     """A title and a plain explanation for an engine error."""
+    if isinstance(exc, engine_errors.StepFailed):
+        return _("The process could not take this step"), _(
+            "What you sent makes a step of the process fail, so nothing was saved: the task is "
+            "still open and what you typed is shown below. The reason is given here; correct the "
+            "data or ask the Secretariat.")
+    if isinstance(exc, engine_errors.CaseStuck):
+        return _("This would leave the case stuck"), _(
+            "After this change the case would have nothing left to do. Nothing was changed.")
     if isinstance(exc, engine_errors.TaskHeldByOther):
         return _("Someone else is working on this task"), _(
             "Another person claimed or changed this task before you. Nothing you typed was saved; "

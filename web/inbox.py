@@ -73,7 +73,7 @@ def _task_line(row: InboxRow, tab: str, back: str) -> TaskLine:
         task_id=row.task_id, name=row.task_name, url=url_for("tasks.show", task_id=row.task_id),
         process=row.process_name or row.process_id,
         case_label=case_label(row.business_key, row.case_title, row.case_id),
-        role=row.lane or "", created=show_time(row.created_at), due=show_time(row.due_at),
+        role=row.subject or row.lane or "", created=show_time(row.created_at), due=show_time(row.due_at),
         overdue=row.overdue,
         claim_url=url_for("tasks.claim", task_id=row.task_id, next=back) if tab == "claimable" else None,
         unclaim_url=(url_for("tasks.unclaim", task_id=row.task_id, next=back)

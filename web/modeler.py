@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from engine.errors import DeploymentRefused, EngineError, InvalidInput
 from web import modeler_service as service
-from web.db import get_db
+from web.db import get_db, transaction
 from web.errors import status_for
 from web.viewmodels import show_time
 
@@ -30,14 +30,14 @@ MAX_JSON_BYTES = 5 * 1024 * 1024
 @bp.app_context_processor
 def _nav() -> dict[str, Any]:
     user = current_user if current_user.is_authenticated else None
-    return {"can_model": bool(user and service.may_model(user.groups))}
+    return {"can_model": bool(user and service.may_model(user.actor))}
 
 
 @bp.before_request
 def _rights() -> None:
     if not current_user.is_authenticated:
         abort(401)  # not reached: web.auth redirects to the login page first
-    if request.endpoint in ANALYST_ENDPOINTS and not service.may_model(current_user.groups):
+    if request.endpoint in ANALYST_ENDPOINTS and not service.may_model(current_user.actor):
         abort(403)
     if request.method == "POST" and (request.content_length or 0) > MAX_JSON_BYTES:
         abort(413)
@@ -47,7 +47,7 @@ def _rights() -> None:
 def library() -> str:
     entries = service.library(get_db())
     return render_template("modeler/library.html", entries=entries, show_time=show_time,
-                           may_edit=service.may_model(current_user.groups))
+                           may_edit=service.may_model(current_user.actor))
 
 
 @bp.route("/<process_id>/v<int:version>.bpmn")
@@ -69,7 +69,7 @@ def view(process_id: str, version: int) -> str:
         deployed_at=show_time(definition.created_at),
         xml_url=url_for("modeler.download", process_id=process_id, version=version),
         svg_name=f"{service.safe_name(process_id)}-v{version}.svg", labels=status_labels(),
-        may_edit=service.may_model(current_user.groups))
+        may_edit=service.may_model(current_user.actor))
 
 
 @bp.route("/edit/<process_id>")
@@ -175,12 +175,13 @@ def diff() -> Any:
 
 
 @bp.route("/api/deploy", methods=["POST"])
+@transaction
 def deploy_diagram() -> Any:
     try:
         submission = service.read_submission(_payload(), with_comment=True)
         if not submission.comment:
             raise InvalidInput(_("Say in a few words what this version changes."))
-        result = service.deploy_submission(get_db(), submission, current_user.username)
+        result = service.deploy_submission(get_db(), submission, current_user.actor)
     except EngineError as exc:
         return _json_error(exc)
     for item in result["deployed"]:

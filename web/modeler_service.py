@@ -16,6 +16,8 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import may_deploy
+from engine.access.users import Actor
 from engine.bpmn.xmlfile import executable_process_ids, parse_xml
 from engine.definitions.deployment import deploy, find_definition, known_forms, validate
 from engine.definitions.diff import DiagramDiff, diff_bpmn
@@ -24,7 +26,6 @@ from engine.errors import DeploymentRefused, InvalidInput, NotFound, Problem
 from engine.store.models import Case, Deployment, ProcessDefinition
 from engine.store.models.cases import CaseStatus
 
-ANALYST_GROUPS = frozenset({"analysts", "admins"})
 OPEN_STATUSES = (CaseStatus.RUNNING, CaseStatus.SUSPENDED, CaseStatus.FAILED)
 MAX_FORMS = 200
 NEW_DIAGRAM = Path(__file__).parent / "templates" / "modeler" / "new_diagram.bpmn"
@@ -71,8 +72,8 @@ class Submission:
         return files
 
 
-def may_model(groups: frozenset[str]) -> bool:
-    return bool(groups & ANALYST_GROUPS)
+def may_model(user: Actor) -> bool:
+    return may_deploy(user)
 
 
 def safe_name(name: str) -> str:
@@ -169,12 +170,12 @@ def diff_versions(session: Session, process_id: str, version: int) -> tuple[int 
     return version - 1, diff_bpmn(old_xml, new_xml)
 
 
-def deploy_submission(session: Session, submission: Submission, username: str) -> dict[str, Any]:
+def deploy_submission(session: Session, submission: Submission, user: Actor) -> dict[str, Any]:
     """Deploy as new versions; the diff is computed against the versions before this deploy."""
     diffs = diff_against_latest(session, submission.xml)
-    deployed = deploy(session, submission.files(), user=username, comment=submission.comment)
+    deployed = deploy(session, submission.files(), user=user, comment=submission.comment)
     return {"deployed": [{"process_id": d.process_id, "version": d.version, "created": d.created,
-                          "name": d.name} for d in deployed],
+                          "name": d.name, "approved": d.approved} for d in deployed],
             "changes": [diff_to_json(pid, version, diff) for pid, version, diff in diffs]}
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine.access.tokens import NAME_MAX, create_token, list_tokens, revoke_token
-from web.db import get_db
+from web.db import get_db, transaction
 from web.viewmodels import show_time
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
@@ -37,6 +37,7 @@ def index() -> str:
 
 
 @bp.route("/tokens", methods=["POST"])
+@transaction
 def create() -> tuple[str, int]:
     """Create a token and show it once (in the page, never in the session's flash)."""
     name = (request.form.get("name") or "").strip()[:NAME_MAX]
@@ -46,6 +47,7 @@ def create() -> tuple[str, int]:
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@transaction
 def revoke(token_id: int) -> Response:
     token = revoke_token(get_db(), token_id, username=current_user.username)
     flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "info")

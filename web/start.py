@@ -12,9 +12,9 @@ from flask_login import current_user
 
 from engine.access.start_rights import StartForm, require_start, startable_processes
 from engine.runtime.cases import start_case
-from web.db import get_db
+from engine.runtime.tasks import next_task_for
+from web.db import get_db, transaction
 from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
-from web.tasks import next_task_for
 from web.viewmodels import group_label
 
 bp = Blueprint("start", __name__, url_prefix="/start")
@@ -57,6 +57,7 @@ def form(process_id: str) -> tuple[str, int]:
 
 
 @bp.route("/<process_id>", methods=["POST"])
+@transaction
 def submit(process_id: str) -> Any:
     session = get_db()
     user = current_user.actor
@@ -80,7 +81,7 @@ def submit(process_id: str) -> Any:
                        key_error=key_error, status=422)
     case = start_case(session, process_id, user=user, business_key=business_key or None,
                       data=result.data)
-    following = next_task_for(user, case.open_tasks)
+    following = next_task_for(session, user, case.id)
     if following is not None:
         flash(_("The case has started. Your first task: “%(name)s”.", name=following.name),
               "success")

@@ -12,13 +12,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import clock
-from engine.access.users import Actor
 from engine.read.task_context import TaskContext, task_context
 from engine.runtime.history import HistoryEntry
-from engine.runtime.tasks import claim_task, complete_task, get_task, unclaim_task
+from engine.runtime.tasks import claim_task, complete_task, next_task_for, unclaim_task
 from engine.runtime.views import CaseView, TaskView
 from web.auth import safe_next
-from web.db import get_db
+from web.db import get_db, transaction
 from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
 from web.inbox import case_label
 from web.viewmodels import event_label, show_time
@@ -111,7 +110,7 @@ def page_model(context: TaskContext) -> TaskPage:
         process=context.process_name or task.process_id,
         case_label=case_label(case.business_key, case.title, case.id),
         case_status=_status_text(case.status), started_by=case.started_by or "",
-        started_at=show_time(case.started_at), role=task.lane or "",
+        started_at=show_time(case.started_at), role=task.subject or task.lane or "",
         assignee=task.assignee or _("Not yet taken"), created=show_time(task.created_at),
         due=show_time(task.due_at), overdue=bool(task.due_at and task.state == "open"
                                                  and task.due_at < clock.now()),
@@ -138,15 +137,6 @@ def show(task_id: int) -> tuple[str, int]:
     return render_task(task_context(get_db(), task_id, current_user.actor))
 
 
-def next_task_for(user: Actor, tasks: list[TaskView]) -> TaskView | None:
-    mine = [t for t in tasks if t.assignee == user.username]
-    if mine:
-        return mine[0]
-    claimable = [t for t in tasks if t.assignee is None and (
-        user.in_any(set(t.candidate_groups)) or user.username in t.candidate_users)]
-    return claimable[0] if claimable else None
-
-
 def read_submission(raw: str | None) -> Any:
     if not raw:
         return {}
@@ -157,6 +147,7 @@ def read_submission(raw: str | None) -> Any:
 
 
 @bp.route("/<int:task_id>", methods=["POST"])
+@transaction
 def submit(task_id: int) -> Any:
     session = get_db()
     user = current_user.actor
@@ -171,7 +162,7 @@ def submit(task_id: int) -> Any:
     if not result.ok:
         return render_task(context, values=values, result=result, status=422)
     case = complete_task(session, task_id, user=user, data=result.data)
-    following = next_task_for(user, case.open_tasks)
+    following = next_task_for(session, user, case.id)
     if following is not None:
         flash(_("“%(done)s” is done. Next for you: “%(next)s”.", done=context.task.name,
                 next=following.name), "success")
@@ -185,16 +176,16 @@ def _back(task_id: int) -> str:
 
 
 @bp.route("/<int:task_id>/claim", methods=["POST"])
+@transaction
 def claim(task_id: int) -> Response:
-    get_task(get_db(), task_id, user=current_user.actor)  # 403 for people who may not see it
     task = claim_task(get_db(), task_id, user=current_user.actor)
     flash(_("You took “%(name)s”. It is now in “My tasks”.", name=task.name), "success")
     return redirect(_back(task_id))
 
 
 @bp.route("/<int:task_id>/unclaim", methods=["POST"])
+@transaction
 def unclaim(task_id: int) -> Response:
-    get_task(get_db(), task_id, user=current_user.actor)
     task = unclaim_task(get_db(), task_id, user=current_user.actor)
     flash(_("You gave back “%(name)s”. Your group can take it again.", name=task.name), "info")
     return redirect(_back(task_id))

@@ -17,12 +17,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinitio
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.access.policy import ADMINS
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
 from engine.errors import NotFound, PermissionDenied
 from engine.store.models import ProcessDefinition
-
-ADMIN_GROUP = "admins"
 
 
 @dataclass(frozen=True)
@@ -75,11 +74,14 @@ def rights_of(session: Session, definition: ProcessDefinition) -> StartableProce
 
 
 def allowed(process: StartableProcess, user: Actor) -> bool:
-    return not process.groups or ADMIN_GROUP in user.groups or user.in_any(set(process.groups))
+    return (not process.groups or user.operator or ADMINS in user.groups
+            or user.in_any(set(process.groups)))
 
 
 def latest_definitions(session: Session) -> list[ProcessDefinition]:
+    """The latest runnable (approved) version of every process."""
     latest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
+              .where(ProcessDefinition.approved_at.is_not(None))
               .group_by(ProcessDefinition.process_id).subquery())
     query = (select(ProcessDefinition)
              .join(latest, (ProcessDefinition.process_id == latest.c.process_id)
@@ -109,7 +111,7 @@ def may_start(session: Session, user: Actor, process_id: str) -> bool:
 
 def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
     """The process's start rule and start form; raises NotFound or PermissionDenied."""
-    definition = find_definition(session, process_id)
+    definition = find_definition(session, process_id, runnable=True)
     process = rights_of(session, definition)
     if process is None:
         raise PermissionDenied(f"process '{process_id}' is started by an event, not by hand",
@@ -123,5 +125,5 @@ def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
     return StartForm(process, form)
 
 
-__all__ = ["ADMIN_GROUP", "StartForm", "StartableProcess", "allowed", "deployed_processes",
+__all__ = ["StartForm", "StartableProcess", "allowed", "deployed_processes",
            "latest_definitions", "may_start", "require_start", "rights_of", "startable_processes"]

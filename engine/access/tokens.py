@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.access.users import Actor, get_user
+from engine.access.users import Actor, actor_of, get_user
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.store.models import ApiToken, User
 
@@ -107,7 +107,7 @@ def authenticate_token(session: Session, raw: str) -> Actor:
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
         row.last_used_at = now
-    return Actor(user.username, frozenset(user.group_names))
+    return actor_of(session, user)
 
 
 def user_id_of(session: Session, username: str) -> int:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.bodies import memberships_of
+from engine.access.principals import Principal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.store.models import Group, User
 
@@ -35,13 +37,31 @@ def check_password(stored: str | None, password: str) -> bool:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a username and the groups they belong to."""
+    """Who is acting: a user, their groups, organisations and bodies (engine.access.principals).
+
+    `operator` is the command line's explicit operator mode: the access policy lets it do
+    anything, and history records it as such.
+    """
 
     username: str
     groups: frozenset[str]
+    bodies: frozenset[str] = frozenset()
+    """Body codes, and `code#role` for each role held (directly or through the organisation)."""
+    organisations: frozenset[str] = frozenset()
+    operator: bool = False
 
-    def in_any(self, groups: list[str] | set[str]) -> bool:
+    def in_any(self, groups: list[str] | set[str] | frozenset[str]) -> bool:
         return bool(self.groups.intersection(groups))
+
+    @property
+    def principals(self) -> frozenset[Principal]:
+        return frozenset({Principal("user", self.username)}
+                         | {Principal("group", g) for g in self.groups}
+                         | {Principal("body", b) for b in self.bodies}
+                         | {Principal("org", o) for o in self.organisations})
+
+    def answers_to(self, principal: Principal) -> bool:
+        return principal in self.principals
 
 
 def get_group(session: Session, name: str, *, create: bool = False) -> Group:
@@ -78,12 +98,17 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def actor(session: Session, username: str) -> Actor:
-    """The acting user with their groups; unknown or inactive users may not act."""
+def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
+    """The acting user with their groups and bodies; unknown or inactive users may not act."""
     user = get_user(session, username)
     if not user.active:
         raise NotFound(f"user '{username}' is not active", username=username)
-    return Actor(user.username, frozenset(user.group_names))
+    return actor_of(session, user, operator=operator)
+
+
+def actor_of(session: Session, user: User, *, operator: bool = False) -> Actor:
+    bodies, organisations = memberships_of(session, user.id, user.organisation_id)
+    return Actor(user.username, frozenset(user.group_names), bodies, organisations, operator)
 
 
 def set_groups(session: Session, username: str, groups: list[str]) -> User:

@@ -24,7 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.errors import CaseNotActive, Conflict, InvalidInput, NotFound
+from engine.access import policy
+from engine.access.users import Actor
+from engine.errors import CaseNotActive, CaseStuck, Conflict, InvalidInput, NotFound
+from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance
 from engine.runtime.context import OpenCase
 from engine.runtime.data import case_data, check_data
@@ -110,6 +113,13 @@ def list_incidents(session: Session, *, case_id: int | None = None, include_reso
     return [IncidentView.of(r) for r in rows]
 
 
+def incidents_for(session: Session, user: Actor, *, case_id: int | None = None,
+                  include_resolved: bool = False, limit: int = 100) -> list[IncidentView]:
+    """Incidents, for staff (a case's participants see its failure on the case page)."""
+    policy.require_staff(user, "list incidents")
+    return list_incidents(session, case_id=case_id, include_resolved=include_resolved, limit=limit)
+
+
 def _incident(session: Session, incident_id: int) -> Incident:
     row = session.get(Incident, incident_id)
     if row is None:
@@ -139,8 +149,8 @@ def _apply_changes(opened: OpenCase, changes: dict[str, Any], task_id: str | Non
         task.data.update(changes)
 
 
-def correct_case_data(session: Session, case_id: int, *, user: str | None,
-                      changes: Any) -> dict[str, Any]:
+def correct_case_data(session: Session, case_id: int, *, user: str | None, changes: Any,
+                      reason: str | None = None, as_operator: bool = False) -> dict[str, Any]:
     """Change the data the case's open and errored tasks see; recorded as DATA_CORRECTED."""
     values = check_data(changes, "changes")
     if not values:
@@ -152,28 +162,37 @@ def correct_case_data(session: Session, case_id: int, *, user: str | None,
     before = case_data(opened)
     _apply_changes(opened, values)
     save_case(session, opened)
-    record(session, case_id, EventKind.DATA_CORRECTED, user=user,
-           data={"changes": values, "before": {k: before.get(k) for k in values}})
+    record(session, case_id, EventKind.DATA_CORRECTED, user=user, reason=reason,
+           data={"changes": values, "before": {k: before.get(k) for k in values}},
+           as_operator=as_operator)
     return case_data(opened)
 
 
-def retry_incident(session: Session, incident_id: int, *, user: str | None = None,
+def retry_incident(session: Session, incident_id: int, *, user: Actor, reason: str,
                    data: Any = None) -> IncidentView:
-    """Retry what the incident holds, after merging corrected `data` into the task concerned."""
+    """Staff retry what the incident holds, after merging corrected `data` into the task concerned.
+
+    Afterwards the case has an open task, a job or a message it waits for, or it ended:
+    a retry that would leave it with none of these is refused (`CaseStuck`).
+    """
+    policy.require_staff(user, "retry an incident")
+    text = require_reason(reason, "retry an incident")
     incident = _incident(session, incident_id)
     changes = check_data(data, "data")
     # Resolved first: if the retry fails again, the projection opens a fresh incident.
-    incident.resolved_at, incident.resolved_by, incident.resolution = clock.now(), user, "retried"
+    incident.resolved_at, incident.resolved_by = clock.now(), user.username
+    incident.resolution = f"retried: {text}"[:255]
     session.flush()
     if incident.kind == IncidentKind.JOB:
-        _retry_job(session, incident, changes, user)
+        _retry_job(session, incident, changes, user, text)
     else:
-        _retry_step(session, incident, changes, user)
+        _retry_step(session, incident, changes, user, text)
     session.flush()
     return IncidentView.of(incident)
 
 
-def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], user: str | None) -> None:
+def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], user: Actor,
+               reason: str) -> None:
     job = session.get(Job, incident.job_id) if incident.job_id else None
     if job is None:
         raise Conflict(f"the job of incident {incident.id} no longer exists (its task was "
@@ -182,8 +201,9 @@ def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], us
         opened = open_case(session, job.case_id)
         _apply_changes(opened, changes, job.spiff_task_id)
         save_case(session, opened)
-        record(session, job.case_id, EventKind.DATA_CORRECTED, user=user, element_id=job.element_id,
-               data={"changes": changes, "incident_id": incident.id})
+        record(session, job.case_id, EventKind.DATA_CORRECTED, user=user.username,
+               element_id=job.element_id, data={"changes": changes, "incident_id": incident.id},
+               as_operator=user.operator)
     job.status, job.attempts, job.due_at = JobStatus.READY, 0, clock.now()
     job.locked_by = job.locked_until = None
     if job.kind == JobKind.MESSAGE and job.payload:
@@ -191,11 +211,13 @@ def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], us
         if message is not None and message.status == OutboxStatus.UNDELIVERABLE:
             message.status = OutboxStatus.PENDING
     if job.case_id is not None:
-        record(session, job.case_id, EventKind.CASE_RETRIED, user=user, element_id=job.element_id,
-               reason=f"incident {incident.id}")
+        record(session, job.case_id, EventKind.CASE_RETRIED, user=user.username,
+               element_id=job.element_id, reason=f"{reason} (incident {incident.id})",
+               as_operator=user.operator)
 
 
-def _retry_step(session: Session, incident: Incident, changes: dict[str, Any], user: str | None) -> None:
+def _retry_step(session: Session, incident: Incident, changes: dict[str, Any], user: Actor,
+                reason: str) -> None:
     assert incident.case_id is not None
     opened = open_case(session, incident.case_id)
     case = opened.case
@@ -209,15 +231,31 @@ def _retry_step(session: Session, incident: Incident, changes: dict[str, Any], u
     if changes and not errored:
         _apply_changes(opened, changes)
     case.status, case.status_reason, case.failed_element_id = CaseStatus.RUNNING, None, None
-    record(session, case.id, EventKind.CASE_RETRIED, user=user, element_id=incident.element_id,
-           reason=f"incident {incident.id}", data={"changes": changes} if changes else None)
-    advance(session, opened, user=user)
+    record(session, case.id, EventKind.CASE_RETRIED, user=user.username,
+           element_id=incident.element_id, reason=f"{reason} (incident {incident.id})",
+           data={"changes": changes} if changes else None, as_operator=user.operator)
+    advance(session, opened, user=user.username)
+    if opened.case.status == CaseStatus.RUNNING and not _has_work(opened.workflow):
+        raise CaseStuck(f"retrying incident {incident.id} would leave case {case.id} running with "
+                        "nothing to do (no task ready or waiting); correct its data or cancel it",
+                        case_id=case.id, incident_id=incident.id)
 
 
-def retry_case(session: Session, case_id: int, *, user: str | None = None,
+def _has_work(workflow: Any) -> bool:
+    if workflow.is_completed():
+        return True
+    waiting = SpiffState.READY | SpiffState.WAITING | SpiffState.STARTED
+    tasks = list(workflow.tasks.values())
+    for sub in workflow.subprocesses.values():
+        tasks.extend(sub.tasks.values())
+    return any(t.has_state(waiting) for t in tasks)
+
+
+def retry_case(session: Session, case_id: int, *, user: Actor, reason: str,
                data: Any = None) -> list[IncidentView]:
     """Retry every open incident of a case (the failed step, or its failed jobs)."""
+    policy.require_staff(user, "retry a case")
     open_rows = _open_incidents(session, case_id)
     if not open_rows:
         raise NotFound(f"case {case_id} has no open incident", case_id=case_id)
-    return [retry_incident(session, row.id, user=user, data=data) for row in open_rows]
+    return [retry_incident(session, row.id, user=user, reason=reason, data=data) for row in open_rows]

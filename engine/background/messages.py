@@ -41,6 +41,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access import policy
+from engine.access.users import Actor
 from engine.bpmn.metadata import read_message_correlation_keys
 from engine.definitions.deployment import LoadedDefinition, load_definition
 from engine.errors import Conflict, InvalidInput, MessageNotDelivered
@@ -348,8 +350,12 @@ def deliver(session: Session, name: str, values: dict[str, Any] | None, payload:
 
 
 def send_message(session: Session, name: str, *, correlation: Any = None, data: Any = None,
-                 user: str | None = None) -> Delivery:
-    """A message from outside (CLI, REST): delivered now, or an error to the sender."""
+                 user: Actor) -> Delivery:
+    """A message from outside (CLI, REST): delivered now, or an error to the sender.
+
+    Only the Secretariat, admins and integrations send messages (engine.access.policy).
+    """
+    policy.require_send_messages(user)
     if not name or not name.strip():
         raise InvalidInput("a message needs a name", field="name")
     values = check_data(correlation, "correlation")
@@ -357,7 +363,7 @@ def send_message(session: Session, name: str, *, correlation: Any = None, data: 
     result = deliver(session, name.strip(), values, payload)
     now = clock.now()
     message = OutboxMessage(name=name.strip(), correlation=canonical(values), payload=payload,
-                            source_case_id=None, source_element_id=f"external:{user or ''}"[:255],
+                            source_case_id=None, source_element_id=f"external:{user.username}"[:255],
                             status=OutboxStatus.DELIVERED, created_at=now, delivered_at=now,
                             delivered_to=result.delivered_to + result.started)
     session.add(message)

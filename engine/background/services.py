@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.background.jobs import DEFAULT_MAX_ATTEMPTS, upsert_job
 from engine.bpmn.specs import ExternalServiceTask
-from engine.errors import HandlerMissing
+from engine.errors import HandlerMissing, HandlerNotAllowed
 from engine.runtime.cases import advance
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.data import check_data
@@ -85,6 +85,17 @@ def run_service_job(session: Session, job: Job) -> str:
         raise HandlerMissing(f"no handler registered for '{job.handler}' (service task "
                              f"{job.element_id}); known: {', '.join(registry.names()) or 'none'}",
                              handler=job.handler, element_id=job.element_id)
+    allowed = registry.guard(job.handler)
+    if allowed is not None:
+        if opened.case.process_id not in allowed:
+            raise HandlerNotAllowed(f"service task {job.element_id} of process "
+                                    f"'{opened.case.process_id}' may not call '{job.handler}' "
+                                    f"(only {', '.join(sorted(allowed))} may)",
+                                    handler=job.handler, element_id=job.element_id)
+        if opened.case.definition.approved_at is None:
+            raise HandlerNotAllowed(f"version {opened.case.definition.version} of "
+                                    f"'{opened.case.process_id}' calls '{job.handler}' and no admin "
+                                    "has approved it", handler=job.handler, element_id=job.element_id)
     call = ServiceCall(case_id=job.case_id, element_id=job.element_id or "", handler=job.handler or "",
                        data=copy.deepcopy(dict(task.data)),
                        idempotency_key=idempotency_key(job.case_id, job.spiff_task_id),

@@ -36,7 +36,7 @@ from engine.background import jobs
 from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
 from engine.background.services import run_service_job
 from engine.background.timers import fire_start_timer, sync_start_timers, waiting_timers
-from engine.errors import ConcurrentUpdate, HandlerMissing, InvalidInput
+from engine.errors import ConcurrentUpdate, HandlerMissing, HandlerNotAllowed, InvalidInput
 from engine.runtime.cases import advance
 from engine.runtime.history import EventKind, record
 from engine.runtime.persistence import open_case
@@ -160,8 +160,9 @@ class Worker:
             except Exception as exc:
                 session.rollback()
                 self.stats.count("failed")
-                retryable = not isinstance(exc, (HandlerMissing, InvalidInput))
-                message = str(exc) if isinstance(exc, HandlerMissing) else f"{type(exc).__name__}: {exc}"
+                refused = isinstance(exc, (HandlerMissing, HandlerNotAllowed))
+                retryable = not (refused or isinstance(exc, InvalidInput))
+                message = str(exc) if refused else f"{type(exc).__name__}: {exc}"
                 log.info("job %s (%s) failed: %s", claimed.id, claimed.kind, message)
                 try:
                     jobs.record_failure(session, claimed.id, self.worker_id, message,

@@ -44,6 +44,14 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+def _candidates(value: str | None) -> list[str]:
+    """Literal names (comma-separated), or one expression kept whole with its '=' marker."""
+    expression = _expr(value)
+    if expression and expression.startswith("=") and not expression.startswith("=="):
+        return [expression]
+    return _split(value)
+
+
 @dataclass
 class ElementInfo:
     element_id: str
@@ -135,15 +143,15 @@ def _element_info(el: etree._Element, kind: str, lane: str | None) -> ElementInf
     assignment = zeebe("assignmentDefinition")
     if assignment is not None:
         info.assignee = _expr(assignment.get("assignee"))
-        info.candidate_groups = _split(_strip_eq(assignment.get("candidateGroups")))
-        info.candidate_users = _split(_strip_eq(assignment.get("candidateUsers")))
+        info.candidate_groups = _candidates(assignment.get("candidateGroups"))
+        info.candidate_users = _candidates(assignment.get("candidateUsers"))
     else:
         info.assignee = _expr(el.get(f"{{{CAMUNDA_NS}}}assignee"))
-        info.candidate_groups = _split(el.get(f"{{{CAMUNDA_NS}}}candidateGroups"))
-        info.candidate_users = _split(el.get(f"{{{CAMUNDA_NS}}}candidateUsers"))
+        info.candidate_groups = _candidates(el.get(f"{{{CAMUNDA_NS}}}candidateGroups"))
+        info.candidate_users = _candidates(el.get(f"{{{CAMUNDA_NS}}}candidateUsers"))
     if info.assignee and info.assignee.lstrip("= ").strip() == INITIATOR:
         info.assignee = INITIATOR
-    if not info.candidate_groups and lane:
+    if not (info.candidate_groups or info.candidate_users or info.assignee) and lane:
         info.candidate_groups = [group_slug(lane)]
     schedule = zeebe("taskSchedule")
     if schedule is not None and schedule.get("dueDate"):

@@ -12,6 +12,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+from engine.access.users import Actor, actor
 from engine.bootstrap import session_factory
 from engine.errors import EngineError
 from engine.store.db import database_url as resolve_url
@@ -38,6 +39,26 @@ class CliContext:
             raise
         finally:
             session.close()
+
+
+OPERATOR = "operator"
+
+
+def acting(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--user NAME` acts under that user's rights; `--operator` bypasses them (recorded)."""
+    f = click.option("--operator", "as_operator", is_flag=True,
+                     help="operator mode: bypass the access rules (recorded in history)")(f)
+    return click.option("--user", "username", default=None,
+                        help="act as this user, under the same rules as the web and the API")(f)
+
+
+def acting_actor(session: Session, username: str | None, as_operator: bool) -> Actor:
+    if username is None and not as_operator:
+        raise click.UsageError("give --user NAME (act under that user's rights) or --operator "
+                               "(bypass them; recorded in history)")
+    if username is None:
+        return Actor(OPERATOR, frozenset(), operator=True)
+    return actor(session, username, operator=as_operator)
 
 
 def emit(ctx: CliContext, value: Any, human: Callable[[Any], str] | None = None) -> None:

@@ -13,7 +13,7 @@ from engine.background import incidents as incident_uc
 from engine.background import messages as message_uc
 from engine.background.worker import Worker
 from engine.bootstrap import build_runtime, session_factory
-from engine.cli.app import CliContext, cli, emit, parse_json_option, pass_cli
+from engine.cli.app import CliContext, acting, acting_actor, cli, emit, parse_json_option, pass_cli
 from engine.store.db import make_engine
 
 
@@ -59,15 +59,16 @@ def worker(ctx: CliContext, once: bool, concurrency: int, poll: float, lease: fl
 @click.argument("name")
 @click.option("--correlation", default=None, help='correlation values, e.g. {"initiative_id": 7}')
 @click.option("--data", default=None, help="message payload as a JSON object")
-@click.option("--user", default=None, help="who sends it (recorded)")
+@acting
 @pass_cli
 def message(ctx: CliContext, name: str, correlation: str | None, data: str | None,
-            user: str | None) -> None:
+            username: str | None, as_operator: bool) -> None:
     """Send a message to the case waiting for it (or start a case); an error if none matches."""
     values = parse_json_option(correlation, "--correlation")
     payload = parse_json_option(data, "--data")
     with ctx.session() as session:
-        result = message_uc.send_message(session, name, correlation=values, data=payload, user=user)
+        result = message_uc.send_message(session, name, correlation=values, data=payload,
+                                         user=acting_actor(session, username, as_operator))
     emit(ctx, result.to_dict(), lambda r: (
         f"message {r['name']} delivered to case(s) {', '.join(map(str, r['delivered_to']))}"
         if r["delivered_to"] else
@@ -77,12 +78,15 @@ def message(ctx: CliContext, name: str, correlation: str | None, data: str | Non
 @cli.command()
 @click.option("--case", "case_id", type=int, default=None)
 @click.option("--all", "include_resolved", is_flag=True, help="resolved ones too")
+@acting
 @pass_cli
-def incidents(ctx: CliContext, case_id: int | None, include_resolved: bool) -> None:
-    """Open incidents: failed steps and jobs that ran out of attempts."""
+def incidents(ctx: CliContext, case_id: int | None, include_resolved: bool, username: str | None,
+              as_operator: bool) -> None:
+    """Open incidents: failed steps and jobs that ran out of attempts (staff)."""
     with ctx.session() as session:
-        rows = [v.to_dict() for v in incident_uc.list_incidents(
-            session, case_id=case_id, include_resolved=include_resolved)]
+        rows = [v.to_dict() for v in incident_uc.incidents_for(
+            session, acting_actor(session, username, as_operator), case_id=case_id,
+            include_resolved=include_resolved)]
     emit(ctx, rows, lambda rs: "\n".join(
         f"{r['id']:>6}  case {r['case_id'] or '-':<6} {r['kind']:4} {r['element_id'] or ''}"
         f"{' (' + r['handler'] + ')' if r['handler'] else ''} after {r['attempts']} attempt(s): "
@@ -94,20 +98,23 @@ def incidents(ctx: CliContext, case_id: int | None, include_resolved: bool) -> N
 @click.argument("incident_id", type=int, required=False)
 @click.option("--case", "case_id", type=int, default=None, help="retry every open incident of a case")
 @click.option("--data", default=None, help="corrected data (JSON object) merged into the task first")
-@click.option("--user", default=None, help="who retries (recorded)")
+@click.option("--reason", required=True, help="why (recorded in the case's history)")
+@acting
 @pass_cli
 def retry(ctx: CliContext, incident_id: int | None, case_id: int | None, data: str | None,
-          user: str | None) -> None:
-    """Retry an incident (a failed step or job) after fixing its cause."""
+          reason: str, username: str | None, as_operator: bool) -> None:
+    """Retry an incident (a failed step or job) after fixing its cause (staff)."""
     if (incident_id is None) == (case_id is None):
         raise click.UsageError("give an INCIDENT_ID or --case CASE_ID")
     payload = parse_json_option(data, "--data")
     with ctx.session() as session:
+        who = acting_actor(session, username, as_operator)
         if incident_id is not None:
-            views = [incident_uc.retry_incident(session, incident_id, user=user, data=payload)]
+            views = [incident_uc.retry_incident(session, incident_id, user=who, reason=reason,
+                                                data=payload)]
         else:
             assert case_id is not None
-            views = incident_uc.retry_case(session, case_id, user=user, data=payload)
+            views = incident_uc.retry_case(session, case_id, user=who, reason=reason, data=payload)
         rows = [v.to_dict() for v in views]
     emit(ctx, rows, lambda rs: "\n".join(
         f"incident {r['id']} retried (case {r['case_id']}, {r['element_id'] or ''})" for r in rs))

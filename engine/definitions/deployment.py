@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.policy import is_admin, require_admin, require_deploy
+from engine.access.users import Actor
 from engine.bpmn.metadata import ProcessInfo
 from engine.definitions.cache import LoadedDefinition
 from engine.definitions.validation import UploadedFile, ValidationResult, validate_files
@@ -31,6 +33,7 @@ class DeployedProcess:
     definition_id: int
     name: str | None
     created: bool
+    approved: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,41 @@ def validate(session: Session, files: list[UploadedFile]) -> ValidationResult:
     return validate_files(files, known_forms(session))
 
 
-def deploy(session: Session, files: list[UploadedFile], *, user: str | None = None,
+def guarded_calls(session: Session, parsed: Any) -> tuple[list[Problem], list[str]]:
+    """Problems with the guarded handlers a process calls, and the guarded handlers it calls."""
+    handlers = runtime_of(session).handlers
+    problems: list[Problem] = []
+    used: list[str] = []
+    for element in parsed.info.elements.values():
+        allowed = handlers.guard(element.handler) if element.handler else None
+        if allowed is None:
+            continue
+        used.append(str(element.handler))
+        if parsed.process_id not in allowed:
+            problems.append(Problem(
+                f"service task calls '{element.handler}', which changes the registry and may only "
+                f"be called by {', '.join(sorted(allowed)) or 'no process'}",
+                file=parsed.file.name, line=element.line, element_id=element.element_id,
+                process_id=parsed.process_id))
+    return problems, sorted(set(used))
+
+
+def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = None,
            comment: str | None = None) -> list[DeployedProcess]:
-    """Validate, then store new versions; identical content returns the existing versions."""
+    """Validate, then store new versions; identical content returns the existing versions.
+
+    `user` is the deploying person (analysts and admins may); None is the engine's own
+    set-up (the operator). A version calling a guarded handler runs once an admin has
+    approved it: at once when an admin (or the operator) deploys it.
+    """
+    if user is not None:
+        require_deploy(user)
     result = validate(session, files)
+    guarded: dict[str, list[str]] = {}
+    for parsed in result.processes:
+        problems, used = guarded_calls(session, parsed)
+        result.problems.extend(problems)
+        guarded[parsed.process_id] = used
     if result.problems:
         raise DeploymentRefused(result.problems)
     deployed: list[DeployedProcess] = []
@@ -87,18 +121,21 @@ def deploy(session: Session, files: list[UploadedFile], *, user: str | None = No
             ProcessDefinition.content_hash == parsed.content_hash))
         if existing is not None:
             deployed.append(DeployedProcess(existing.process_id, existing.version, existing.id,
-                                            existing.name, created=False))
+                                            existing.name, created=False,
+                                            approved=existing.approved_at is not None))
         else:
             new.append(parsed)
     if not new:
         return deployed
     now = clock.now()
+    username = user.username if user is not None else None
+    trusted = user is None or is_admin(user)
     digest = hashlib.sha256()
     for f in sorted(files, key=lambda f: f.name):
         digest.update(f.name.encode() + b"\0" + f.content + b"\0")
     deployment = session.scalar(select(Deployment).where(Deployment.content_hash == digest.hexdigest()))
     if deployment is None:
-        deployment = Deployment(content_hash=digest.hexdigest(), deployed_by=user, comment=comment,
+        deployment = Deployment(content_hash=digest.hexdigest(), deployed_by=username, comment=comment,
                                 created_at=now)
         session.add(deployment)
         session.flush()
@@ -114,18 +151,31 @@ def deploy(session: Session, files: list[UploadedFile], *, user: str | None = No
     for parsed in new:
         latest = session.scalar(select(func.max(ProcessDefinition.version))
                                 .where(ProcessDefinition.process_id == parsed.process_id)) or 0
+        approved = trusted or not guarded[parsed.process_id]
         definition = ProcessDefinition(
             process_id=parsed.process_id, version=latest + 1, name=parsed.name,
             content_hash=parsed.content_hash, deployment_id=deployment.id,
             bpmn_file_id=stored[parsed.file.name].id,
             spec_json=dump_specs(parsed.spec, parsed.subprocess_specs),
             metadata_json=json.dumps(parsed.info.to_dict()),
-            forms_json=json.dumps(parsed.forms), created_at=now)
+            forms_json=json.dumps(parsed.forms), created_at=now,
+            approved_at=now if approved else None, approved_by=username if approved else None)
         session.add(definition)
         session.flush()
         deployed.append(DeployedProcess(definition.process_id, definition.version, definition.id,
-                                        definition.name, created=True))
+                                        definition.name, created=True, approved=approved))
     return deployed
+
+
+def approve_definition(session: Session, process_id: str, version: int, *,
+                       user: Actor) -> DeployedProcess:
+    """An admin lets a version that calls guarded handlers run."""
+    require_admin(user, "approve a process version")
+    definition = find_definition(session, process_id, version)
+    if definition.approved_at is None:
+        definition.approved_at, definition.approved_by = clock.now(), user.username
+    return DeployedProcess(definition.process_id, definition.version, definition.id,
+                           definition.name, created=False, approved=True)
 
 
 def _form_key(f: UploadedFile, result: ValidationResult) -> str | None:
@@ -152,13 +202,21 @@ def list_definitions(session: Session, *, latest_only: bool = False) -> list[Def
     return out
 
 
-def find_definition(session: Session, process_id: str, version: int | None = None) -> ProcessDefinition:
+def find_definition(session: Session, process_id: str, version: int | None = None, *,
+                    runnable: bool = False) -> ProcessDefinition:
+    """A version (the latest when `version` is None); `runnable`: the latest approved one."""
     query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
     if version is not None:
         query = query.where(ProcessDefinition.version == version)
+    if runnable:
+        query = query.where(ProcessDefinition.approved_at.is_not(None))
     definition = session.scalar(query.order_by(ProcessDefinition.version.desc()).limit(1))
     if definition is None:
         what = f"process '{process_id}'" + (f" version {version}" if version is not None else "")
+        if runnable and session.scalar(select(ProcessDefinition.id).where(
+                ProcessDefinition.process_id == process_id).limit(1)) is not None:
+            raise NotFound(f"{what} has no version approved to run yet (an admin approves versions "
+                           "that call guarded handlers)", process_id=process_id)
         raise NotFound(f"unknown {what}", process_id=process_id, version=version)
     return definition
 

@@ -1,9 +1,8 @@
 """The Secretariat's case dashboard: counts, a filtered case list, CSV rows, waiting counts.
 
-Reads the projections only (`case_instance` columns, `human_task`, `human_task_candidate`,
-`incident`, `job`, `message_subscription`); never a state blob. The Secretariat group and
-admins see every case; anyone else sees the cases they take part in: they started it, or
-hold, held or are a candidate (user or group) of one of its tasks.
+Reads the projections only (`case_instance` columns, `human_task`, `case_participant`,
+`incident`, `job`, `message_subscription`); never a state blob. Which cases a user sees is
+engine.access.policy's `visible_case_clause`, the same the case page checks.
 
 Indexes used: `ix_case_process_status` (overview counts, process filter),
 `ix_case_status_started` and `ix_case_started_by` (filters), `ix_human_task_case_state` and
@@ -18,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.policy import is_staff, visible_case_clause
 from engine.access.users import Actor
 from engine.store.db import as_utc
 from engine.store.models import (
@@ -30,20 +30,13 @@ from engine.store.models import (
     HumanTask,
     Incident,
     ProcessDefinition,
-    TaskCandidate,
     TaskState,
 )
 
-STAFF_GROUPS = frozenset({"secretariat", "admins"})
 STATUSES = tuple(s.value for s in CaseStatus)
 SORTS = ("-started", "started", "-updated", "updated", "title", "-title", "key", "-key")
 MAX_PER_PAGE = 200
 CSV_BATCH = 1000
-
-
-def is_staff(user: Actor) -> bool:
-    """The Secretariat and admins see and act on every case."""
-    return bool(user.groups & STAFF_GROUPS)
 
 
 @dataclass(frozen=True)
@@ -111,29 +104,6 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def participant_clause(user: Actor) -> ColumnElement[bool]:
-    """The case is one the user takes part in: started it, holds/held or may take one of its
-    tasks. One `IN (UNION ...)` so PostgreSQL hashes the case ids once instead of probing an
-    OR of correlated EXISTS for every case."""
-    who = and_(TaskCandidate.kind == "user", TaskCandidate.name == user.username)
-    if user.groups:
-        who = or_(who, and_(TaskCandidate.kind == "group",
-                            TaskCandidate.name.in_(sorted(user.groups))))
-    ids = union(
-        select(Case.id).where(Case.started_by == user.username),
-        select(HumanTask.case_id).where(HumanTask.assignee == user.username),
-        select(HumanTask.case_id).where(HumanTask.completed_by == user.username),
-        select(HumanTask.case_id).join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
-        .where(who))
-    return Case.id.in_(select(ids.subquery().c[0]))
-
-
-def may_see_case(session: Session, user: Actor, case_id: int) -> bool:
-    if is_staff(user):
-        return True
-    return bool(session.scalar(select(Case.id).where(Case.id == case_id, participant_clause(user))))
-
-
 def _overdue(now: datetime) -> ColumnElement[bool]:
     return exists().where(HumanTask.case_id == Case.id, HumanTask.state == TaskState.OPEN,
                           HumanTask.due_at < now)
@@ -145,7 +115,7 @@ def _has_incident() -> ColumnElement[bool]:
 
 def filter_clauses(user: Actor, filters: CaseFilters, now: datetime) -> list[ColumnElement[bool]]:
     f = filters.clean()
-    where: list[ColumnElement[bool]] = [] if is_staff(user) else [participant_clause(user)]
+    where: list[ColumnElement[bool]] = [] if is_staff(user) else [visible_case_clause(user)]
     if f.process_id:
         where.append(Case.process_id == f.process_id)
         if f.version is not None:
@@ -251,5 +221,5 @@ def case_csv_rows(session: Session, user: Actor, filters: CaseFilters, *,
 
 __all__ = [
     "SORTS", "STATUSES", "CaseFilters", "CaseListRow", "CasePage", "case_csv_rows", "case_page",
-    "filter_clauses", "is_staff", "may_see_case", "participant_clause",
+    "filter_clauses",
 ]

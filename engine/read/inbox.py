@@ -7,8 +7,7 @@ queries follow the indexes on `human_task` (assignee, state, created_at),
 
 Tabs:
 - `assigned`: open tasks assigned to the user;
-- `claimable`: open, unassigned tasks the user may claim (a candidate group of
-  theirs, or they are a candidate user);
+- `claimable`: open, unassigned tasks offered to the user (engine.access.policy);
 - `started`: cases the user started, with their open tasks' names.
 """
 
@@ -18,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.policy import open_task_clause
 from engine.access.users import Actor
 from engine.store.db import as_utc
-from engine.store.models import Case, HumanTask, ProcessDefinition, TaskCandidate, TaskState
+from engine.store.models import Case, HumanTask, ProcessDefinition, TaskState
 
 TABS = ("assigned", "claimable", "started")
 SORTS = ("created", "-created", "due", "-due", "name", "-name")
@@ -51,6 +51,8 @@ class InboxRow:
     created_at: datetime
     due_at: datetime | None
     overdue: bool
+    subject: str | None = None
+    """Whom the task is for (a committee, an organisation), when it is offered to a body."""
 
 
 @dataclass(frozen=True)
@@ -91,18 +93,8 @@ class InboxPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _candidate_of(user: Actor) -> ColumnElement[bool]:
-    match_group = and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(sorted(user.groups)))
-    match_user = and_(TaskCandidate.kind == "user", TaskCandidate.name == user.username)
-    who = or_(match_group, match_user) if user.groups else match_user
-    return exists().where(TaskCandidate.task_id == HumanTask.id, who)
-
-
 def _task_where(tab: str, user: Actor) -> list[ColumnElement[bool]]:
-    base = [HumanTask.state == TaskState.OPEN]
-    if tab == "assigned":
-        return [HumanTask.assignee == user.username, *base]
-    return [HumanTask.assignee.is_(None), *base, _candidate_of(user)]
+    return [open_task_clause(user, assigned=tab == "assigned", claimable=tab == "claimable")]
 
 
 def _search_term(search: str | None) -> str | None:
@@ -197,14 +189,15 @@ def _task_page(session: Session, user: Actor, tab: str, filters: list[ColumnElem
     total = known_total if known_total is not None else _count(session, counted)
     query = (select(HumanTask.id, HumanTask.name, HumanTask.element_id, HumanTask.process_id,
                     ProcessDefinition.name, HumanTask.case_id, Case.business_key, Case.title,
-                    HumanTask.lane, HumanTask.assignee, HumanTask.created_at, HumanTask.due_at)
+                    HumanTask.lane, HumanTask.assignee, HumanTask.created_at, HumanTask.due_at,
+                    HumanTask.subject)
              .join(Case, Case.id == HumanTask.case_id)
              .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
              .where(*where).order_by(*_task_order(sort)).limit(limit).offset(offset))
     rows = [InboxRow(task_id=r[0], task_name=r[1] or r[2], element_id=r[2], process_id=r[3],
                      process_name=r[4], case_id=r[5], business_key=r[6], case_title=r[7],
                      lane=r[8], assignee=r[9], created_at=r[10], due_at=r[11],
-                     overdue=r[11] is not None and r[11] < now)
+                     overdue=r[11] is not None and r[11] < now, subject=r[12])
             for r in session.execute(query).all()]
     return rows, total
 

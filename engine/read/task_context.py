@@ -1,6 +1,6 @@
 """Everything a task page shows: the task, its case, its form, its diagram, its history.
 
-Only the task's assignee or one of its candidates may see it (engine.runtime.tasks.may_view).
+Who may see it, and what they may do with it, is engine.access.policy's.
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from engine.access import policy
 from engine.access.users import Actor
-from engine.errors import NotFound, PermissionDenied
+from engine.errors import NotFound
 from engine.runtime.cases import view_case
 from engine.runtime.data import INTERNAL_KEYS
 from engine.runtime.history import HistoryEntry, case_history
 from engine.runtime.persistence import peek_case
-from engine.runtime.tasks import is_candidate, may_act, may_view
+from engine.runtime.tasks import readable_task
 from engine.runtime.views import CaseView, TaskView
-from engine.store.models import Case, HumanTask, TaskState
+from engine.store.models import Case, CaseStatus, TaskState
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,7 @@ class TaskContext:
 
 
 def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
-    row = session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound(f"unknown task {task_id}", task_id=task_id)
-    if not may_view(row, user):
-        raise PermissionDenied(f"task {task_id} is not yours or your groups'", task_id=task_id)
+    row = readable_task(session, task_id, user)
     case = session.get(Case, row.case_id)
     if case is None:  # pragma: no cover - foreign key
         raise NotFound(f"unknown case {row.case_id}", case_id=row.case_id)
@@ -70,9 +67,9 @@ def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
         process_name=definition.name, documentation=row.documentation,
         form=forms.get(row.form_id) if row.form_id else None,
         bpmn_xml=definition.bpmn_file.content, history=case_history(session, row.case_id),
-        may_act=is_open and may_act(row, user),
-        may_claim=is_open and row.assignee is None and is_candidate(row, user),
-        may_unclaim=is_open and row.assignee == user.username and is_candidate(row, user))
+        may_act=is_open and case.status == CaseStatus.RUNNING and policy.may_complete(row, user),
+        may_claim=is_open and policy.may_claim(row, user),
+        may_unclaim=is_open and policy.may_unclaim(row, user))
 
 
 __all__ = ["TaskContext", "task_context"]

@@ -1,4 +1,4 @@
-"""Case use cases: start, read, cancel, suspend, resume.
+"""Case use cases: start, advance, read (status changes: engine.runtime.case_status).
 
 Each takes a session and plain values, returns plain values and never
 commits: the caller owns the transaction.
@@ -10,17 +10,21 @@ from collections.abc import Callable
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.policy import require_case_view
+from engine.access.start_rights import require_start
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
-from engine.errors import CaseNotActive, InvalidInput, NotFound, StepFailure
+from engine.errors import NotFound, StepFailed, StepFailure
+from engine.runtime.assignment import AssignmentFailed
 from engine.runtime.context import OpenCase
 from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
-from engine.runtime.persistence import new_workflow, open_case, peek_case, save_case
+from engine.runtime.participants import add_user
+from engine.runtime.persistence import new_workflow, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.steps import run_steps
 from engine.runtime.views import CaseView, TaskView
@@ -32,10 +36,18 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
                title: str | None = None,
                prepare: Callable[[Any], None] | None = None,
                parent_case_id: int | None = None) -> CaseView:
-    """Start a case; `prepare(workflow)` runs before the first engine steps (the worker uses
-    it to deliver a start message or fire a start timer)."""
+    """Start a case of the latest runnable version (or `version`).
+
+    With a `user`, the start is theirs: the start rights apply (engine.access.start_rights),
+    and a step that fails refuses the start (`StepFailed`, nothing saved). Without one, the
+    engine starts it (a message or a timer): a failing step fails the case into an incident.
+    `prepare(workflow)` runs before the first engine steps (the worker uses it to deliver a
+    start message or fire a start timer).
+    """
+    if user is not None:
+        require_start(session, user, process_id)
     initial = check_data(data)
-    definition_row = find_definition(session, process_id, version)
+    definition_row = find_definition(session, process_id, version, runnable=version is None)
     definition = load_definition(session, definition_row)
     workflow = new_workflow(session, definition)
     workflow.task_tree.data.update(initial)
@@ -50,12 +62,14 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
                 parent_case_id=parent_case_id)
     session.add(case)
     session.flush()
+    add_user(session, case.id, username)
     record(session, case.id, EventKind.CASE_STARTED, user=username,
-           data={"business_key": business_key, "version": definition_row.version, **initial})
+           data={"business_key": business_key, "version": definition_row.version, **initial},
+           as_operator=bool(user and user.operator))
     opened = OpenCase(case, definition, workflow, case.version)
     if prepare is not None:
         prepare(workflow)
-    advance(session, opened)
+    advance(session, opened, user=username, atomic=user is not None)
     return view_case(session, case.id, opened)
 
 
@@ -68,14 +82,28 @@ def _title_from(data: dict[str, Any]) -> str | None:
     return None
 
 
-def advance(session: Session, opened: OpenCase, *, user: str | None = None) -> StepFailure | None:
-    """Run engine steps, save, and record completion or failure in history."""
+def advance(session: Session, opened: OpenCase, *, user: str | None = None,
+            atomic: bool = False) -> StepFailure | None:
+    """Run engine steps, save, and record completion or failure in history.
+
+    `atomic` (a user's own step): a failure raises `StepFailed` before anything is saved, so
+    the caller's rollback leaves the case as it was. Otherwise the case is saved as failed
+    and the failure returned (the projection opens an incident).
+    """
     was = opened.case.status
     failure = run_steps(opened)
+    if failure is not None and atomic:
+        raise StepFailed(failure, opened.case.id)
     title = _title_from(case_data(opened))
     if title and title != opened.case.title:
         opened.case.title = title
-    save_case(session, opened, failure=failure)
+    try:
+        save_case(session, opened, failure=failure)
+    except AssignmentFailed as exc:
+        if atomic:
+            raise StepFailed(StepFailure(exc.context.get("element_id"), exc.message),
+                             opened.case.id) from None
+        raise
     case = opened.case
     if failure is not None:
         record(session, case.id, EventKind.CASE_FAILED, user=user, element_id=failure.element_id,
@@ -85,7 +113,9 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None) -> S
     return failure
 
 
-def get_case(session: Session, case_id: int) -> CaseView:
+def get_case(session: Session, case_id: int, *, user: Actor) -> CaseView:
+    """The case, if the user may see it (engine.access.policy)."""
+    require_case_view(session, user, case_id)
     return view_case(session, case_id)
 
 
@@ -102,58 +132,3 @@ def view_case(session: Session, case_id: int, opened: OpenCase | None = None) ->
                                                     HumanTask.state == TaskState.OPEN)
                             .order_by(HumanTask.id)).all()
     return CaseView.of(case, data, [TaskView.of(t) for t in tasks])
-
-
-def list_cases(session: Session, *, process_id: str | None = None, status: str | None = None,
-               started_by: str | None = None, limit: int = 100, offset: int = 0
-               ) -> tuple[list[CaseView], int]:
-    query = select(Case)
-    if process_id:
-        query = query.where(Case.process_id == process_id)
-    if status:
-        query = query.where(Case.status == status)
-    if started_by:
-        query = query.where(Case.started_by == started_by)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Case.id.desc()).limit(limit).offset(offset)).all()
-    return [CaseView.of(c) for c in rows], total
-
-
-def _change_status(session: Session, case_id: int, user: Actor | None, *, allowed: set[str],
-                   to: CaseStatus, kind: EventKind, reason: str | None) -> CaseView:
-    opened = open_case(session, case_id)
-    case = opened.case
-    if case.status not in allowed:
-        raise CaseNotActive(f"case {case_id} is {case.status}; cannot {kind.split('_')[1][:-2]}",
-                            case_id=case_id, status=case.status)
-    case.status = to
-    if to == CaseStatus.CANCELLED:
-        opened.workflow.cancel()
-        case.ended_at = clock.now()
-        case.status_reason = reason
-    elif to == CaseStatus.SUSPENDED:
-        case.status_reason = reason
-    else:
-        case.status_reason = None
-    save_case(session, opened)
-    record(session, case_id, kind, user=user.username if user else None, reason=reason)
-    return view_case(session, case_id, opened)
-
-
-def cancel_case(session: Session, case_id: int, *, user: Actor | None, reason: str) -> CaseView:
-    if not reason or not reason.strip():
-        raise InvalidInput("a reason is required to cancel a case", field="reason")
-    return _change_status(session, case_id, user, allowed={"running", "suspended", "failed"},
-                          to=CaseStatus.CANCELLED, kind=EventKind.CASE_CANCELLED, reason=reason)
-
-
-def suspend_case(session: Session, case_id: int, *, user: Actor | None,
-                 reason: str | None = None) -> CaseView:
-    return _change_status(session, case_id, user, allowed={"running"}, to=CaseStatus.SUSPENDED,
-                          kind=EventKind.CASE_SUSPENDED, reason=reason)
-
-
-def resume_case(session: Session, case_id: int, *, user: Actor | None,
-                reason: str | None = None) -> CaseView:
-    return _change_status(session, case_id, user, allowed={"suspended"}, to=CaseStatus.RUNNING,
-                          kind=EventKind.CASE_RESUMED, reason=reason)

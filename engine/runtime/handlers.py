@@ -7,6 +7,12 @@ task, so it may run more than once for one step: handlers must be idempotent.
 
 Handlers are loaded from a dotted path "module:NAME" naming a mapping of names to
 callables (default "processes.handlers:HANDLERS", or `$ALLIANCE_HANDLERS`).
+
+A handler that changes what the organisation holds true (its registry) is guarded: it
+declares the processes that may call it (`@guarded("business_council_membership")`).
+Deploy refuses a process that calls a guarded handler it is not listed for, a version
+that calls one waits for an admin's approval unless an admin deployed it, and the worker
+refuses to run one for an unlisted process or an unapproved version (engine.access.policy).
 """
 
 from __future__ import annotations
@@ -40,6 +46,21 @@ class ServiceCall:
 
 
 Handler = Callable[[Session, ServiceCall], "dict[str, Any] | None"]
+GUARD_ATTRIBUTE = "allowed_processes"
+
+
+def guarded(*process_ids: str) -> Callable[[Handler], Handler]:
+    """Declare the only processes that may call this handler."""
+    def mark(handler: Handler) -> Handler:
+        setattr(handler, GUARD_ATTRIBUTE, frozenset(process_ids))
+        return handler
+    return mark
+
+
+def guard_of(handler: Handler | None) -> frozenset[str] | None:
+    """The processes allowed to call a guarded handler; None when any process may."""
+    allowed = getattr(handler, GUARD_ATTRIBUTE, None)
+    return frozenset(allowed) if allowed is not None else None
 
 
 class HandlerRegistry:
@@ -61,6 +82,9 @@ class HandlerRegistry:
     def get(self, name: str | None) -> Handler | None:
         with self._lock:
             return self._handlers.get(name or "")
+
+    def guard(self, name: str | None) -> frozenset[str] | None:
+        return guard_of(self.get(name))
 
     def names(self) -> list[str]:
         with self._lock:
@@ -87,5 +111,5 @@ def load_handlers(path: str) -> dict[str, Handler]:
     return dict(handlers)
 
 
-__all__ = ["DEFAULT_HANDLERS", "HANDLERS_ENV", "Handler", "HandlerRegistry", "ServiceCall",
-           "load_handlers"]
+__all__ = ["DEFAULT_HANDLERS", "GUARD_ATTRIBUTE", "HANDLERS_ENV", "Handler", "HandlerRegistry",
+           "ServiceCall", "guard_of", "guarded", "load_handlers"]

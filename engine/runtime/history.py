@@ -43,19 +43,20 @@ class HistoryEntry:
     task_id: int | None
     reason: str | None
     data: dict[str, Any] | None
+    as_operator: bool = False
 
 
 def record(session: Session, case_id: int, kind: EventKind, *, user: str | None = None,
            task_id: int | None = None, element_id: str | None = None,
            element_name: str | None = None, reason: str | None = None,
-           data: dict[str, Any] | None = None) -> None:
+           data: dict[str, Any] | None = None, as_operator: bool = False) -> None:
     session.add(HistoryEvent(case_id=case_id, kind=kind, at=clock.now(), user=user, task_id=task_id,
                              element_id=element_id, element_name=element_name, reason=reason,
-                             data=data))
+                             data=data, as_operator=as_operator))
 
 
 def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
     rows = session.scalars(select(HistoryEvent).where(HistoryEvent.case_id == case_id)
                            .order_by(HistoryEvent.id)).all()
     return [HistoryEntry(r.id, r.kind, r.at, r.user, r.element_id, r.element_name, r.task_id,
-                         r.reason, r.data) for r in rows]
+                         r.reason, r.data, bool(r.as_operator)) for r in rows]

@@ -16,9 +16,12 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.metadata import INITIATOR, ElementInfo
+from engine.access.bodies import principal_labels
+from engine.bpmn.metadata import ElementInfo
 from engine.bpmn.specs import ExternalServiceTask
-from engine.runtime.context import OpenCase
+from engine.runtime.assignment import Assignment, resolve_assignment
+from engine.runtime.context import OpenCase, runtime_of
+from engine.runtime.participants import add_participants, add_user
 from engine.store.models import HumanTask, TaskCandidate, TaskState
 
 
@@ -28,6 +31,7 @@ def ready_human_tasks(workflow: Any) -> list[Any]:
 
 
 def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
+    """Open a row for each newly READY manual task (with who it is for); close vanished ones."""
     case = opened.case
     ready = {str(t.id): t for t in ready_human_tasks(opened.workflow)}
     open_rows = session.scalars(select(HumanTask).where(
@@ -37,38 +41,35 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
         if row.spiff_task_id not in ready:
             row.state = TaskState.CANCELLED
             row.completed_at = now
+    engine = runtime_of(session).script_engine
     for spiff_id, task in ready.items():
         if spiff_id in known:
             continue
         element_id = task.task_spec.bpmn_id or task.task_spec.name
         info = opened.definition.info.elements.get(element_id) or ElementInfo(element_id, "task")
-        assignee = resolve_user(info.assignee, task.data, case.started_by)
+        assignment = resolve_assignment(engine, info, task.data, case.started_by)
         row = HumanTask(
             case_id=case.id, spiff_task_id=spiff_id, element_id=element_id,
             name=task.task_spec.bpmn_name or info.name or element_id, process_id=case.process_id,
-            lane=task.task_spec.lane or info.lane, assignee=assignee, form_id=info.form_id,
+            lane=task.task_spec.lane or info.lane, assignee=assignment.assignee, form_id=info.form_id,
             state=TaskState.OPEN, created_at=now, due_at=due_time(info.due, task.data, now),
-            claimed_at=now if assignee else None, documentation=info.documentation)
-        for group in info.candidate_groups:
-            row.candidates.append(TaskCandidate(kind="group", name=group))
-        for user in info.candidate_users:
-            name = resolve_user(user, task.data, case.started_by)
-            if name:
-                row.candidates.append(TaskCandidate(kind="user", name=name))
+            claimed_at=now if assignment.assignee else None, documentation=info.documentation,
+            personal=assignment.personal, subject=_subject(session, assignment))
+        for principal in sorted(assignment.candidates):
+            row.candidates.append(TaskCandidate(kind=principal.kind, name=principal.name))
         session.add(row)
+        add_participants(session, case.id, assignment.candidates)
+        add_user(session, case.id, assignment.assignee)
     session.flush()
 
 
-def resolve_user(expression: str | None, data: dict[str, Any], starter: str | None) -> str | None:
-    """`initiator` is the case's starter; `=name` reads a data variable; else a username."""
-    if not expression:
+def _subject(session: Session, assignment: Assignment) -> str | None:
+    """Whom the task is for, in words: the bodies and organisations it is offered to."""
+    refs = sorted((p.kind, p.name) for p in assignment.candidates if p.kind in ("body", "org"))
+    if not refs:
         return None
-    if expression == INITIATOR:
-        return starter
-    if expression.startswith("="):
-        value = data.get(expression[1:].strip())
-        return str(value) if value not in (None, "") else None
-    return expression
+    labels = principal_labels(session, refs)
+    return "; ".join(labels[r] for r in refs)[:255]
 
 
 def due_time(expression: str | None, data: dict[str, Any], now: datetime) -> datetime | None:

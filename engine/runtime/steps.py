@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -13,20 +15,42 @@ from engine.runtime.context import OpenCase
 def run_steps(opened: OpenCase) -> StepFailure | None:
     """Run engine steps until the case waits; return the failure if a step failed."""
     workflow = opened.workflow
+    running: list[Any] = []
+
+    def remember(task: Any) -> None:
+        running[:] = [task]
+
     try:
         workflow.refresh_timers()
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(will_complete_task=remember)
         opened.events.extend(workflow.get_events())
     except RecursionError:
-        return StepFailure(None, "the process is too deep for the engine (recursion limit)")
+        return StepFailure(_mark_errored(workflow, running),
+                           "the process is too deep for the engine (recursion limit)")
     except EngineError as exc:
-        return StepFailure(exc.context.get("element_id") or errored_element(workflow), exc.message,
-                           exc.context.get("line"))
+        return StepFailure(exc.context.get("element_id") or _mark_errored(workflow, running),
+                           exc.message, exc.context.get("line"))
     except (WorkflowException, SpiffWorkflowException) as exc:
+        _mark_errored(workflow, running)
         return failure_from_spiff(exc, workflow)
     except Exception as exc:  # a step raising anything else still must not lose the case
-        return StepFailure(errored_element(workflow), f"{type(exc).__name__}: {exc}")
+        return StepFailure(_mark_errored(workflow, running), f"{type(exc).__name__}: {exc}")
     return depth_check(workflow)
+
+
+def _mark_errored(workflow: BpmnWorkflow, running: list[Any]) -> str | None:
+    """The element whose step raised; its task is put in ERROR so that a retry runs it again.
+
+    SpiffWorkflow leaves a task that raised a plain exception (not its own) READY or STARTED
+    without naming it; the engine keeps the task it was about to run to know which it was.
+    """
+    found = errored_element(workflow)
+    if found is not None or not running:
+        return found
+    task = running[0]
+    if task.has_state(SpiffState.READY | SpiffState.STARTED):
+        task.error()
+    return task.task_spec.bpmn_id or task.task_spec.name  # type: ignore[no-any-return]
 
 
 def depth_check(workflow: BpmnWorkflow) -> StepFailure | None:

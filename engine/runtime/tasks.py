@@ -1,9 +1,10 @@
-"""Human task use cases: inbox, claim, unclaim, assign, complete.
+"""Human task use cases: read, claim, give back, assign, complete.
 
-Who may act on a task: its assignee once it has one; before that, a member of
-one of its candidate groups or a candidate user. Claims are conditional
-updates on the task row; completion also goes through the case's version
-check, so of many simultaneous completions exactly one wins.
+Who may do what is engine.access.policy's; these functions ask it and do the rest.
+Claims are conditional updates on the task row; completion also goes through the
+case's version check, so of many simultaneous completions exactly one wins. A
+completion and the engine steps it triggers commit together or not at all: a step that
+fails refuses the submission (`StepFailed`) and the caller rolls back.
 """
 
 from __future__ import annotations
@@ -12,41 +13,38 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
+from engine.access import policy
 from engine.access.users import Actor
 from engine.access.users import actor as load_actor
-from engine.errors import CaseNotActive, NotFound, PermissionDenied, TaskHeldByOther, TaskNotOpen
+from engine.errors import CaseNotActive, InvalidInput, NotFound, TaskHeldByOther, TaskNotOpen
+from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance, view_case
 from engine.runtime.data import check_data
 from engine.runtime.history import EventKind, record
+from engine.runtime.participants import add_user
 from engine.runtime.persistence import open_case
 from engine.runtime.views import CaseView, TaskView
-from engine.store.models import Case, CaseStatus, HumanTask, TaskCandidate, TaskState
+from engine.store.models import Case, CaseStatus, HumanTask, TaskState
 
 
-def _task(session: Session, task_id: int) -> HumanTask:
+def find_task(session: Session, task_id: int) -> HumanTask:
     row = session.get(HumanTask, task_id)
     if row is None:
         raise NotFound(f"unknown task {task_id}", task_id=task_id)
     return row
 
 
-def is_candidate(row: HumanTask, user: Actor) -> bool:
-    return user.in_any(set(row.candidate_groups)) or user.username in row.candidate_users
-
-
-def may_act(row: HumanTask, user: Actor) -> bool:
-    if row.assignee:
-        return row.assignee == user.username
-    return is_candidate(row, user)
-
-
-def may_view(row: HumanTask, user: Actor) -> bool:
-    return row.assignee == user.username or is_candidate(row, user)
+def readable_task(session: Session, task_id: int, user: Actor) -> HumanTask:
+    """The task if the user may see it; NotFound or PermissionDenied otherwise."""
+    row = find_task(session, task_id)
+    if not policy.may_view_task(session, row, user):
+        raise policy.why_not(row, user, "see")
+    return row
 
 
 def _require_open(row: HumanTask) -> None:
@@ -63,54 +61,58 @@ def _require_case_running(session: Session, row: HumanTask) -> None:
 
 
 def get_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
-    row = _task(session, task_id)
-    if not may_view(row, user):
-        raise PermissionDenied(f"task {task_id} is not yours or your groups'", task_id=task_id)
-    return TaskView.of(row)
+    return TaskView.of(readable_task(session, task_id, user))
 
 
 def claim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
-    row = _task(session, task_id)
-    if not (is_candidate(row, user) or row.assignee == user.username):
-        raise PermissionDenied(f"you may not claim task {task_id}: it is for "
-                               f"{', '.join(row.candidate_groups or row.candidate_users) or 'nobody'}",
-                               task_id=task_id)
+    row = readable_task(session, task_id, user)
     _require_open(row)
-    _require_case_running(session, row)
     if row.assignee == user.username:
         return TaskView.of(row)
     if row.assignee:
-        raise TaskHeldByOther(f"task {task_id} is held by {row.assignee}", task_id=task_id,
-                              assignee=row.assignee)
+        raise TaskHeldByOther(f"task {task_id} is held by someone else", task_id=task_id)
+    if not policy.may_claim(row, user):
+        raise policy.why_not(row, user, "claim")
+    _require_case_running(session, row)
     _conditional_update(session, row, expect_assignee=None, assignee=user.username,
                         claimed_at=clock.now())
+    add_user(session, row.case_id, user.username)
     record(session, row.case_id, EventKind.TASK_CLAIMED, user=user.username, task_id=row.id,
-           element_id=row.element_id, element_name=row.name)
+           element_id=row.element_id, element_name=row.name, as_operator=user.operator)
     return TaskView.of(row)
 
 
 def unclaim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
-    row = _task(session, task_id)
-    if row.assignee != user.username:
-        raise PermissionDenied(f"task {task_id} is not claimed by you", task_id=task_id)
+    row = readable_task(session, task_id, user)
     _require_open(row)
+    if row.assignee != user.username:
+        raise policy.why_not(row, user, "give back")
+    if not policy.may_unclaim(row, user):
+        raise policy.why_not(row, user, "give back")
     _conditional_update(session, row, expect_assignee=user.username, assignee=None, claimed_at=None)
     record(session, row.case_id, EventKind.TASK_UNCLAIMED, user=user.username, task_id=row.id,
-           element_id=row.element_id, element_name=row.name)
+           element_id=row.element_id, element_name=row.name, as_operator=user.operator)
     return TaskView.of(row)
 
 
 def assign_task(session: Session, task_id: int, *, user: Actor, assignee: str,
-                reason: str | None = None) -> TaskView:
-    """Give the task to `assignee`; the caller decides who may reassign (e.g. the Secretariat)."""
-    row = _task(session, task_id)
+                reason: str) -> TaskView:
+    """Staff give the task to `assignee` (an active user), with the reason recorded."""
+    row = find_task(session, task_id)
     _require_open(row)
+    if not policy.may_reassign(row, user):
+        raise policy.why_not(row, user, "reassign")
+    reason = require_reason(reason, "reassign a task")
+    assignee = (assignee or "").strip()
+    if not assignee:
+        raise InvalidInput("name the user who should take the task", field="assignee")
     load_actor(session, assignee)
     _conditional_update(session, row, expect_assignee=row.assignee, assignee=assignee,
                         claimed_at=clock.now())
+    add_user(session, row.case_id, assignee)
     record(session, row.case_id, EventKind.TASK_ASSIGNED, user=user.username, task_id=row.id,
            element_id=row.element_id, element_name=row.name, reason=reason,
-           data={"assignee": assignee})
+           data={"assignee": assignee}, as_operator=user.operator)
     return TaskView.of(row)
 
 
@@ -130,16 +132,14 @@ def _conditional_update(session: Session, row: HumanTask, *, expect_assignee: st
 
 
 def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = None) -> CaseView:
+    """Complete the task with `data` (checked against its form) and run the steps it triggers."""
     submitted = check_data(data)
-    row = _task(session, task_id)
-    if not may_view(row, user):
-        raise PermissionDenied(f"you may not complete task {task_id}: it is for "
-                               f"{', '.join(row.candidate_groups or row.candidate_users) or 'nobody'}",
-                               task_id=task_id)
+    row = readable_task(session, task_id, user)
     _require_open(row)
-    if row.assignee and row.assignee != user.username:
-        raise TaskHeldByOther(f"task {task_id} is held by {row.assignee}", task_id=task_id,
-                              assignee=row.assignee)
+    if row.assignee and row.assignee != user.username and not user.operator:
+        raise TaskHeldByOther(f"task {task_id} is held by someone else", task_id=task_id)
+    if not policy.may_complete(row, user):
+        raise policy.why_not(row, user, "complete")
     opened = open_case(session, row.case_id)
     if opened.case.status != CaseStatus.RUNNING:
         raise CaseNotActive(f"case {row.case_id} is {opened.case.status}; its tasks cannot be worked "
@@ -150,11 +150,11 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
                           task_id=task_id)
     now = clock.now()
     values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
-              "assignee": user.username}
+              "assignee": row.assignee or user.username}
     result = session.execute(
         update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == TaskState.OPEN,
                                 or_(HumanTask.assignee.is_(None),
-                                    HumanTask.assignee == user.username))
+                                    HumanTask.assignee == values["assignee"]))
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise TaskNotOpen(f"task {task_id} was completed or taken by someone else meanwhile",
@@ -163,31 +163,20 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
         set_committed_value(row, key, value)
     spiff_task.data.update(submitted)
     spiff_task.run()
+    add_user(session, row.case_id, user.username)
     record(session, row.case_id, EventKind.TASK_COMPLETED, user=user.username, task_id=task_id,
-           element_id=row.element_id, element_name=row.name, data=submitted)
-    advance(session, opened, user=user.username)
+           element_id=row.element_id, element_name=row.name, data=submitted,
+           as_operator=user.operator)
+    advance(session, opened, user=user.username, atomic=True)
     return view_case(session, row.case_id, opened)
 
 
-def inbox(session: Session, user: Actor, *, tab: str = "assigned", process_id: str | None = None,
-          limit: int = 50, offset: int = 0) -> list[TaskView]:
-    """Open tasks: `assigned` to the user, or `claimable` by their groups (unassigned)."""
-    query = select(HumanTask).where(HumanTask.state == TaskState.OPEN)
-    if tab == "assigned":
-        query = query.where(HumanTask.assignee == user.username)
-    elif tab == "claimable":
-        candidate = exists().where(
-            TaskCandidate.task_id == HumanTask.id,
-            or_(and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(sorted(user.groups))),
-                and_(TaskCandidate.kind == "user", TaskCandidate.name == user.username)))
-        query = query.where(HumanTask.assignee.is_(None), candidate)
-    else:
-        raise ValueError(f"unknown inbox tab {tab!r}")
-    if process_id:
-        query = query.where(HumanTask.process_id == process_id)
-    rows = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
-                           .limit(limit).offset(offset)).all()
-    return [TaskView.of(r) for r in rows]
+def next_task_for(session: Session, user: Actor, case_id: int) -> TaskView | None:
+    """The user's next open task in the case: one assigned to them first, else one offered."""
+    row = session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case_id, policy.open_task_clause(user))
+        .order_by((HumanTask.assignee == user.username).desc(), HumanTask.id).limit(1)).first()
+    return TaskView.of(row) if row is not None else None
 
 
 def open_task_ids(session: Session, case_id: int) -> list[int]:
@@ -195,14 +184,6 @@ def open_task_ids(session: Session, case_id: int) -> list[int]:
         HumanTask.case_id == case_id, HumanTask.state == TaskState.OPEN)).all())
 
 
-__all__ = [
-    "assign_task",
-    "claim_task",
-    "complete_task",
-    "get_task",
-    "inbox",
-    "may_act",
-    "may_view",
-    "open_case",
-    "unclaim_task",
-]
+__all__ = ["assign_task", "claim_task", "complete_task", "find_task", "get_task", "next_task_for",
+           "open_task_ids", "readable_task", "unclaim_task"]
+

@@ -26,12 +26,20 @@ class TaskView:
     due_at: datetime | None
     completed_by: str | None = None
     completed_at: datetime | None = None
+    subject: str | None = None
+    """Whom the task is for, in words (a committee, an organisation)."""
+    personal: bool = False
+    """Given to its assignee by the process: it cannot be given back."""
+    candidates: list[str] = field(default_factory=list)
+    """Every principal it is offered to, as `kind:name` (engine.access.principals)."""
 
     @classmethod
     def of(cls, row: HumanTask) -> TaskView:
         return cls(row.id, row.case_id, row.process_id, row.element_id, row.name, row.lane,
                    row.candidate_groups, row.candidate_users, row.assignee, row.form_id,
-                   row.state, row.created_at, row.due_at, row.completed_by, row.completed_at)
+                   row.state, row.created_at, row.due_at, row.completed_by, row.completed_at,
+                   row.subject, bool(row.personal),
+                   sorted(f"{c.kind}:{c.name}" for c in row.candidates))
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

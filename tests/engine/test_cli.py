@@ -37,11 +37,12 @@ def as_json(result: Result) -> Any:
 def test_deploy_start_claim_complete_show(run: Any) -> None:
     bpmn = FIXTURES / "bpmn"
     out = as_json(run("deploy", str(bpmn / "three_steps.bpmn"), str(bpmn / "forms/draft_form.form"),
-                      "--user", "ana", "--json"))
+                      "--operator", "--json"))
     assert out == [{"process_id": "three_steps", "version": 1, "definition_id": 1,
-                    "name": "Three steps", "created": True}]
+                    "name": "Three steps", "created": True, "approved": True}]
     assert "three_steps version 1 (unchanged)" in run("deploy", str(bpmn / "three_steps.bpmn"),
-                                                      str(bpmn / "forms/draft_form.form")).stdout
+                                                      str(bpmn / "forms/draft_form.form"),
+                                                      "--operator").stdout
     assert as_json(run("definitions", "--json"))[0]["process_id"] == "three_steps"
     run("users", "add", "ana", "--group", "requester", "--password", "pw-ana-123")
     added = as_json(run("users", "add", "rev", "--group", "reviewers", "--json"))
@@ -56,16 +57,16 @@ def test_deploy_start_claim_complete_show(run: Any) -> None:
     assert [t["element_id"] for t in claimable] == ["review"]
     assert "claimed by rev" in run("claim", str(claimable[0]["id"]), "--user", "rev").stdout
     run("complete", str(claimable[0]["id"]), "--user", "rev", "--data", '{"decision": "no"}')
-    shown = as_json(run("show", case_id, "--json"))
+    shown = as_json(run("show", case_id, "--user", "ana", "--json"))
     assert shown["status"] == "completed" and shown["business_key"] == "REQ-7"
     assert [h["kind"] for h in shown["history"]] == [
         "case_started", "task_completed", "task_claimed", "task_completed", "case_completed"]
-    listed = as_json(run("cases", "--status", "completed", "--json"))
+    listed = as_json(run("cases", "--status", "completed", "--user", "rev", "--json"))
     assert listed["total"] == 1 and listed["cases"][0]["id"] == 1
 
 
 def test_errors_are_one_clear_line(run: Any) -> None:
-    bad = run("deploy", str(FIXTURES / "bpmn" / "three_steps.bpmn"), ok=False)
+    bad = run("deploy", str(FIXTURES / "bpmn" / "three_steps.bpmn"), "--operator", ok=False)
     assert bad.exit_code == 1
     assert "element draft: form 'draft_form' is referenced but not deployed" in bad.stderr
     assert "Traceback" not in bad.output + bad.stderr
@@ -84,14 +85,19 @@ def test_errors_are_one_clear_line(run: Any) -> None:
 
 def test_suspend_resume_cancel(run: Any) -> None:
     bpmn = FIXTURES / "bpmn"
-    run("deploy", str(bpmn / "three_steps.bpmn"), str(bpmn / "forms/draft_form.form"))
+    run("deploy", str(bpmn / "three_steps.bpmn"), str(bpmn / "forms/draft_form.form"), "--operator")
     run("users", "add", "sec", "--group", "secretariat")
-    case_id = run("start", "three_steps", "--user", "sec").stdout.strip()
+    run("users", "add", "ana", "--group", "requester")
+    refused = run("start", "three_steps", "--user", "sec", ok=False)
+    assert refused.exit_code == 1 and "only requester may start" in refused.stderr
+    case_id = run("start", "three_steps", "--user", "ana").stdout.strip()
+    not_staff = run("suspend", case_id, "--user", "ana", "--reason", "mine", ok=False)
+    assert not_staff.exit_code == 1 and "Secretariat" in not_staff.stderr
     assert "suspended" in run("suspend", case_id, "--user", "sec", "--reason", "hold").stdout
-    task = as_json(run("tasks", "--user", "sec", "--json"))[0]
-    blocked = run("complete", str(task["id"]), "--user", "sec", "--data", "{}", ok=False)
+    task = as_json(run("tasks", "--user", "ana", "--json"))[0]
+    blocked = run("complete", str(task["id"]), "--user", "ana", "--data", "{}", ok=False)
     assert "suspended" in blocked.stderr
-    run("resume", case_id, "--user", "sec")
+    run("resume", case_id, "--user", "sec", "--reason", "budget agreed")
     cancelled = as_json(run("cancel", case_id, "--user", "sec", "--reason", "dup", "--json"))
     assert cancelled["status"] == "cancelled"
 

@@ -98,7 +98,7 @@ class World:
 
     def case(self, case_id: int) -> CaseView:
         self.session.expire_all()
-        return cases.get_case(self.session, case_id)
+        return cases.view_case(self.session, case_id)
 
     def data(self, case_id: int) -> dict[str, Any]:
         return self.case(case_id).data

@@ -15,12 +15,12 @@ def test_every_process_file_deploys(session: Session) -> None:
     files = definitions.files_from_paths([PROCESSES])
     bpmn_files = sorted(p.name for p in PROCESSES.glob("*.bpmn"))
     assert len(bpmn_files) >= 5
-    result = definitions.deploy(session, files, user="test")
+    result = definitions.deploy(session, files)
     deployed = {r.process_id for r in result}
     assert {"committee_establishment", "business_council_membership", "annual_work_plan",
             "initiative_incubation", "task_force"} <= deployed
     assert all(r.created and r.version == 1 for r in result)
-    again = definitions.deploy(session, files, user="test")
+    again = definitions.deploy(session, files)
     assert all(not r.created for r in again)
 
 

@@ -35,7 +35,7 @@ PASSWORDS = {u["username"]: u["password"] for u in DEMO_USERS}
 
 def seed_alliance(session: Session) -> None:
     """Deploy processes/ and create the demo users and the registry's seed rows."""
-    deploy(session, files_from_paths([PROCESSES]), user="tests")
+    deploy(session, files_from_paths([PROCESSES]))
     seed_demo(session, create_user)
     seed_registry(session)
 

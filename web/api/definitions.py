@@ -10,16 +10,17 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 
+from engine.access.policy import require_deploy
 from engine.access.start_rights import allowed, latest_definitions, require_start, rights_of
-from engine.definitions.deployment import deploy, find_definition, list_definitions
+from engine.definitions.deployment import approve_definition, deploy, find_definition, list_definitions
 from engine.definitions.validation import UploadedFile
 from engine.runtime.cases import start_case
 from engine.runtime.data import check_data
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.problems import FieldErrors
-from web.api.security import DEPLOYERS, IDEMPOTENCY_PARAMETER, idempotent, me, require_groups
-from web.db import get_db
+from web.api.security import IDEMPOTENCY_PARAMETER, idempotent, me
+from web.db import get_db, transaction
 from web.forms import validate_submission
 
 bp = api_blueprint("process-definitions", "Process definitions: list, read, start a case.")
@@ -79,6 +80,7 @@ class Start(MethodView):
     @bp.arguments(s.StartArgs)
     @bp.response(201, s.CaseSchema)
     @bp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+    @transaction
     def post(self, args: dict[str, Any], key: str) -> Any:
         """Start a case (start rights as on the start page; the start form validates the variables)."""
         session = get_db()
@@ -128,13 +130,23 @@ class Deployments(MethodView):
                               description="identical content was deployed already")
     @deployments.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @deployments.doc(requestBody=DEPLOY_BODY)
+    @transaction
     def post(self) -> Any:
         """Deploy BPMN and form files: every process gets a new version (identical content: none)."""
-        user = require_groups(DEPLOYERS, "deploy processes")
+        require_deploy(me())
         comment = request.form.get("comment") or None
         if comment is not None and len(comment) > 2000:
             raise FieldErrors({"comment": ["at most 2000 characters"]})
         uploads = _uploads(request.files.getlist("files"))
-        deployed = deploy(get_db(), uploads, user=user.username, comment=comment)
+        deployed = deploy(get_db(), uploads, user=me(), comment=comment)
         status = 201 if any(d.created for d in deployed) else 200
         return {"processes": deployed}, status
+
+
+@bp.route("/process-definitions/<string:key>/versions/<int:version>/approve")
+class Approve(MethodView):
+    @bp.response(200, s.DeployedSchema)
+    @transaction
+    def post(self, key: str, version: int) -> Any:
+        """Let a version that calls guarded service handlers run (admins)."""
+        return approve_definition(get_db(), key, version, user=me())

@@ -90,6 +90,9 @@ def handle_engine_error(exc: engine_errors.EngineError) -> Response:
     if status == 500:
         log.error("engine error on %s %s: %s", request.method, request.path, exc, exc_info=exc)
         return problem(500, "the request could not be completed; it has been logged")
+    if isinstance(exc, engine_errors.StepFailed):
+        return problem(status, exc.message, element_id=exc.failure.element_id,
+                       reason=exc.failure.message, line=exc.failure.line)
     errors = getattr(exc, "errors", None)
     if errors is None and status == 422:
         field = exc.context.get("field")

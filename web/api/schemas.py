@@ -86,6 +86,8 @@ class DeployedSchema(Schema):
     definition_id = fields.Integer(required=True)
     name = fields.String(allow_none=True)
     created = fields.Boolean(required=True)
+    approved = fields.Boolean(required=True, metadata={
+        "description": "false: it calls guarded handlers and waits for an admin's approval"})
 
 
 class DeploymentSchema(Schema):
@@ -117,6 +119,12 @@ class TaskSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
+    subject = fields.String(allow_none=True, metadata={
+        "description": "whom the task is for, in words (a committee, an organisation)"})
+    personal = fields.Boolean(required=True, metadata={
+        "description": "given to its assignee by the process; it cannot be given back"})
+    candidates = fields.List(fields.String(), required=True, metadata={
+        "description": "who it is offered to: user:NAME, group:NAME, body:CODE[#ROLE], org:CODE"})
 
 
 class CaseSummarySchema(Schema):
@@ -168,11 +176,8 @@ class HistorySchema(Schema):
 
 
 class ReasonArgs(Schema):
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-
-
-class CancelArgs(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why (recorded in the case's history)"})
 
 
 # --- tasks ----------------------------------------------------------------------------------
@@ -203,7 +208,7 @@ class TaskDetailSchema(TaskSchema):
 
 class AssignArgs(Schema):
     assignee = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class CompleteArgs(Schema):
@@ -253,3 +258,5 @@ class IncidentQuery(Schema):
 
 class RetryArgs(Schema):
     variables = variables_field()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why (recorded in the case's history)"})

@@ -1,4 +1,4 @@
-"""Who is calling: bearer-token authentication, group rights, idempotent answers."""
+"""Who is calling (bearer-token authentication) and idempotent answers; rights: engine.access.policy."""
 
 from __future__ import annotations
 
@@ -9,15 +9,10 @@ from flask import Response, abort, g, json, request
 from marshmallow import Schema
 
 from engine.access import idempotency
-from engine.access.start_rights import ADMIN_GROUP
 from engine.access.tokens import InvalidToken, authenticate_token
 from engine.access.users import Actor
-from engine.errors import PermissionDenied
 from web.db import get_db
 
-SECRETARIAT = frozenset({"secretariat", ADMIN_GROUP})
-DEPLOYERS = frozenset({"analysts", ADMIN_GROUP})
-MESSAGE_SENDERS = frozenset({"secretariat", "integrations", ADMIN_GROUP})
 MAX_ID = 2**31 - 1
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_PARAMETER = {
@@ -46,13 +41,6 @@ def bounded_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 def me() -> Actor:
     return g.api_actor  # type: ignore[no-any-return]
-
-
-def require_groups(groups: frozenset[str], what: str) -> Actor:
-    actor = me()
-    if not actor.in_any(set(groups)):
-        raise PermissionDenied(f"only {', '.join(sorted(groups))} may {what}")
-    return actor
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -86,5 +74,4 @@ def idempotent(status: int, schema: Schema, body: Any, work: Callable[[], Any],
     return json_response(status, data, headers(data) if headers else None)
 
 
-__all__ = ["DEPLOYERS", "IDEMPOTENCY_PARAMETER", "MESSAGE_SENDERS", "SECRETARIAT", "authenticate",
-           "bounded_ids", "idempotent", "json_response", "me", "require_groups"]
+__all__ = ["IDEMPOTENCY_PARAMETER", "authenticate", "bounded_ids", "idempotent", "json_response", "me"]

@@ -7,17 +7,17 @@ from typing import Any
 
 from flask.views import MethodView
 
-from engine.errors import NotFound, PermissionDenied, TaskNotOpen
+from engine.errors import TaskNotOpen
+from engine.read.api_lists import Page, task_list
 from engine.read.task_context import task_context
-from engine.runtime.tasks import assign_task, claim_task, complete_task, get_task, may_view, unclaim_task
+from engine.runtime.tasks import assign_task, claim_task, complete_task, readable_task, unclaim_task
 from engine.runtime.views import TaskView
-from engine.store.models import Case, HumanTask, TaskState
+from engine.store.models import Case, TaskState
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.problems import FieldErrors
-from web.api.queries import Page, task_page
-from web.api.security import IDEMPOTENCY_PARAMETER, SECRETARIAT, idempotent, me, require_groups
-from web.db import get_db
+from web.api.security import IDEMPOTENCY_PARAMETER, idempotent, me
+from web.db import get_db, transaction
 from web.forms import validate_submission
 
 bp = api_blueprint("tasks", "Human tasks: your inbox, claim, complete (the task's form "
@@ -30,7 +30,7 @@ class Tasks(MethodView):
     @bp.response(200, s.TaskPageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """Tasks assigned to you or claimable by you (`assigned=me`, `candidate=me` narrow it)."""
-        return task_page(get_db(), me(), assigned=args["assigned"] == "me",
+        return task_list(get_db(), me(), assigned=args["assigned"] == "me",
                          candidate=args["candidate"] == "me", process=args["process"],
                          state=args["state"], overdue=args["overdue"], page=args["page"],
                          per_page=args["per_page"])
@@ -53,18 +53,18 @@ class OneTask(MethodView):
 @bp.route("/tasks/<int:task_id>/claim")
 class Claim(MethodView):
     @bp.response(200, s.TaskSchema)
+    @transaction
     def post(self, task_id: int) -> TaskView:
-        """Take a task of one of your groups."""
-        get_task(get_db(), task_id, user=me())
+        """Take a task offered to you (your groups, bodies or organisation)."""
         return claim_task(get_db(), task_id, user=me())
 
 
 @bp.route("/tasks/<int:task_id>/unclaim")
 class Unclaim(MethodView):
     @bp.response(200, s.TaskSchema)
+    @transaction
     def post(self, task_id: int) -> TaskView:
-        """Give back a task you took."""
-        get_task(get_db(), task_id, user=me())
+        """Give back a task you took (not one the process gave to you personally)."""
         return unclaim_task(get_db(), task_id, user=me())
 
 
@@ -72,21 +72,17 @@ class Unclaim(MethodView):
 class Assign(MethodView):
     @bp.arguments(s.AssignArgs)
     @bp.response(200, s.TaskSchema)
+    @transaction
     def post(self, args: dict[str, Any], task_id: int) -> TaskView:
-        """Give a task to someone (Secretariat, admins)."""
-        user = require_groups(SECRETARIAT, "assign tasks")
-        return assign_task(get_db(), task_id, user=user, assignee=args["assignee"],
-                           reason=args.get("reason"))
+        """Give a task to someone, with a reason (Secretariat, admins)."""
+        return assign_task(get_db(), task_id, user=me(), assignee=args["assignee"],
+                           reason=args["reason"])
 
 
 def _form_of(task_id: int) -> dict[str, Any] | None:
     """The task's form (403/404 as the task page; 409 when it is no longer open)."""
     session = get_db()
-    row = session.get(HumanTask, task_id)
-    if row is None:
-        raise NotFound(f"unknown task {task_id}", task_id=task_id)
-    if not may_view(row, me()):
-        raise PermissionDenied(f"task {task_id} is not yours or your groups'", task_id=task_id)
+    row = readable_task(session, task_id, me())
     if row.state != TaskState.OPEN:
         raise TaskNotOpen(f"task {task_id} ('{row.name}') is {row.state}; it can no longer be "
                           "worked on", task_id=task_id, state=row.state)
@@ -102,6 +98,7 @@ class Complete(MethodView):
     @bp.arguments(s.CompleteArgs)
     @bp.response(200, s.CaseSchema)
     @bp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+    @transaction
     def post(self, args: dict[str, Any], task_id: int) -> Any:
         """Complete a task with the variables of its form; returns the case as it is now."""
 

@@ -1,44 +1,49 @@
 """Typed, inert SQLAlchemy models, one module per concept."""
 
+from engine.store.models.access import Body, CaseParticipant, Membership, Organisation
 from engine.store.models.cases import Case, CaseStatus
 from engine.store.models.definitions import Deployment, DeploymentFile, ProcessDefinition
 from engine.store.models.history import HistoryEvent
 from engine.store.models.idempotency import IdempotencyKey
 from engine.store.models.jobs import (
-                                Incident,
-                                IncidentKind,
-                                Job,
-                                JobKind,
-                                JobStatus,
-                                MessageSubscription,
-                                OutboxMessage,
-                                OutboxStatus,
+    Incident,
+    IncidentKind,
+    Job,
+    JobKind,
+    JobStatus,
+    MessageSubscription,
+    OutboxMessage,
+    OutboxStatus,
 )
 from engine.store.models.tasks import HumanTask, TaskCandidate, TaskState
 from engine.store.models.tokens import ApiToken
 from engine.store.models.users import Group, User, user_group
 
 __all__ = [
-                                "ApiToken",
-                                "Case",
-                                "CaseStatus",
-                                "Deployment",
-                                "DeploymentFile",
-                                "Group",
-                                "HistoryEvent",
-                                "HumanTask",
-                                "IdempotencyKey",
-                                "Incident",
-                                "IncidentKind",
-                                "Job",
-                                "JobKind",
-                                "JobStatus",
-                                "MessageSubscription",
-                                "OutboxMessage",
-                                "OutboxStatus",
-                                "ProcessDefinition",
-                                "TaskCandidate",
-                                "TaskState",
-                                "User",
-                                "user_group",
+    "ApiToken",
+    "Body",
+    "Case",
+    "CaseParticipant",
+    "CaseStatus",
+    "Deployment",
+    "DeploymentFile",
+    "Group",
+    "HistoryEvent",
+    "HumanTask",
+    "IdempotencyKey",
+    "Incident",
+    "IncidentKind",
+    "Job",
+    "JobKind",
+    "JobStatus",
+    "Membership",
+    "MessageSubscription",
+    "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ProcessDefinition",
+    "TaskCandidate",
+    "TaskState",
+    "User",
+    "user_group",
 ]

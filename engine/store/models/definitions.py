@@ -58,6 +58,10 @@ class ProcessDefinition(Base):
     metadata_json: Mapped[str] = mapped_column(Text, deferred=True)
     forms_json: Mapped[str] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+    """When an admin let this version run (None: waiting; see engine.access.policy on guarded
+    service handlers). Versions that call no guarded handler are approved when deployed."""
+    approved_by: Mapped[str | None] = mapped_column(String(120))
     deployment: Mapped[Deployment] = relationship()
     bpmn_file: Mapped[DeploymentFile] = relationship()
 

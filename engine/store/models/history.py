@@ -23,6 +23,8 @@ class HistoryEvent(Base):
     element_name: Mapped[str | None] = mapped_column(String(255))
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    as_operator: Mapped[bool] = mapped_column(default=False)
+    """Done in operator mode (the command line's --operator), bypassing the access policy."""
 
 
 Index("ix_history_case", HistoryEvent.case_id, HistoryEvent.id)

@@ -36,6 +36,10 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(120))
     documentation: Mapped[str | None] = mapped_column(Text)
+    personal: Mapped[bool] = mapped_column(default=False)
+    """Given to one person by the process (e.g. the case's initiator): it cannot be given back."""
+    subject: Mapped[str | None] = mapped_column(String(255))
+    """Whom the task is for, in words (a body's or organisation's name), for the inbox."""
     candidates: Mapped[list[TaskCandidate]] = relationship(
         back_populates="task", cascade="all, delete-orphan", lazy="selectin")
 
@@ -47,6 +51,14 @@ class HumanTask(Base):
     def candidate_users(self) -> list[str]:
         return sorted(c.name for c in self.candidates if c.kind == "user")
 
+    @property
+    def candidate_bodies(self) -> list[str]:
+        return sorted(c.name for c in self.candidates if c.kind == "body")
+
+    @property
+    def candidate_organisations(self) -> list[str]:
+        return sorted(c.name for c in self.candidates if c.kind == "org")
+
 
 class TaskCandidate(Base):
     """One group or user who may claim a task; indexed for the inbox query."""
@@ -55,8 +67,8 @@ class TaskCandidate(Base):
 
     task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"),
                                          primary_key=True)
-    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # group | user
-    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # group | user | body | org
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
     task: Mapped[HumanTask] = relationship(back_populates="candidates")
 
 

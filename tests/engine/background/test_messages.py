@@ -18,8 +18,9 @@ from engine.background.worker import Worker
 from engine.cli.app import cli
 from engine.clock import FakeClock
 from engine.errors import MessageNotDelivered
-from engine.runtime import cases, tasks
+from engine.runtime import case_status, cases, tasks
 from engine.store.models import Case, MessageSubscription, OutboxMessage, OutboxStatus
+from tests.conftest import OPERATOR
 from tests.engine.worker_handlers import deploy_xml, flow, utask
 
 ZEEBE_WAIT = f"""
@@ -87,7 +88,7 @@ def work(session: Session, factory: sessionmaker[Any]) -> None:
 
 
 def open_elements(session: Session, case_id: int) -> list[str]:
-    return [t.element_id for t in cases.get_case(session, case_id).open_tasks]
+    return [t.element_id for t in cases.view_case(session, case_id).open_tasks]
 
 
 def three_initiatives(session: Session, starter: Actor) -> list[int]:
@@ -104,12 +105,12 @@ def test_message_reaches_only_the_correlated_case(session: Session, starter: Act
     subs = session.scalars(select(MessageSubscription).order_by(MessageSubscription.case_id)).all()
     assert [(s.message_name, s.correlation) for s in subs] == [
         ("task_force_established", f'{{"initiative_id": "{n}"}}') for n in (1, 2, 3)]
-    result = messages.send_message(session, "task_force_established",
+    result = messages.send_message(session, "task_force_established", user=OPERATOR,
                                    correlation={"initiative_id": 2}, data={"task_force_id": 9})
     session.commit()
     assert result.delivered_to == [second] and result.started == []
     assert open_elements(session, second) == ["after"]
-    assert cases.get_case(session, second).data["task_force_id"] == 9
+    assert cases.view_case(session, second).data["task_force_id"] == 9
     assert open_elements(session, first) == [] and open_elements(session, third) == []
     assert [s.case_id for s in session.scalars(select(MessageSubscription))] == [first, third]
 
@@ -118,9 +119,10 @@ def test_unmatched_message_is_an_error_to_its_sender(session: Session, starter: 
                                                      fake_clock: FakeClock) -> None:
     three_initiatives(session, starter)
     with pytest.raises(MessageNotDelivered, match="initiative_id"):
-        messages.send_message(session, "task_force_established", correlation={"initiative_id": 7})
+        messages.send_message(session, "task_force_established", correlation={"initiative_id": 7},
+                              user=OPERATOR)
     with pytest.raises(MessageNotDelivered):
-        messages.send_message(session, "no_such_message")
+        messages.send_message(session, "no_such_message", user=OPERATOR)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
@@ -128,11 +130,13 @@ def test_unmatched_message_is_an_error_to_its_sender(session: Session, starter: 
 def test_cli_message(session: Session, starter: Actor, db_engine: Engine, fake_clock: FakeClock) -> None:
     _first, second, _third = three_initiatives(session, starter)
     url = db_engine.url.render_as_string(hide_password=False)
-    result = CliRunner().invoke(cli, ["--database-url", url, "message", "task_force_established",
+    result = CliRunner().invoke(cli, ["--database-url", url, "message", "--operator",
+                                      "task_force_established",
                                       "--correlation", '{"initiative_id": "2"}'])
     assert result.exit_code == 0, result.output
     assert f"delivered to case(s) {second}" in result.output
-    failed = CliRunner().invoke(cli, ["--database-url", url, "message", "task_force_established",
+    failed = CliRunner().invoke(cli, ["--database-url", url, "message", "--operator",
+                                      "task_force_established",
                                       "--correlation", '{"initiative_id": 2}'])
     assert failed.exit_code == 1 and "no case is waiting" in (failed.output + failed.stderr)
 
@@ -156,12 +160,12 @@ def test_thrown_messages_start_cases_and_return_to_the_right_parent(
     children = session.scalars(select(Case).where(Case.process_id == "child").order_by(Case.id)).all()
     assert [c.parent_case_id for c in children] == parents
     child_of_2 = children[1].id
-    assert cases.get_case(session, child_of_2).data["request"] == {"initiative_id": 2}
-    [task] = cases.get_case(session, child_of_2).open_tasks
+    assert cases.view_case(session, child_of_2).data["request"] == {"initiative_id": 2}
+    [task] = cases.view_case(session, child_of_2).open_tasks
     tasks.complete_task(session, task.id, user=starter, data={"result": "lead appointed"})
     work(session, session_factory)
     assert open_elements(session, parents[1]) == ["parent_after"]
-    assert cases.get_case(session, parents[1]).data["child"] == {
+    assert cases.view_case(session, parents[1]).data["child"] == {
         "initiative_id": 2, "result": "lead appointed"}
     assert open_elements(session, parents[0]) == [] and open_elements(session, parents[2]) == []
     assert all(m.status == OutboxStatus.DELIVERED for m in session.scalars(select(OutboxMessage)))
@@ -179,7 +183,7 @@ def test_undeliverable_thrown_message_becomes_an_incident(
     assert "start_child" in incident.error and incident.attempts == messages.MESSAGE_ATTEMPTS
     assert session.scalar(select(OutboxMessage.status)) == OutboxStatus.UNDELIVERABLE
     deploy_xml(session, "child", CHILD, CORRELATION.format(pid="child"))  # the cause, fixed
-    incidents.retry_incident(session, incident.id)
+    incidents.retry_incident(session, incident.id, user=OPERATOR, reason="test")
     work(session, session_factory)
     assert session.scalar(select(func.count()).select_from(Case).where(Case.process_id == "child")) == 1
 
@@ -187,6 +191,7 @@ def test_undeliverable_thrown_message_becomes_an_incident(
 def test_message_to_a_suspended_case_is_held(session: Session, starter: Actor,
                                              fake_clock: FakeClock) -> None:
     _first, second, _third = three_initiatives(session, starter)
-    cases.suspend_case(session, second, user=starter)
+    case_status.suspend_case(session, second, user=OPERATOR, reason="test")
     with pytest.raises(messages.MessageHeld):
-        messages.send_message(session, "task_force_established", correlation={"initiative_id": 2})
+        messages.send_message(session, "task_force_established", correlation={"initiative_id": 2},
+                              user=OPERATOR)

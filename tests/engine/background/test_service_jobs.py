@@ -15,11 +15,12 @@ from engine.background import incidents
 from engine.background.jobs import BACKOFF_BASE
 from engine.background.worker import Worker
 from engine.clock import FakeClock
-from engine.runtime import cases
+from engine.runtime import case_status, cases
 from engine.runtime.context import Runtime
 from engine.runtime.handlers import HandlerRegistry, load_handlers
 from engine.store.models import Incident, Job, JobKind, JobStatus
 from processes.registry import RegistryNotification
+from tests.conftest import OPERATOR
 from tests.engine import worker_handlers
 from tests.engine.worker_handlers import deploy_xml, flow, utask
 
@@ -70,7 +71,7 @@ def test_service_task_waits_for_the_worker_then_continues(
     assert (job.kind, job.handler, job.element_id, job.max_attempts) == (JobKind.SERVICE, "echo", "svc", 3)
     spiff_task_id = job.spiff_task_id
     work(session, session_factory, registry)
-    view = cases.get_case(session, case.id)
+    view = cases.view_case(session, case.id)
     assert [t.element_id for t in view.open_tasks] == ["after"]
     assert view.data["echoed"] == 42 and view.data["attempt_seen"] == 1
     assert view.data["key_seen"] == f"{case.id}:{spiff_task_id}"
@@ -91,7 +92,7 @@ def test_failed_attempt_is_retried_after_backoff(
     assert jobs_of(session, case.id)[0].attempts == 1
     fake_clock.advance(BACKOFF_BASE + timedelta(seconds=1))
     work(session, session_factory, registry)
-    view = cases.get_case(session, case.id)
+    view = cases.view_case(session, case.id)
     assert view.data["flaky_ok"] == 2 and [t.element_id for t in view.open_tasks] == ["after"]
 
 
@@ -109,13 +110,14 @@ def test_attempts_run_out_into_an_incident_that_can_be_retried(
     assert (incident.kind, incident.element_id, incident.handler, incident.attempts) == (
         "job", "svc", "flaky", 2)
     assert "registry unavailable (attempt 2)" in incident.error
-    incidents.retry_incident(session, incident.id, user="sec", data={"fail_times": 0})
+    incidents.retry_incident(session, incident.id, user=OPERATOR, reason="cause fixed",
+                             data={"fail_times": 0})
     work(session, session_factory, registry)
-    view = cases.get_case(session, case.id)
+    view = cases.view_case(session, case.id)
     assert view.data["flaky_ok"] == 1 and [t.element_id for t in view.open_tasks] == ["after"]
     assert incidents.list_incidents(session, case_id=case.id) == []
     resolved = session.get(Incident, incident.id)
-    assert resolved is not None and resolved.resolved_by == "sec"
+    assert resolved is not None and resolved.resolved_by == "operator"
 
 
 def test_unknown_handler_is_an_incident_naming_it(
@@ -128,9 +130,9 @@ def test_unknown_handler_is_an_incident_naming_it(
     assert incident.handler == "no_such_handler" and "no_such_handler" in incident.error
     assert incident.attempts == 1
     registry.register("no_such_handler", worker_handlers.echo)
-    incidents.retry_incident(session, incident.id)
+    incidents.retry_incident(session, incident.id, user=OPERATOR, reason="test")
     work(session, session_factory, registry)
-    assert cases.get_case(session, case.id).open_tasks[0].element_id == "after"
+    assert cases.view_case(session, case.id).open_tasks[0].element_id == "after"
 
 
 def test_service_job_of_a_suspended_case_waits(
@@ -138,13 +140,13 @@ def test_service_job_of_a_suspended_case_waits(
         starter: Actor, fake_clock: FakeClock) -> None:
     deploy_xml(session, "svc_echo", service_body("echo"))
     case = cases.start_case(session, "svc_echo", user=starter, data={"value": 1})
-    cases.suspend_case(session, case.id, user=starter)
+    case_status.suspend_case(session, case.id, user=OPERATOR, reason="test")
     work(session, session_factory, registry)
     assert [j.status for j in jobs_of(session, case.id)] == [JobStatus.PARKED]
     assert sum(worker_handlers.CALLS.values()) == 0
-    cases.resume_case(session, case.id, user=starter)
+    case_status.resume_case(session, case.id, user=OPERATOR, reason="test")
     work(session, session_factory, registry)
-    assert cases.get_case(session, case.id).data["echoed"] == 1
+    assert cases.view_case(session, case.id).data["echoed"] == 1
 
 
 def test_handlers_load_from_a_dotted_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,4 +171,4 @@ def test_alliance_handler_runs_through_the_worker(
     work(session, session_factory, reg)
     rows = session.scalars(select(RegistryNotification)).all()
     assert len(rows) == 1 and rows[0].idempotency_key == f"{case.id}:{spiff_task_id}"
-    assert cases.get_case(session, case.id).data["last_notification_id"] == rows[0].id
+    assert cases.view_case(session, case.id).data["last_notification_id"] == rows[0].id

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.access.users import Actor
 from engine.background.worker import Worker
 from engine.clock import FakeClock
-from engine.runtime import cases, tasks
+from engine.runtime import case_status, cases, tasks
 from engine.store.models import Case, HumanTask, Job, JobKind, JobStatus, TaskState
+from tests.conftest import OPERATOR
 from tests.engine.worker_handlers import deploy_xml, flow, utask
 
 UTC = UTC
@@ -199,14 +200,14 @@ def test_suspended_case_keeps_its_timer_until_resumed(session: Session,
                                                       fake_clock: FakeClock, starter: Actor) -> None:
     deploy_xml(session, "observe", timer_body("<bpmn:timeDuration>PT1H</bpmn:timeDuration>"))
     case = cases.start_case(session, "observe", user=starter)
-    cases.suspend_case(session, case.id, user=starter, reason="audit")
+    case_status.suspend_case(session, case.id, user=OPERATOR, reason="audit")
     session.commit()
     assert timer_job(session, case.id).status == JobStatus.PARKED  # type: ignore[union-attr]
     fake_clock.advance(timedelta(hours=2))
     work(session_factory, session)
     assert open_elements(session, case.id) == []
     assert timer_job(session, case.id) is not None
-    cases.resume_case(session, case.id, user=starter)
+    case_status.resume_case(session, case.id, user=OPERATOR, reason="test")
     session.commit()
     assert timer_job(session, case.id).status == JobStatus.READY  # type: ignore[union-attr]
     work(session_factory, session)

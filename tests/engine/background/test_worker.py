@@ -76,7 +76,7 @@ def test_a_lost_lease_is_not_finished_by_the_old_worker(session: Session, sessio
     Worker(session_factory, worker_id="new").run_once()
     assert Worker(session_factory, worker_id="old").execute(claimed) == "lost"
     session.expire_all()
-    assert cases.get_case(session, case.id).data["echoed"] == 3
+    assert cases.view_case(session, case.id).data["echoed"] == 3
     assert sum(worker_handlers.CALLS.values()) == 1
 
 
@@ -168,7 +168,7 @@ def test_worker_killed_mid_job_leaves_it_to_another(session: Session, session_fa
     stats = Worker(session_factory, worker_id="survivor").run_once()
     assert stats.done == 1
     session.expire_all()
-    view = cases.get_case(session, case.id)
+    view = cases.view_case(session, case.id)
     assert [t.element_id for t in view.open_tasks] == ["after"]
     rows = session.scalars(select(RegistryNotification)).all()
     assert [r.idempotency_key for r in rows] == [f"{case.id}:{spiff_task_id}"]

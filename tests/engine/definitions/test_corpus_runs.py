@@ -20,7 +20,7 @@ from engine.runtime import cases
 from engine.runtime.cases import advance
 from engine.runtime.persistence import open_case
 from engine.store.models import MessageSubscription
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, OPERATOR
 
 SPIFF = CORPUS / "executable" / "spiffworkflow"
 
@@ -59,7 +59,7 @@ def complete(session: Session, case_id: int, element_id: str, **data: Any) -> No
 
 def status(session: Session, case_id: int) -> str:
     session.expire_all()
-    value = cases.get_case(session, case_id).status
+    value = cases.view_case(session, case_id).status
     session.commit()
     return str(value)
 
@@ -86,7 +86,7 @@ def test_timer_date(session: Session, session_factory: Any, fake_clock: FakeCloc
     case = cases.start_case(session, deploy(session, "timer-date-start.bpmn"), user=None).id
     session.commit()
     if status(session, case) == "failed":
-        pytest.skip(f"the sandbox refuses the script: {cases.get_case(session, case).status_reason}")
+        pytest.skip(f"the sandbox refuses the script: {cases.view_case(session, case).status_reason}")
     fake_clock.advance(timedelta(days=1))
     work(session, session_factory)
     assert status(session, case) == "completed"
@@ -103,7 +103,7 @@ def test_timer_cycle_fires_twice_on_the_boundary(session: Session, session_facto
     assert ready(session, case) == ["Get_Coffee"]
     fake_clock.advance(timedelta(milliseconds=150))
     work(session, session_factory)
-    view = cases.get_case(session, case)
+    view = cases.view_case(session, case)
     assert view.status == "failed" and view.failed_element_id == "Refill_Coffee"
     assert "custom_function" in (view.status_reason or "")
 
@@ -137,7 +137,7 @@ def test_non_interrupting_timer_on_a_subprocess(session: Session, session_factor
     complete(session, case, "GetReason", delay_reason="Just Because")
     complete(session, case, "Activity_Work", work_done="Yes")
     assert status(session, case) == "completed"
-    assert cases.get_case(session, case).data["delay_reason"] == "Just Because"
+    assert cases.view_case(session, case).data["delay_reason"] == "Just Because"
 
 
 @pytest.mark.parametrize(("message", "end"), [("message_1", "message_1_end"),
@@ -151,7 +151,7 @@ def test_event_based_gateway(session: Session, session_factory: Any, fake_clock:
     names = sorted(session.scalars(select(MessageSubscription.message_name)).all())
     assert names == ["message_1", "message_2"]
     if message:
-        messages.send_message(session, message)
+        messages.send_message(session, message, user=OPERATOR)
     else:
         fake_clock.advance(timedelta(seconds=2))
     work(session, session_factory)
@@ -185,7 +185,7 @@ def test_non_interrupting_message_boundary(session: Session, fake_clock: FakeClo
     acknowledge = "sid-D3365C47-2FAE-4D17-98F4-E68B345E18CE"
     assert ready(session, case) == [long_task]
     [name] = session.scalars(select(MessageSubscription.message_name)).all()
-    messages.send_message(session, name)
+    messages.send_message(session, name, user=OPERATOR)
     session.commit()
     assert ready(session, case) == sorted([long_task, acknowledge])
     complete(session, case, acknowledge)

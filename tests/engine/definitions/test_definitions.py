@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.access.users import Actor
 from engine.definitions import deployment as defs
 from engine.definitions.validation import UploadedFile
 from engine.errors import DeploymentRefused, NotFound
@@ -11,8 +14,9 @@ from engine.store.models import Deployment, ProcessDefinition
 from tests.conftest import FIXTURES, fixture_files
 
 
-def test_deploy_stores_version_one(session: Session) -> None:
-    result = defs.deploy(session, fixture_files("three_steps.bpmn", "forms/draft_form.form"), user="ana")
+def test_deploy_stores_version_one(session: Session, make_user: Callable[..., Actor]) -> None:
+    ana = make_user("ana", "analysts")
+    result = defs.deploy(session, fixture_files("three_steps.bpmn", "forms/draft_form.form"), user=ana)
     session.commit()
     assert [(r.process_id, r.version, r.created) for r in result] == [("three_steps", 1, True)]
     listed = defs.list_definitions(session)

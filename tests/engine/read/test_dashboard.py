@@ -11,10 +11,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
+from engine.access.policy import may_view_case as may_see_case
 from engine.access.users import Actor, actor
-from engine.read.dashboard import CaseFilters, case_csv_rows, case_page, may_see_case
+from engine.read.dashboard import CaseFilters, case_csv_rows, case_page
 from engine.read.process_stats import overview_counts, process_versions, waiting_counts_by_element
-from engine.runtime.cases import cancel_case
+from engine.runtime import case_status
 from engine.store.models import Case, HumanTask, Incident, TaskState
 from tests.web.conftest import seed_alliance
 from tests.web.flows import start_committee, to_review
@@ -39,7 +40,7 @@ def three_cases(alliance: sessionmaker[Any]) -> dict[str, int]:
     drafting, _ = start_committee(alliance, "TOR-2")
     cancelled, _ = start_committee(alliance, "TOR-3")
     with alliance() as session:
-        cancel_case(session, cancelled, user=who(session, "sec_wang"), reason="duplicate")
+        case_status.cancel_case(session, cancelled, user=who(session, "sec_wang"), reason="duplicate")
         session.execute(update(HumanTask).where(HumanTask.case_id == review_case,
                                                 HumanTask.state == TaskState.OPEN)
                         .values(due_at=clock.now() - timedelta(days=1)))

@@ -42,7 +42,8 @@ def test_others_may_not_see_it(session: Session, draft: tuple[int, Actor],
                                make_user: Callable[..., Actor]) -> None:
     task_id, _city = draft
     with pytest.raises(PermissionDenied):
-        task_context(session, task_id, make_user("sec", "secretariat"))
+        task_context(session, task_id, make_user("another_city", "proposing_entity"))
+    assert task_context(session, task_id, make_user("sec", "secretariat")).may_act is False
     with pytest.raises(NotFound):
         task_context(session, 999_999, make_user("x"))
 

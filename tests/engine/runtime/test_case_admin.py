@@ -1,4 +1,4 @@
-"""One case on the dashboard (engine.runtime.case_admin): detail, and the Secretariat's actions."""
+"""One case on the dashboard (engine.read.case_page) and the Secretariat's actions on it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import clock
 from engine.access.users import actor
 from engine.errors import CaseNotActive, InvalidInput, PermissionDenied
-from engine.runtime import case_admin
+from engine.read.case_page import case_detail
+from engine.runtime import case_admin, case_status
 from engine.runtime.cases import start_case
 from engine.runtime.history import EventKind
 from engine.runtime.tasks import complete_task
@@ -40,7 +41,7 @@ def test_detail_marks_completed_active_and_links(alliance: sessionmaker[Any]) ->
         child = start_case(session, "committee_establishment", user=actor(session, "quanzhou"),
                            business_key="CHILD", parent_case_id=case_id)
         session.execute(update(Case).where(Case.id == case_id).values(failed_element_id="register_committee"))
-        detail = case_admin.case_detail(session, case_id, actor(session, "sec_wang"))
+        detail = case_detail(session, case_id, actor(session, "sec_wang"))
         assert {"draft_tor", "endorse_tor"} <= set(detail.completed_elements)
         assert [a.task.element_id for a in detail.active_tasks] == ["review_tor"]
         assert detail.failed_elements == ["register_committee"]
@@ -51,11 +52,11 @@ def test_detail_marks_completed_active_and_links(alliance: sessionmaker[Any]) ->
         assert detail.may_admin
         kinds = [e.kind for e in detail.history]
         assert kinds[0] == "case_started" and kinds.count("task_completed") == 2
-        back = case_admin.case_detail(session, child.id, actor(session, "quanzhou"))
+        back = case_detail(session, child.id, actor(session, "quanzhou"))
         assert [(link.case_id, link.relation) for link in back.linked] == [(case_id, "parent")]
         assert not back.may_admin
         with pytest.raises(PermissionDenied):
-            case_admin.case_detail(session, case_id, actor(session, "silkroad_trading"))
+            case_detail(session, case_id, actor(session, "silkroad_trading"))
         session.rollback()
 
 
@@ -64,8 +65,8 @@ def test_actions_need_staff_and_reason(alliance: sessionmaker[Any]) -> None:
     with alliance() as session:
         participant = actor(session, "quanzhou")
         version = session.get(Case, case_id).version  # type: ignore[union-attr]
-        for call in (lambda: case_admin.suspend(session, case_id, user=participant, reason="x"),
-                     lambda: case_admin.cancel(session, case_id, user=participant, reason="x"),
+        for call in (lambda: case_status.suspend_case(session, case_id, user=participant, reason="x"),
+                     lambda: case_status.cancel_case(session, case_id, user=participant, reason="x"),
                      lambda: case_admin.reassign(session, case_id, task_id, user=participant,
                                                  assignee="chongqing", reason="x"),
                      lambda: case_admin.correct_case_data(session, case_id, user=participant,
@@ -76,7 +77,7 @@ def test_actions_need_staff_and_reason(alliance: sessionmaker[Any]) -> None:
         sec = actor(session, "sec_wang")
         for reason in ("", "   "):
             with pytest.raises(InvalidInput):
-                case_admin.suspend(session, case_id, user=sec, reason=reason)
+                case_status.suspend_case(session, case_id, user=sec, reason=reason)
         session.rollback()
         case = session.get(Case, case_id)
         assert case is not None and case.status == "running" and case.version == version
@@ -86,13 +87,13 @@ def test_suspend_resume_cancel_write_history(alliance: sessionmaker[Any]) -> Non
     case_id, task_id = start_committee(alliance)
     with alliance() as session:
         sec = actor(session, "sec_wang")
-        case_admin.suspend(session, case_id, user=sec, reason="waiting for the mayor")
+        case_status.suspend_case(session, case_id, user=sec, reason="waiting for the mayor")
         session.commit()
         with pytest.raises(CaseNotActive):
             complete_task(session, task_id, user=actor(session, "quanzhou"), data=TOR)
         session.rollback()
-        case_admin.resume(session, case_id, user=sec, reason="mayor replied")
-        case_admin.cancel(session, case_id, user=sec, reason="withdrawn")
+        case_status.resume_case(session, case_id, user=sec, reason="mayor replied")
+        case_status.cancel_case(session, case_id, user=sec, reason="withdrawn")
         session.commit()
         assert session.get(Case, case_id).status == "cancelled"  # type: ignore[union-attr]
         assert [e.reason for e in events(session, case_id, "case_suspended")] == ["waiting for the mayor"]
@@ -137,7 +138,7 @@ def test_correct_case_data_typed(alliance: sessionmaker[Any]) -> None:
         assert first.reason == "official name" and first.user == "sec_wang"
         assert first.data == {"changes": {"committee_name": "Tourism and Culture"},
                               "before": {"committee_name": "Tourism"}}
-        detail = case_admin.case_detail(session, case_id, sec)
+        detail = case_detail(session, case_id, sec)
         assert detail.case.data["committee_name"] == "Tourism and Culture"
 
 

@@ -58,7 +58,7 @@ def test_eight_threads_complete_the_same_task(session: Session, session_factory:
         HistoryEvent.case_id == case.id, HistoryEvent.element_id == "review",
         HistoryEvent.kind == "task_completed"))
     assert completions == 1
-    view = cases.get_case(session, case.id)
+    view = cases.view_case(session, case.id)
     assert view.status == "running"
     assert [t.element_id for t in view.open_tasks] == ["approve"]
     winner = view.data["by"]
@@ -77,7 +77,7 @@ def test_stale_version_is_refused(session: Session, session_factory: sessionmake
     ana = make_user("ana", "requester")
     case = cases.start_case(session, "three_steps", user=ana)
     session.commit()
-    before = cases.get_case(session, case.id).version
+    before = cases.view_case(session, case.id).version
     session.commit()
     with session_factory() as first, session_factory() as second:
         stale = open_case(second, case.id)
@@ -88,4 +88,4 @@ def test_stale_version_is_refused(session: Session, session_factory: sessionmake
         with pytest.raises(ConcurrentUpdate, match="changed by someone else"):
             save_case(second, stale)
         second.rollback()
-    assert cases.get_case(session, case.id).version == before + 1
+    assert cases.view_case(session, case.id).version == before + 1

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.access.users import Actor
 from engine.definitions import deployment as definitions
+from engine.errors import StepFailed
 from engine.runtime import cases, spiff_patches
 from engine.runtime.history import case_history
 from tests.conftest import fixture_files
@@ -24,7 +25,10 @@ def spiff_default_depth() -> Iterator[None]:
 def test_loop_past_the_horizon_fails_the_case(session: Session, make_user: Callable[..., Actor],
                                               spiff_default_depth: None) -> None:
     definitions.deploy(session, fixture_files("script_loop.bpmn"))
-    view = cases.start_case(session, "script_loop", user=make_user("ana"), data={"limit": 600})
+    with pytest.raises(StepFailed, match="depth limit"):
+        cases.start_case(session, "script_loop", user=make_user("ana"), data={"limit": 600})
+    session.rollback()
+    view = cases.start_case(session, "script_loop", user=None, data={"limit": 600})
     session.commit()
     assert view.status == "failed", "a truncated loop must not be reported as completed"
     assert "depth limit" in (view.status_reason or "")

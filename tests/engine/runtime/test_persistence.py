@@ -43,11 +43,11 @@ def test_reading_a_case_keeps_it_in_the_live_cache(session: Session, runtime: Ru
                                                    started: tuple[int, Actor]) -> None:
     """A task page view used to take the workflow out, so the next completion deserialized again."""
     case_id, ana = started
-    cases.get_case(session, case_id)
+    cases.view_case(session, case_id)
     with peek_case(session, case_id):
         pass
     assert _cached(runtime, session, case_id)
-    view = cases.get_case(session, case_id)
+    view = cases.view_case(session, case_id)
     live_before = runtime.live.take(case_id, session.get(Case, case_id).version)  # type: ignore[union-attr]
     assert live_before is not None
     runtime.live.put(case_id, session.get(Case, case_id).version, live_before)  # type: ignore[union-attr]
@@ -59,13 +59,13 @@ def test_reading_a_case_keeps_it_in_the_live_cache(session: Session, runtime: Ru
 def test_a_rollback_publishes_nothing(session: Session, runtime: Runtime,
                                       started: tuple[int, Actor]) -> None:
     case_id, ana = started
-    view = cases.get_case(session, case_id)
+    view = cases.view_case(session, case_id)
     tasks.complete_task(session, view.open_tasks[0].id, user=ana, data={"title": "t", "amount": 1})
-    cases.get_case(session, case_id)  # read after the write, in the same transaction
+    cases.view_case(session, case_id)  # read after the write, in the same transaction
     uncommitted_version = session.get(Case, case_id).version  # type: ignore[union-attr]
     session.rollback()
     assert runtime.live.take(case_id, uncommitted_version) is None
-    fresh = cases.get_case(session, case_id)
+    fresh = cases.view_case(session, case_id)
     assert [t.element_id for t in fresh.open_tasks] == ["draft"]
 
 

@@ -14,6 +14,7 @@ from engine.background.worker import Worker
 from engine.bootstrap import build_runtime, session_factory
 from engine.clock import FakeClock
 from engine.runtime import cases
+from engine.runtime.persistence import open_case
 from engine.runtime.serialization import dump_state
 from engine.store.models import Case
 from tests.engine.worker_handlers import deploy_xml, flow, utask
@@ -45,11 +46,11 @@ def test_an_event_gateway_case_round_trips_through_json(
     fake_clock.advance(timedelta(hours=2))
     assert Worker(session_factory(db_engine, build_runtime())).run_once().done == 1
     with session_factory(db_engine, build_runtime())() as fresh:  # a new runtime: empty caches
-        view = cases.get_case(fresh, case.id)
+        view = cases.view_case(fresh, case.id)
         assert [t.element_id for t in view.open_tasks] == ["chase"]
         row = fresh.get(Case, case.id)
         assert row is not None
         json.loads(row.state)
-        restored = cases.open_case(fresh, case.id).workflow
+        restored = open_case(fresh, case.id).workflow
         assert json.loads(dump_state(restored)) == json.loads(row.state)
         assert '"seen_events"' in row.state.decode()  # what the removed gateway patch used to drop

@@ -1,0 +1,223 @@
+"""The access policy: who may see and do what. Every door (web pages, API, CLI, worker) asks here.
+
+Groups with powers, named once:
+- `secretariat` and `admins` are staff: they see every case and task, suspend, resume,
+  cancel, retry, correct data and reassign; `admins` also manage users, bodies and
+  approve guarded process versions;
+- `analysts` (and admins) deploy process versions;
+- `integrations` (with staff) send messages from outside.
+
+Tasks (see engine.access.principals for what a task can be given to):
+- an open task with an assignee is visible and actionable only for its assignee (and
+  visible to staff, who reassign it if need be);
+- an open task without an assignee is visible to its candidates, who may claim or
+  complete it; a task with no candidate and no assignee is offered to staff;
+- a task the process gave to one person (`personal`, e.g. the initiator's draft) can't
+  be given back to a group;
+- a finished task is visible to whoever may see its case.
+
+Cases: staff see all; anyone else sees the cases they take part in (they started one, a
+task of it was given to them, they held or finished one of its tasks) or whose body or
+organisation they belong to (a task of it was given to that body or organisation):
+the `case_participant` rows written with the case. Lists and detail pages use the same
+clauses, so a list never shows what a detail page refuses.
+
+The command line's operator mode (`Actor.operator`) bypasses the policy, and history
+records it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.access.users import Actor
+from engine.errors import NotFound, PermissionDenied
+from engine.store.models import Case, CaseParticipant, HumanTask, TaskCandidate, TaskState
+
+SECRETARIAT = "secretariat"
+ADMINS = "admins"
+ANALYSTS = "analysts"
+INTEGRATIONS = "integrations"
+STAFF = frozenset({SECRETARIAT, ADMINS})
+DEPLOYERS = frozenset({ANALYSTS, ADMINS})
+MESSAGE_SENDERS = frozenset({SECRETARIAT, INTEGRATIONS, ADMINS})
+
+
+# -- roles ---------------------------------------------------------------------------------
+
+def is_staff(user: Actor) -> bool:
+    return user.operator or user.in_any(STAFF)
+
+
+def is_admin(user: Actor) -> bool:
+    return user.operator or ADMINS in user.groups
+
+
+def may_deploy(user: Actor) -> bool:
+    return user.operator or user.in_any(DEPLOYERS)
+
+
+def may_send_messages(user: Actor) -> bool:
+    return user.operator or user.in_any(MESSAGE_SENDERS)
+
+
+def _require(allowed: bool, message: str, **context: object) -> None:
+    if not allowed:
+        raise PermissionDenied(message, **context)
+
+
+def require_staff(user: Actor, what: str = "do this") -> None:
+    _require(is_staff(user), f"only the Secretariat or an admin may {what}")
+
+
+def require_admin(user: Actor, what: str = "do this") -> None:
+    _require(is_admin(user), f"only an admin may {what}")
+
+
+def require_deploy(user: Actor) -> None:
+    _require(may_deploy(user), "only analysts and admins may deploy process versions")
+
+
+def require_send_messages(user: Actor) -> None:
+    _require(may_send_messages(user), "only the Secretariat, admins and integrations may send messages")
+
+
+# -- tasks ---------------------------------------------------------------------------------
+
+def _matches(kind: str, name: str, user: Actor) -> bool:
+    if kind == "user":
+        return name == user.username
+    if kind == "group":
+        return name in user.groups
+    if kind == "body":
+        return name in user.bodies
+    if kind == "org":
+        return name in user.organisations
+    return False
+
+
+def is_candidate(task: HumanTask, user: Actor) -> bool:
+    """The task is offered to the user (a task offered to nobody is offered to staff)."""
+    if not task.candidates:
+        return is_staff(user) and not task.personal
+    return any(_matches(c.kind, c.name, user) for c in task.candidates)
+
+
+def may_view_task(session: Session, task: HumanTask, user: Actor) -> bool:
+    if is_staff(user):
+        return True
+    if task.state != TaskState.OPEN:
+        return may_view_case(session, user, task.case_id)
+    if task.assignee:
+        return task.assignee == user.username
+    return is_candidate(task, user)
+
+
+def may_claim(task: HumanTask, user: Actor) -> bool:
+    return task.state == TaskState.OPEN and task.assignee is None and \
+        (is_candidate(task, user) or user.operator)
+
+
+def may_unclaim(task: HumanTask, user: Actor) -> bool:
+    return task.state == TaskState.OPEN and task.assignee == user.username and not task.personal
+
+
+def may_complete(task: HumanTask, user: Actor) -> bool:
+    if task.state != TaskState.OPEN:
+        return False
+    if task.assignee:
+        return task.assignee == user.username or user.operator
+    return is_candidate(task, user) or user.operator
+
+
+def may_reassign(task: HumanTask, user: Actor) -> bool:
+    return task.state == TaskState.OPEN and is_staff(user)
+
+
+def why_not(task: HumanTask, user: Actor, action: str) -> PermissionDenied:
+    """A refusal that says whom the task is for, without naming more than the user may know."""
+    if task.assignee and task.assignee != user.username:
+        message = f"you may not {action} task {task.id}: it is assigned to someone else"
+    elif task.personal and action == "give back":
+        message = f"task {task.id} was given to you by the process; it cannot be given back"
+    else:
+        message = f"you may not {action} task {task.id}: it is not offered to you"
+    return PermissionDenied(message, task_id=task.id)
+
+
+def _principal_match(kind_col: Any, name_col: Any, user: Actor) -> ColumnElement[bool]:
+    clauses = [and_(kind_col == "user", name_col == user.username)]
+    for kind, names in (("group", user.groups), ("body", user.bodies), ("org", user.organisations)):
+        if names:
+            clauses.append(and_(kind_col == kind, name_col.in_(sorted(names))))
+    return or_(*clauses)
+
+
+def candidate_clause(user: Actor) -> ColumnElement[bool]:
+    """SQL: the task (HumanTask) is offered to the user."""
+    offered = exists().where(TaskCandidate.task_id == HumanTask.id,
+                             _principal_match(TaskCandidate.kind, TaskCandidate.name, user))
+    if is_staff(user):
+        nobody = and_(not_(exists().where(TaskCandidate.task_id == HumanTask.id)),
+                      HumanTask.personal.is_(False))
+        return or_(offered, nobody)
+    return offered
+
+
+def open_task_clause(user: Actor, *, assigned: bool = True, claimable: bool = True
+                     ) -> ColumnElement[bool]:
+    """SQL: open tasks the user may act on: assigned to them, and/or unassigned and offered."""
+    mine = HumanTask.assignee == user.username
+    offered = and_(HumanTask.assignee.is_(None), candidate_clause(user))
+    parts = ([mine] if assigned else []) + ([offered] if claimable else [])
+    return and_(HumanTask.state == TaskState.OPEN, or_(*parts) if parts else false())
+
+
+def visible_task_clause(user: Actor) -> ColumnElement[bool]:
+    """SQL: tasks the user may see (open ones they may act on, finished ones of their cases)."""
+    if is_staff(user):
+        return true()
+    return or_(open_task_clause(user),
+               and_(HumanTask.state != TaskState.OPEN, HumanTask.case_id.in_(_participating(user))))
+
+
+# -- cases ---------------------------------------------------------------------------------
+
+def _participating(user: Actor) -> ColumnElement[int]:
+    return select(CaseParticipant.case_id).where(  # type: ignore[return-value]
+        _principal_match(CaseParticipant.kind, CaseParticipant.name, user)).scalar_subquery()
+
+
+def visible_case_clause(user: Actor) -> ColumnElement[bool]:
+    """SQL: cases the user may see."""
+    if is_staff(user):
+        return true()
+    return Case.id.in_(_participating(user))
+
+
+def may_view_case(session: Session, user: Actor, case_id: int) -> bool:
+    if is_staff(user):
+        return True
+    return session.scalar(select(Case.id).where(Case.id == case_id, visible_case_clause(user))) \
+        is not None
+
+
+def require_case_view(session: Session, user: Actor, case_id: int) -> None:
+    """NotFound for an unknown case, PermissionDenied for one the user takes no part in."""
+    if session.get(Case, case_id) is None:
+        raise NotFound(f"unknown case {case_id}", case_id=case_id)
+    _require(may_view_case(session, user, case_id),
+             f"case {case_id} is not one you take part in", case_id=case_id)
+
+
+__all__ = [
+    "ADMINS", "ANALYSTS", "DEPLOYERS", "INTEGRATIONS", "MESSAGE_SENDERS", "SECRETARIAT", "STAFF",
+    "candidate_clause", "is_admin", "is_candidate", "is_staff", "may_claim", "may_complete",
+    "may_deploy", "may_reassign", "may_send_messages", "may_unclaim", "may_view_case",
+    "may_view_task", "open_task_clause", "require_admin", "require_case_view", "require_deploy",
+    "require_send_messages", "require_staff", "visible_case_clause", "visible_task_clause",
+    "why_not",
+]
