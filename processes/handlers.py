@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.runtime.handlers import Handler, ServiceCall
+from engine.runtime.handlers import Handler, ServiceCall, guarded
 from processes import call_data
 from processes.call_data import HandlerError
 from processes.registry import (
@@ -342,16 +342,31 @@ def close_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
     return {"task_force_status": "closed"}
 
 
+_UNGUARDED: dict[str, Handler] = {f.__name__: f for f in (list_established_committees, notify)}
+_GUARDED: dict[str, dict[str, Handler]] = {
+    "committee_establishment": {
+        f.__name__: f for f in (register_committee, set_board_representatives)},
+    "business_council_membership": {
+        f.__name__: f for f in (register_observer, register_member)},
+    "annual_work_plan": {
+        f.__name__: f for f in (record_activity, mark_submission_late, record_work_plan)},
+    "initiative_incubation": {
+        **{f.__name__: f for f in (register_initiative, set_initiative_status,
+                                   record_cooperation_agreement)},
+        "incubate_initiative": incubate_initiative, "reject_initiative": reject_initiative,
+        "start_initiative_implementation": start_initiative_implementation,
+        "close_initiative": close_initiative},
+    "task_force": {
+        f.__name__: f for f in (register_task_force, record_progress_report, close_task_force)},
+}
+"""Handlers that change the registry, by the one process allowed to call them: the engine
+refuses to deploy another process that calls one, and asks an admin to approve any new
+version of these processes that an analyst deploys (engine.runtime.handlers.guarded)."""
+
 HANDLERS: dict[str, Handler] = {
-    **{f.__name__: f for f in (
-        register_committee, set_board_representatives, list_established_committees, notify,
-        register_observer, register_member, record_activity, mark_submission_late, record_work_plan,
-        register_initiative, set_initiative_status, record_cooperation_agreement, register_task_force,
-        record_progress_report, close_task_force)},
-    "incubate_initiative": incubate_initiative,
-    "reject_initiative": reject_initiative,
-    "start_initiative_implementation": start_initiative_implementation,
-    "close_initiative": close_initiative,
+    **_UNGUARDED,
+    **{name: guarded(process_id)(handler)
+       for process_id, handlers in _GUARDED.items() for name, handler in handlers.items()},
 }
 
 __all__ = ["HANDLERS", "Handler", "HandlerError", "ServiceCall"]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from engine.definitions.deployment import approve_definition
 from engine.errors import DeploymentRefused, EngineError, InvalidInput
 from web import modeler_service as service
 from web.db import get_db, transaction
@@ -69,7 +70,16 @@ def view(process_id: str, version: int) -> str:
         deployed_at=show_time(definition.created_at),
         xml_url=url_for("modeler.download", process_id=process_id, version=version),
         svg_name=f"{service.safe_name(process_id)}-v{version}.svg", labels=status_labels(),
-        may_edit=service.may_model(current_user.actor))
+        may_edit=service.may_model(current_user.actor), may_approve=current_user.is_admin)
+
+
+@bp.route("/<process_id>/v<int:version>/approve", methods=["POST"])
+@transaction
+def approve(process_id: str, version: int) -> Any:
+    """An admin lets a version that calls guarded service handlers run."""
+    approve_definition(get_db(), process_id, version, user=current_user.actor)
+    flash(_("Version %(n)d may now run; new cases start on it.", n=version), "success")
+    return redirect(url_for("modeler.view", process_id=process_id, version=version))
 
 
 @bp.route("/edit/<process_id>")
@@ -183,6 +193,7 @@ def deploy_diagram() -> Any:
             raise InvalidInput(_("Say in a few words what this version changes."))
         result = service.deploy_submission(get_db(), submission, current_user.actor)
     except EngineError as exc:
+        get_db().rollback()
         return _json_error(exc)
     for item in result["deployed"]:
         item["url"] = url_for("modeler.view", process_id=item["process_id"], version=item["version"])

@@ -55,6 +55,8 @@ class TaskPage:
     may_act: bool
     may_claim: bool
     may_unclaim: bool
+    wait_note: str
+    """Why the form is not offered, when it is not."""
     has_form: bool
     key_data: list[tuple[str, str]]
     history: list[HistoryLine]
@@ -103,6 +105,23 @@ def _closed_note(task: TaskView) -> str:
     return _("This task was withdrawn: the process moved on without it.")
 
 
+def _wait_note(context: TaskContext) -> str:
+    task, case = context.task, context.case
+    if context.may_act or not context.is_open:
+        return ""
+    if case.status == "suspended":
+        return _("This case is suspended, so its tasks cannot be worked on until the Secretariat "
+                 "resumes it.")
+    if case.status != "running":
+        return _("This case is not active, so its tasks cannot be worked on.")
+    if task.assignee:
+        return _("%(who)s is working on this task.", who=task.assignee)
+    if context.may_claim:
+        return _("Take the task to work on it.")
+    return _("This task is for %(whom)s; you can see it but not work on it.",
+             whom=task.subject or task.lane or _("other people"))
+
+
 def page_model(context: TaskContext) -> TaskPage:
     task, case = context.task, context.case
     return TaskPage(
@@ -116,7 +135,8 @@ def page_model(context: TaskContext) -> TaskPage:
                                                  and task.due_at < clock.now()),
         documentation=context.documentation or "", is_open=context.is_open,
         closed_note=_closed_note(task), may_act=context.may_act, may_claim=context.may_claim,
-        may_unclaim=context.may_unclaim, has_form=context.form is not None,
+        may_unclaim=context.may_unclaim, wait_note=_wait_note(context),
+        has_form=context.form is not None,
         key_data=key_data(case), history=[_history_line(e) for e in context.history])
 
 

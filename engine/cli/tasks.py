@@ -19,7 +19,8 @@ def tasks(ctx: CliContext, tab: str, username: str | None, as_operator: bool) ->
         who = acting_actor(session, username, as_operator)
         tabs = ["assigned", "claimable"] if tab == "all" else [tab]
         rows = [{"id": r.task_id, "tab": name, "case_id": r.case_id, "process_id": r.process_id,
-                 "element_id": r.element_id, "name": r.task_name, "for": r.subject or r.lane, "assignee": r.assignee,
+                 "element_id": r.element_id, "name": r.task_name, "for": r.subject or r.lane,
+                 "assignee": r.assignee,
                  "case_title": r.case_title, "due_at": r.due_at.isoformat() if r.due_at else None}
                 for name in tabs
                 for r in inbox_page(session, who, tab=name, per_page=MAX_PER_PAGE).rows]

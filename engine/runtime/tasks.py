@@ -136,9 +136,9 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     submitted = check_data(data)
     row = readable_task(session, task_id, user)
     _require_open(row)
-    if row.assignee and row.assignee != user.username and not user.operator:
-        raise TaskHeldByOther(f"task {task_id} is held by someone else", task_id=task_id)
     if not policy.may_complete(row, user):
+        if row.assignee and policy.is_candidate(row, user):  # someone else took it first
+            raise TaskHeldByOther(f"task {task_id} is held by someone else", task_id=task_id)
         raise policy.why_not(row, user, "complete")
     opened = open_case(session, row.case_id)
     if opened.case.status != CaseStatus.RUNNING:

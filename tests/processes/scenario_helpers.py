@@ -33,6 +33,7 @@ from engine.background.incidents import IncidentView
 from engine.background.worker import Worker, WorkerStats
 from engine.clock import FakeClock
 from engine.definitions import deployment as definitions
+from engine.read.inbox import MAX_PER_PAGE, inbox_page
 from engine.runtime import cases, tasks
 from engine.runtime.context import Runtime
 from engine.runtime.handlers import HandlerRegistry
@@ -43,6 +44,7 @@ from engine.store.models import Case, HumanTask, Job, MessageSubscription, TaskS
 from processes.demo import seed_demo
 from processes.handlers import HANDLERS
 from processes.registry import RegistryCommittee, seed_registry
+from tests.conftest import OPERATOR
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 SCENARIO_START = datetime(2018, 1, 8, 9, 0, tzinfo=UTC)
@@ -114,11 +116,15 @@ class World:
         return sorted(t.element_id for t in self.open_tasks(case_id))
 
     def inbox(self, username: str, case_id: int | None = None) -> list[TaskView]:
-        """The user's inbox: tasks assigned to them, then tasks their groups may claim."""
+        """The user's inbox: tasks assigned to them, then tasks offered to them (the engine's
+        inbox, read through the access policy)."""
         self.session.expire_all()
         user = self.as_user(username)
-        rows = (tasks.inbox(self.session, user, tab="assigned", limit=500)
-                + tasks.inbox(self.session, user, tab="claimable", limit=500))
+        ids = [r.task_id for tab in ("assigned", "claimable")
+               for r in inbox_page(self.session, user, tab=tab, per_page=MAX_PER_PAGE).rows]
+        rows = [TaskView.of(t) for t in self.session.scalars(
+            select(HumanTask).where(HumanTask.id.in_(ids))).all()]
+        rows.sort(key=lambda t: ids.index(t.id))
         return [t for t in rows if case_id is None or t.case_id == case_id]
 
     def task_data(self, task_id: int) -> dict[str, Any]:
@@ -165,8 +171,9 @@ class World:
 
     def send(self, name: str, correlation: dict[str, Any], data: dict[str, Any] | None = None,
              username: str | None = None) -> messages.Delivery:
+        sender = self.as_user(username) if username else OPERATOR
         delivery = messages.send_message(self.session, name, correlation=correlation, data=data,
-                                         user=username)
+                                         user=sender)
         self.run_worker()
         return delivery
 
@@ -230,7 +237,7 @@ def world(session: Session, session_factory: sessionmaker[Any], fake_clock: Fake
     monkeypatch.setattr(engine.access.users, "hash_password", _hash_once)
     seed_demo(session, create_user)
     seed_registry(session)
-    definitions.deploy(session, definitions.files_from_paths([PROCESSES]), user="analyst")
+    definitions.deploy(session, definitions.files_from_paths([PROCESSES]))
     session.commit()
     yield World(session, session_factory, fake_clock, handler_registry)
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from engine.background.incidents import retry_incident
 from processes.registry import RegistryCommittee, RegistryNotification
 from tests.processes.scenario_helpers import PROCESSES, World, handler_registry, world
 
@@ -314,9 +315,8 @@ def test_one_representative_becomes_an_incident_the_secretariat_fixes(world: Wor
     committee = world.one(RegistryCommittee, name=NEW_COMMITTEE)
     assert committee.status == "established" and committee.board_representatives == []
 
-    from engine.background.incidents import retry_incident
-
-    retry_incident(world.session, incident.id, user="sec_wang",
+    retry_incident(world.session, incident.id, user=world.as_user("sec_wang"),
+                   reason="second representative named by phone",
                    data={"representative_2": "Anna Huber (Bavaria)", "representative_3": ""})
     world.run_worker()
     assert world.case(case_id).status == "completed"

@@ -124,11 +124,13 @@ def test_committee_terms_of_reference_end_to_end(browser: Any, live_server: Live
     assert page.url.endswith("/inbox/")
     assert "is done" in page.inner_text(".flash")
 
-    # Someone not allowed to see the drafting task gets a plain 403 page.
+    # Another city may not see the drafting task: a plain 403 page.
+    other_city = Participant(browser, live_server, "chongqing")
+    other_city.sign_in()
+    response = other_city.page.goto(draft_url)
+    assert response.status == 403 and "Not allowed" in other_city.page.inner_text("main")
     secretariat = Participant(browser, live_server, "sec_wang")
     secretariat.sign_in()
-    response = secretariat.page.goto(draft_url)
-    assert response.status == 403 and "Not allowed" in secretariat.page.inner_text("main")
 
     # The partner institution endorses.
     partner = Participant(browser, live_server, "iran_chamber")

@@ -47,14 +47,18 @@ def test_task_page_shows_case_form_diagram_and_history(login_as: Login,
 
 
 def test_a_user_not_allowed_gets_403(login_as: Login, seeded: sessionmaker[Any]) -> None:
+    """Another city may neither open nor act on quanzhou's unsent draft."""
     _case_id, task_id = start_committee(seeded)
-    client = login_as("sec_wang")
+    client = login_as("chongqing")
     for response in (client.get(f"/tasks/{task_id}"), submit(client, task_id, TOR),
-                     post(client, f"/tasks/{task_id}/claim")):
+                     post(client, f"/tasks/{task_id}/claim"), post(client, f"/tasks/{task_id}/unclaim")):
         assert response.status_code == 403
         text = response.get_data(as_text=True)
         assert "Not allowed" in text and "Traceback" not in text
     assert login_as("quanzhou").get(f"/tasks/{task_id}").status_code == 200
+    staff = login_as("sec_wang")
+    assert staff.get(f"/tasks/{task_id}").status_code == 200  # staff may look, not fill it in
+    assert submit(staff, task_id, TOR).status_code == 403
 
 
 def test_unknown_task_is_404(login_as: Login) -> None:

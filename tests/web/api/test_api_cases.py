@@ -124,15 +124,17 @@ def test_read_case_and_history_rights(api: ApiClient, start_committee: StartFn) 
 def test_suspend_resume_cancel(api: ApiClient, start_committee: StartFn) -> None:
     case_id = start_committee()["id"]
     base = f"/process-instances/{case_id}"
-    assert_problem(api.post(f"{base}/suspend", "quanzhou", json={}), 403)
+    assert_problem(api.post(f"{base}/suspend", "quanzhou", json={"reason": "mine"}), 403)
+    assert "reason" in assert_problem(api.post(f"{base}/suspend", "sec_wang", json={}), 422)["errors"]
     suspended = api.post(f"{base}/suspend", "sec_wang", json={"reason": "waiting for a letter"})
     assert suspended.get_json()["status"] == "suspended"
-    assert_problem(api.post(f"{base}/suspend", "sec_wang", json={}), 409)
-    assert api.post(f"{base}/resume", "admin", json={}).get_json()["status"] == "running"
+    assert_problem(api.post(f"{base}/suspend", "sec_wang", json={"reason": "again"}), 409)
+    assert api.post(f"{base}/resume", "admin", json={"reason": "letter came"}).get_json()[
+        "status"] == "running"
     assert "reason" in assert_problem(api.post(f"{base}/cancel", "sec_wang", json={}), 422)["errors"]
     assert_problem(api.post(f"{base}/cancel", "sec_wang", json={"reason": ""}), 422)
     cancelled = api.post(f"{base}/cancel", "sec_wang", json={"reason": "withdrawn"})
     assert cancelled.get_json()["status"] == "cancelled"
-    assert_problem(api.post(f"{base}/resume", "sec_wang", json={}), 409)
+    assert_problem(api.post(f"{base}/resume", "sec_wang", json={"reason": "oops"}), 409)
     assert_problem(api.post("/process-instances/424242/cancel", "sec_wang",
                             json={"reason": "x"}), 404)

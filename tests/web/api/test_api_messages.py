@@ -35,8 +35,10 @@ def test_message_starts_a_process_once_per_key(api: ApiClient) -> None:
 def test_incidents_list_and_retry(api: ApiClient, seeded: sessionmaker[Any]) -> None:
     assert_problem(api.get("/incidents", "quanzhou"), 403)
     assert api.get("/incidents", "sec_wang").get_json() == {"items": []}
-    assert_problem(api.post("/incidents/4242/retry", "sec_wang", json={}), 404)
-    assert_problem(api.post("/incidents/4242/retry", "quanzhou", json={}), 403)
+    assert_problem(api.post("/incidents/4242/retry", "sec_wang", json={"reason": "x"}), 404)
+    assert_problem(api.post("/incidents/4242/retry", "quanzhou", json={"reason": "x"}), 403)
+    assert "reason" in assert_problem(api.post("/incidents/4242/retry", "sec_wang", json={}),
+                                      422)["errors"]
     with seeded() as session:
         incident = Incident(kind=IncidentKind.JOB, case_id=None, job_id=None, element_id="x",
                             handler="h", error="boom", attempts=3, created_at=clock.now())
@@ -46,6 +48,6 @@ def test_incidents_list_and_retry(api: ApiClient, seeded: sessionmaker[Any]) -> 
     listed = api.get("/incidents?limit=5", "admin").get_json()["items"]
     assert [i["id"] for i in listed] == [incident_id] and listed[0]["error"] == "boom"
     # its job is gone: retrying is a conflict, and the incident stays open
-    assert_problem(api.post(f"/incidents/{incident_id}/retry", "sec_wang", json={}), 409)
+    assert_problem(api.post(f"/incidents/{incident_id}/retry", "sec_wang", json={"reason": "x"}), 409)
     assert len(api.get("/incidents", "sec_wang").get_json()["items"]) == 1
     assert_problem(api.get("/incidents?limit=0", "sec_wang"), 422)

@@ -12,29 +12,31 @@ from tests.web.flows import TOR
 StartFn = Callable[..., dict[str, Any]]
 
 
-def _draft(start_committee: StartFn, key: str = "TOR-1") -> tuple[int, int]:
-    case = start_committee(key)
+def _draft(start_committee: StartFn, key: str = "TOR-1", user: str = "quanzhou") -> tuple[int, int]:
+    case = start_committee(key, user)
     return case["id"], case["open_tasks"][0]["id"]
 
 
 def test_task_lists(api: ApiClient, start_committee: StartFn) -> None:
+    """A city's unsent draft is hers alone: another city's list does not show it."""
     _case, task_id = _draft(start_committee)  # the draft goes to the case's starter
     _draft(start_committee, "TOR-2")
+    _draft(start_committee, "TOR-3", user="chongqing")
     visible = api.get("/tasks", "quanzhou").get_json()
     assert visible["total"] == 2 and visible["items"][0]["id"] == task_id
+    assert visible["items"][0]["personal"] is True and visible["items"][0]["candidates"] == []
     assert api.get("/tasks?assigned=me", "quanzhou").get_json()["total"] == 2
-    assert api.get("/tasks", "chongqing").get_json()["total"] == 2  # a candidate sees them
+    assert api.get("/tasks?candidate=me", "quanzhou").get_json()["total"] == 0
+    assert api.get("/tasks", "chongqing").get_json()["total"] == 1
     assert api.get("/tasks?candidate=me", "chongqing").get_json()["total"] == 0
-    assert api.post(f"/tasks/{task_id}/unclaim", "quanzhou").get_json()["assignee"] is None
-    claimable = api.get("/tasks?candidate=me", "chongqing").get_json()["items"]
-    assert [t["id"] for t in claimable] == [task_id]
-    both = api.get("/tasks?candidate=me&assigned=me", "quanzhou").get_json()
-    assert both["total"] == 2
+    assert_problem(api.post(f"/tasks/{task_id}/unclaim", "quanzhou"), 403)  # personal
+    assert api.get("/tasks?candidate=me", "chongqing").get_json()["total"] == 0
     one = api.get("/tasks?per_page=1&page=2&process=committee_establishment", "quanzhou")
     assert one.get_json()["total"] == 2 and len(one.get_json()["items"]) == 1
     assert api.get("/tasks?overdue=true", "quanzhou").get_json()["total"] == 0
     assert api.get("/tasks?state=completed", "quanzhou").get_json()["total"] == 0
     assert api.get("/tasks", "bc_chair").get_json()["total"] == 0
+    assert api.get("/tasks", "sec_wang").get_json()["total"] == 0  # staff see them on the dashboard
     for bad in ("assigned=you", "per_page=0", "per_page=201", "overdue=maybe", "state=nope"):
         assert_problem(api.get(f"/tasks?{bad}", "quanzhou"), 422)
 
@@ -43,9 +45,11 @@ def test_read_task_with_form(api: ApiClient, start_committee: StartFn) -> None:
     _case, task_id = _draft(start_committee)
     task = api.get(f"/tasks/{task_id}", "quanzhou").get_json()
     assert task["form"]["components"] and task["may_complete"] is True
-    assert task["may_unclaim"] is True and isinstance(task["variables"], dict)
-    assert api.get(f"/tasks/{task_id}", "chongqing").get_json()["may_complete"] is False
+    assert task["may_unclaim"] is False and isinstance(task["variables"], dict)
+    assert_problem(api.get(f"/tasks/{task_id}", "chongqing"), 403)
     assert_problem(api.get(f"/tasks/{task_id}", "bc_chair"), 403)
+    staff = api.get(f"/tasks/{task_id}", "sec_wang").get_json()
+    assert staff["may_complete"] is False and staff["may_claim"] is False
     assert_problem(api.get("/tasks/987654", "quanzhou"), 404)
 
 
@@ -53,18 +57,19 @@ def test_claim_unclaim_assign(api: ApiClient, start_committee: StartFn) -> None:
     _case, task_id = _draft(start_committee)
     assert_problem(api.post(f"/tasks/{task_id}/claim", "bc_chair"), 403)
     assert api.post(f"/tasks/{task_id}/claim", "quanzhou").status_code == 200  # already hers
-    assert_problem(api.post(f"/tasks/{task_id}/claim", "chongqing"), 409)
+    assert_problem(api.post(f"/tasks/{task_id}/claim", "chongqing"), 403)
     assert_problem(api.post(f"/tasks/{task_id}/unclaim", "chongqing"), 403)
-    assert api.post(f"/tasks/{task_id}/unclaim", "quanzhou").get_json()["assignee"] is None
-    assert api.post(f"/tasks/{task_id}/claim", "chongqing").get_json()["assignee"] == "chongqing"
+    assert_problem(api.post(f"/tasks/{task_id}/unclaim", "quanzhou"), 403)
     assert_problem(api.post(f"/tasks/{task_id}/assign", "quanzhou",
-                            json={"assignee": "quanzhou"}), 403)
+                            json={"assignee": "quanzhou", "reason": "mine"}), 403)
     assert_problem(api.post(f"/tasks/{task_id}/assign", "sec_wang", json={}), 422)
     assert_problem(api.post(f"/tasks/{task_id}/assign", "sec_wang",
-                            json={"assignee": "nobody-here"}), 404)
+                            json={"assignee": "nobody-here", "reason": "x"}), 404)
     given = api.post(f"/tasks/{task_id}/assign", "sec_wang",
-                     json={"assignee": "quanzhou", "reason": "back from holiday"})
-    assert given.get_json()["assignee"] == "quanzhou"
+                     json={"assignee": "chongqing", "reason": "quanzhou asked Chongqing to draft"})
+    assert given.get_json()["assignee"] == "chongqing"
+    assert api.get(f"/tasks/{task_id}", "chongqing").get_json()["may_complete"] is True
+    assert_problem(api.get(f"/tasks/{task_id}", "quanzhou"), 403)
     assert_problem(api.post("/tasks/55555/claim", "quanzhou"), 404)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from engine.access.users import actor
+from engine.definitions.deployment import approve_definition
 from engine.runtime.cases import start_case
 from engine.runtime.tasks import complete_task
 from engine.store.models import Case, HumanTask, ProcessDefinition
@@ -109,6 +110,10 @@ def test_analyst_adds_a_task_with_a_form_and_deploys(
     page.wait_for_selector("#svg[data-ready=yes]")
     assert page.get_attribute("#svg-link", "href").startswith("blob:")
 
+    assert "waits for an admin" in page.inner_text("#approval")
+    with seeded() as session:  # it calls guarded handlers: an admin lets it run
+        approve_definition(session, "committee_establishment", 2, user=actor(session, "admin"))
+        session.commit()
     with seeded() as session:
         after = start_case(session, "committee_establishment", user=actor(session, "quanzhou"))
         quanzhou = actor(session, "quanzhou")

@@ -16,7 +16,7 @@ from engine.access.users import actor
 from engine.runtime.cases import start_case
 from engine.runtime.tasks import complete_task, open_task_ids
 from engine.store.models import Case, HumanTask, ProcessDefinition
-from tests.web.conftest import PROCESSES
+from tests.web.conftest import PROCESSES, post
 from tests.web.flows import TOR, only_task
 from tests.web.modeler.conftest import BROKEN, COMMITTEE, post_json
 
@@ -176,7 +176,7 @@ def test_deploy_a_new_version_running_cases_keep_theirs(
     assert answer.status_code == 200, answer.get_data(as_text=True)
     result = answer.get_json()
     assert result["deployed"] == [{"process_id": "committee_establishment", "version": 2, "created": True,
-                                   "name": "Committee establishment",
+                                   "name": "Committee establishment", "approved": False,
                                    "url": "/modeler/committee_establishment/v2/"}]
     assert {e["id"] for e in result["changes"][0]["elements"] if e["status"] == "added"} >= {"check_budget"}
     again = post_json(client, "/modeler/api/deploy", {**body, "comment": "same again"}).get_json()
@@ -185,6 +185,16 @@ def test_deploy_a_new_version_running_cases_keep_theirs(
     assert "A budget check before endorsement" in page and 'data-version="2"' in page
     view = client.get("/modeler/committee_establishment/v2/").get_data(as_text=True)
     assert "check_budget" in view and "Changes against version 1" in view
+    assert "waits for an admin" in view and "btn-approve" not in view  # an analyst can't approve
+
+    with seeded() as session:  # it calls register_committee: new cases stay on v1 until approved
+        waiting = start_case(session, "committee_establishment", user=actor(session, "quanzhou"))
+        assert session.get(Case, waiting.id).definition.version == 1  # type: ignore[union-attr]
+        session.rollback()
+    assert post(client, "/modeler/committee_establishment/v2/approve").status_code == 403
+    admin = login_as("admin")
+    assert "btn-approve" in admin.get("/modeler/committee_establishment/v2/").get_data(as_text=True)
+    assert post(admin, "/modeler/committee_establishment/v2/approve").status_code == 302
 
     with seeded() as session:
         after = start_case(session, "committee_establishment", user=actor(session, "quanzhou"))
@@ -223,8 +233,16 @@ def test_uploaded_names_are_escaped(login_as: Callable[[str], FlaskClient]) -> N
 def test_a_camunda_modeler_file_deploys_as_a_new_process(
         login_as: Callable[[str], FlaskClient], seeded: sessionmaker[Any]) -> None:
     """A file as Camunda Modeler 5 writes it (zeebe namespace), opened from disk, is a new process."""
-    xml = (PROCESSES / "task_force.bpmn").read_text().replace('"task_force"', '"task_force_copy"')
+    guarded = (PROCESSES / "task_force.bpmn").read_text().replace('"task_force"', '"task_force_copy"')
     client = login_as("admin")
+    refused = post_json(client, "/modeler/api/deploy", {"xml": guarded, "name": "copy.bpmn",
+                                                        "comment": "a copy that registers task forces"})
+    assert refused.status_code == 422
+    assert "register_task_force" in refused.get_json()["message"]
+    assert "may only be called by task_force" in refused.get_json()["message"]
+    xml = guarded
+    for handler in ("register_task_force", "record_progress_report", "close_task_force"):
+        xml = xml.replace(f'type="{handler}"', 'type="notify"')
     answer = post_json(client, "/modeler/api/deploy", {"xml": xml, "name": "../../etc/passwd",
                                                        "comment": "imported from Camunda Modeler"})
     assert answer.status_code == 200, answer.get_data(as_text=True)
