@@ -3,8 +3,9 @@
 The single authority for start and completion data (every door calls it, directly or
 through start_case/complete_task): `validate(form, submitted)` returns the cleaned data
 or field errors whose messages are English templates the doors translate. See
-validate.py for the rules of what a form accepts, conditions.py for hidden fields,
-schema.py for where values live, and display.py for the helpers pages need.
+validate.py for the rules of what a form accepts (rules.py and choices.py per field),
+conditions.py and feel.py for hidden fields, schema.py for where values live, display.py
+for the helpers pages need, check.py for what deployment should tell the analyst.
 """
 
 from engine.forms.check import FormProblem, form_problems

@@ -4,7 +4,8 @@ A form's `pattern` is a JavaScript regular expression written by whoever uploade
 form, tested against whatever a user typed: it runs in the `regex` module with a time
 limit, so a pattern that backtracks catastrophically fails one field instead of hanging
 the request. JavaScript and Python agree on the syntax forms use (classes, anchors,
-quantifiers, groups, `(?<name>...)`); `\\d`, `\\w` and `\\b` are ASCII as in JavaScript.
+quantifiers, groups, `(?<name>...)`); `\\d`, `\\w` and `\\b` are ASCII and `$` is the very
+end, as in JavaScript.
 """
 
 from __future__ import annotations
@@ -36,12 +37,37 @@ PHONE_PATTERN = (
 MAX_PATTERN_LENGTH = 1_000
 """Longest `pattern` a form may use (the phone format above is longer, but it is ours)."""
 _FLAGS = regex.ASCII | regex.VERSION0
-EMAIL = regex.compile(EMAIL_PATTERN, _FLAGS)
-PHONE = regex.compile(PHONE_PATTERN, _FLAGS)
 
 
 class PatternTimeout(Exception):
     """The pattern took longer than its time limit on this value."""
+
+
+def _javascript_end(pattern: str) -> str:
+    """JavaScript's `$` matches only at the very end; Python's also before a final newline.
+
+    Every `$` outside a character class (and not escaped) becomes `\\Z`.
+    """
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+EMAIL = regex.compile(_javascript_end(EMAIL_PATTERN), _FLAGS)
+PHONE = regex.compile(_javascript_end(PHONE_PATTERN), _FLAGS)
 
 
 @functools.lru_cache(maxsize=256)
@@ -50,7 +76,7 @@ def compile_pattern(pattern: str) -> regex.Pattern[str] | None:
     if len(pattern) > MAX_PATTERN_LENGTH:
         return None
     try:
-        return regex.compile(pattern, _FLAGS)
+        return regex.compile(_javascript_end(pattern), _FLAGS)
     except (regex.error, ValueError, OverflowError):
         return None
 

@@ -8,7 +8,10 @@ A task or start event with a form accepts only its fields:
   error, since form-js itself leaves the first two out and the others are not user input;
 - display components (text, image, button ...) take nothing;
 - a field that is absent stays absent (defaults are the browser's business); a field sent
-  empty is kept empty (None for numbers, dates and choices).
+  empty is kept empty ("" for text, None for numbers, dates, single choices and documents,
+  [] for checklists and taglists, False for a checkbox);
+- when anything is wrong, every error is reported at once (fields in form order, then keys
+  the form does not know) and no data is returned.
 Without a form (`form is None`) the data is plain case data, as in Camunda: a JSON object
 with identifier keys, checked by engine.runtime.data.check_data.
 """

@@ -36,6 +36,13 @@ def test_a_pattern_matches_anywhere_unless_anchored_like_javascript_test() -> No
     assert matches(r"^(?<year>\d{4})-Q[1-4]$", "2018-Q3", 1.0) is True  # JavaScript's named group
 
 
+def test_the_end_is_the_very_end_as_in_javascript() -> None:
+    assert matches(r"^\d{4}$", "2018\n", 1.0) is False  # Python's own `$` would match
+    assert matches(r"^[$]\d+$", "$12", 1.0) is True  # a `$` in a class stays a dollar
+    assert matches(r"^\$\d+$", "$12", 1.0) is True
+    assert matches(EMAIL, "a@b.org\n", 1.0) is False
+
+
 def test_digits_and_word_characters_are_ascii_as_in_javascript() -> None:
     assert matches(r"^\d+$", "١٢٣", 1.0) is False  # Arabic-Indic digits
     assert matches(r"^\w+$", "café", 1.0) is False
