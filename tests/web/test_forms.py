@@ -91,12 +91,16 @@ def test_checkbox_and_dates() -> None:
     assert json.dumps(data) and data["day"] == "2018-06-01"  # dates stay JSON strings
 
 
-def test_unknown_fields_and_display_components_are_ignored() -> None:
+def test_unknown_fields_are_refused_and_display_components_ignored() -> None:
+    """A form accepts only its fields (engine.forms decides; tests/engine/forms has the rest)."""
     schema = form({"type": "text", "text": "Hello", "id": "t"}, {"type": "button", "key": "b", "id": "b"},
                   component("textfield"), component("textfield", "locked", disabled=True),
                   {"type": "group", "id": "g", "components": [component("textfield", "inner")]})
-    result = validate_submission(schema, {"f": "x", "locked": "y", "inner": "z", "evil": 1, "b": 2})
+    result = validate_submission(schema, {"f": "x", "locked": "y", "inner": "z"})
     assert result.data == {"f": "x", "inner": "z"}
+    refused = validate_submission(schema, {"f": "x", "evil": 1, "b": 2})
+    assert refused.errors == {"evil": ["This form has no field “evil”."],
+                              "b": ["This form has no field “b”."]}
     assert [i.key for _c, i in input_fields(schema)] == ["f", "inner"]
 
 

@@ -92,7 +92,9 @@ def test_validation_errors_are_shown_and_nothing_is_saved(login_as: Login,
 def test_submit_completes_and_returns_to_the_inbox(login_as: Login, seeded: sessionmaker[Any]) -> None:
     _case_id, task_id = start_committee(seeded)
     client = login_as("quanzhou")
-    response = submit(client, task_id, {**TOR, "unknown_field": "dropped"})
+    refused = submit(client, task_id, {**TOR, "unknown_field": "refused"})
+    assert refused.status_code == 422 and "unknown_field" in _errors(refused)  # only the form's fields
+    response = submit(client, task_id, TOR)
     assert response.status_code == 302 and response.location == "/inbox/"
     assert "is done" in client.get("/inbox/").get_data(as_text=True)
     with seeded() as session:

@@ -90,8 +90,11 @@ def test_complete_validates_like_the_task_page(api: ApiClient, start_committee: 
 
 def test_complete_then_double_completion_is_409(api: ApiClient, start_committee: StartFn) -> None:
     case_id, task_id = _draft(start_committee)
-    done = api.post(f"/tasks/{task_id}/complete", "quanzhou",
-                    json={"variables": dict(TOR, unknown_field="dropped")})
+    refused = api.post(f"/tasks/{task_id}/complete", "quanzhou",
+                       json={"variables": dict(TOR, unknown_field="refused")})
+    assert assert_problem(refused, 422)["errors"] == {
+        "unknown_field": ["This form has no field “unknown_field”."]}  # a form takes only its fields
+    done = api.post(f"/tasks/{task_id}/complete", "quanzhou", json={"variables": TOR})
     assert done.status_code == 200, done.get_json()
     case = done.get_json()
     assert case["id"] == case_id and case["variables"]["committee_name"] == "Tourism"
