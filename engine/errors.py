@@ -7,6 +7,7 @@ case, task) for the message to name the problem.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,23 @@ class CaseStuck(Conflict):
 
 class InvalidInput(EngineError):
     """Malformed data given by a caller (bad JSON, wrong type, unknown field)."""
+
+
+class FormInvalid(InvalidInput):
+    """Submitted data the form does not accept: field errors the doors show next to the fields.
+
+    `field_errors` are engine.forms.FieldError values (English templates with parameters,
+    for the doors to translate); `errors` the same as English text by field key.
+    """
+
+    def __init__(self, field_errors: Sequence[Any], *, what: str = "the form") -> None:
+        self.field_errors = tuple(field_errors)
+        self.errors: dict[str, list[str]] = {}
+        for error in self.field_errors:
+            self.errors.setdefault(error.field, []).append(error.text())
+        fields = ", ".join(self.errors)
+        super().__init__(f"{what} was not accepted: check {fields}" if fields
+                         else f"{what} was not accepted")
 
 
 @dataclass(frozen=True)

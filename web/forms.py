@@ -15,12 +15,13 @@ from typing import Any
 from flask_babel import gettext
 
 from engine import forms as engine_forms
+from engine.errors import FormInvalid
 from engine.forms import FieldError, FieldInfo, input_fields
 
 EMAIL_PATTERN = re.compile(engine_forms.EMAIL_PATTERN)
 
 __all__ = ["EMAIL_PATTERN", "FieldInfo", "FormResult", "errors_by_component", "input_fields",
-           "labelled_errors", "labelled_values", "translate", "validate_submission"]
+           "labelled_errors", "labelled_values", "translate", "translated_errors", "validate_submission"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ def validate_submission(form: dict[str, Any] | None, submitted: Any, *,
     for error in result.errors:
         errors.setdefault(error.field, []).append(translate(error))
     return FormResult(result.data, errors)
+
+
+def translated_errors(exc: FormInvalid) -> dict[str, list[str]]:
+    """The engine's refusal of a submission, as translated messages by field key."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.field_errors:
+        errors.setdefault(error.field, []).append(translate(error))
+    return errors
 
 
 def errors_by_component(form: dict[str, Any] | None, errors: dict[str, list[str]]) -> dict[str, Any]:

@@ -11,14 +11,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.access.start_rights import StartForm, require_start, startable_processes
-from engine.runtime.cases import start_case
+from engine.errors import FormInvalid, InvalidInput
+from engine.runtime.cases import MAX_BUSINESS_KEY, start_case
 from engine.runtime.tasks import next_task_for
 from web.db import get_db, transaction
-from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
+from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, translated_errors
 from web.viewmodels import group_label
 
 bp = Blueprint("start", __name__, url_prefix="/start")
-BUSINESS_KEY_MAX = 255
+BUSINESS_KEY_MAX = MAX_BUSINESS_KEY
 
 
 @dataclass(frozen=True)
@@ -70,17 +71,19 @@ def submit(process_id: str) -> Any:
         submitted = None
     values = submitted if isinstance(submitted, dict) else {}
     g.submitted = labelled_values(start.form, values)
-    if start.form is None and isinstance(submitted, dict):
-        result = FormResult({}, {})
-    else:
-        result = validate_submission(start.form, submitted)
-    key_error = (_("Enter at most %(n)d characters.", n=BUSINESS_KEY_MAX)
-                 if len(business_key) > BUSINESS_KEY_MAX else None)
-    if not result.ok or key_error:
-        return _render(start, business_key=business_key, values=values, result=result,
-                       key_error=key_error, status=422)
-    case = start_case(session, process_id, user=user, business_key=business_key or None,
-                      data=result.data)
+    try:
+        case = start_case(session, process_id, user=user, business_key=business_key or None,
+                          data=submitted)
+    except FormInvalid as exc:
+        session.rollback()
+        return _render(start, business_key=business_key, values=values,
+                       result=FormResult({}, translated_errors(exc)), status=422)
+    except InvalidInput as exc:
+        if exc.context.get("field") != "business_key":
+            raise
+        session.rollback()
+        return _render(start, business_key=business_key, values=values,
+                       key_error=_("Enter at most %(n)d characters.", n=BUSINESS_KEY_MAX), status=422)
     following = next_task_for(session, user, case.id)
     if following is not None:
         flash(_("The case has started. Your first task: “%(name)s”.", name=following.name),

@@ -12,13 +12,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import clock
+from engine.errors import FormInvalid
 from engine.read.task_context import TaskContext, task_context
 from engine.runtime.history import HistoryEntry
 from engine.runtime.tasks import claim_task, complete_task, next_task_for, unclaim_task
 from engine.runtime.views import CaseView, TaskView
 from web.auth import safe_next
 from web.db import get_db, transaction
-from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
+from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, translated_errors
 from web.inbox import case_label
 from web.viewmodels import event_label, show_time
 
@@ -169,19 +170,19 @@ def read_submission(raw: str | None) -> Any:
 @bp.route("/<int:task_id>", methods=["POST"])
 @transaction
 def submit(task_id: int) -> Any:
+    """The engine checks the data against the task's form and runs the steps it triggers."""
     session = get_db()
     user = current_user.actor
     context = task_context(session, task_id, user)
     submitted = read_submission(request.form.get("data"))
     values = submitted if isinstance(submitted, dict) else {}
     g.submitted = labelled_values(context.form, values)
-    if context.form is None and isinstance(submitted, dict):
-        result = FormResult({}, {})  # a task without a form: just "done"
-    else:
-        result = validate_submission(context.form, submitted)
-    if not result.ok:
-        return render_task(context, values=values, result=result, status=422)
-    case = complete_task(session, task_id, user=user, data=result.data)
+    try:
+        case = complete_task(session, task_id, user=user, data=submitted)
+    except FormInvalid as exc:
+        session.rollback()
+        return render_task(context, values=values, result=FormResult({}, translated_errors(exc)),
+                           status=422)
     following = next_task_for(session, user, case.id)
     if following is not None:
         flash(_("“%(done)s” is done. Next for you: “%(next)s”.", done=context.task.name,

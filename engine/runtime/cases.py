@@ -18,7 +18,7 @@ from engine.access.policy import require_case_view
 from engine.access.start_rights import require_start
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
-from engine.errors import NotFound, StepFailed, StepFailure
+from engine.errors import InvalidInput, NotFound, StepFailed, StepFailure
 from engine.runtime.assignment import AssignmentFailed
 from engine.runtime.context import OpenCase
 from engine.runtime.data import case_data, check_data
@@ -27,8 +27,11 @@ from engine.runtime.participants import add_user
 from engine.runtime.persistence import new_workflow, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.steps import run_steps
+from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, TaskState
+
+MAX_BUSINESS_KEY = 255
 
 
 def start_case(session: Session, process_id: str, *, user: Actor | None,
@@ -44,9 +47,15 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
     `prepare(workflow)` runs before the first engine steps (the worker uses it to deliver a
     start message or fire a start timer).
     """
+    if business_key is not None and (len(business_key) > MAX_BUSINESS_KEY
+                                     or not business_key.isprintable()):
+        raise InvalidInput(f"a business key is at most {MAX_BUSINESS_KEY} printable characters",
+                           field="business_key")
     if user is not None:
-        require_start(session, user, process_id)
-    initial = check_data(data)
+        start = require_start(session, user, process_id)
+        initial = accepted(start.form, data, what="the start form")
+    else:
+        initial = check_data(data)
     definition_row = find_definition(session, process_id, version, runnable=version is None)
     definition = load_definition(session, definition_row)
     workflow = new_workflow(session, definition)

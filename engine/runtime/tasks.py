@@ -24,10 +24,10 @@ from engine.access.users import actor as load_actor
 from engine.errors import CaseNotActive, InvalidInput, NotFound, TaskHeldByOther, TaskNotOpen
 from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance, view_case
-from engine.runtime.data import check_data
 from engine.runtime.history import EventKind, record
 from engine.runtime.participants import add_user
 from engine.runtime.persistence import open_case
+from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, TaskState
 
@@ -133,7 +133,6 @@ def _conditional_update(session: Session, row: HumanTask, *, expect_assignee: st
 
 def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = None) -> CaseView:
     """Complete the task with `data` (checked against its form) and run the steps it triggers."""
-    submitted = check_data(data)
     row = readable_task(session, task_id, user)
     _require_open(row)
     if not policy.may_complete(row, user):
@@ -148,6 +147,8 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     if spiff_task is None or not spiff_task.has_state(SpiffState.READY):
         raise TaskNotOpen(f"task {task_id} is no longer waiting in case {row.case_id}",
                           task_id=task_id)
+    form = opened.definition.forms.get(row.form_id) if row.form_id else None
+    submitted = accepted(form, data, context=dict(spiff_task.data))
     now = clock.now()
     values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
               "assignee": row.assignee or user.username}

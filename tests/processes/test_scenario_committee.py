@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.background.incidents import retry_incident
+from engine.errors import FormInvalid
 from processes.registry import RegistryCommittee, RegistryNotification
 from tests.processes.scenario_helpers import PROCESSES, World, handler_registry, world
 
@@ -296,45 +296,38 @@ def test_the_form_refuses_one_representative_and_has_no_room_for_a_fourth() -> N
     assert not four.ok and set(four.errors) == {"representative_4"}  # refused by name
 
 
-def test_one_representative_becomes_an_incident_the_secretariat_fixes(world: World) -> None:
-    """Past the form (an API client sending data unchecked), `set_board_representatives` refuses:
-    the job fails three times and becomes an incident; the committee stays established without
-    representatives; the Secretariat corrects the data and retries."""
+def test_one_representative_is_refused_and_nothing_is_saved(world: World) -> None:
+    """The engine checks the form whatever the door: a blank second representative is refused with
+    the field named, the task stays open, no job runs; two names then go through."""
     case_id = propose(world, tor())
     all_partners_endorse(world, case_id)
     secretariat_reviews(world, case_id, "approve")
-    name_representatives(world, case_id, "Li Wei (Quanzhou)", "  ", "Li Wei (Quanzhou)")
-    world.drain_retries()
-
-    [incident] = world.incidents(case_id)
-    assert incident.kind == "job" and incident.element_id == "record_representatives"
-    assert incident.handler == "set_board_representatives" and incident.attempts == 3
-    assert "2 to 3 Project Board representatives, got 1" in incident.error
-    view = world.case(case_id)
-    assert view.status == "running" and view.open_tasks == []  # waiting on the failed step
-    committee = world.one(RegistryCommittee, name=NEW_COMMITTEE)
-    assert committee.status == "established" and committee.board_representatives == []
-
-    retry_incident(world.session, incident.id, user=world.as_user("sec_wang"),
-                   reason="second representative named by phone",
-                   data={"representative_2": "Anna Huber (Bavaria)", "representative_3": ""})
-    world.run_worker()
+    with pytest.raises(FormInvalid) as refused:
+        name_representatives(world, case_id, "Li Wei (Quanzhou)", "  ", "Li Wei (Quanzhou)")
+    assert set(refused.value.errors) == {"representative_2"}
+    world.session.rollback()
+    assert world.open_elements(case_id) == ["name_representatives"]
+    assert world.incidents(case_id) == [] and world.jobs(case_id) == []
+    assert world.one(RegistryCommittee, name=NEW_COMMITTEE).board_representatives == []
+    name_representatives(world, case_id, "Li Wei (Quanzhou)", "Anna Huber (Bavaria)")
     assert world.case(case_id).status == "completed"
     assert world.one(RegistryCommittee, name=NEW_COMMITTEE).board_representatives == [
         "Li Wei (Quanzhou)", "Anna Huber (Bavaria)"]
-    assert world.incidents(case_id) == []
-    kinds = [h.kind for h in world.history(case_id)]
-    assert "data_corrected" in kinds and "case_retried" in kinds
 
 
 def test_more_than_three_names_in_the_data_are_not_possible(world: World) -> None:
-    """The handler reads exactly three fields; a fourth value is ignored, never stored."""
+    """The form has three fields: a fourth value is refused by name, never stored."""
     case_id = propose(world, tor())
     all_partners_endorse(world, case_id)
     secretariat_reviews(world, case_id, "approve")
-    world.complete("quanzhou", case_id, "name_representatives", {
-        "representative_1": "Li Wei", "representative_2": "Anna Huber", "representative_3": "Hassan Karimi",
-        "representative_4": "A fourth person"})
+    three = {"representative_1": "Li Wei", "representative_2": "Anna Huber",
+             "representative_3": "Hassan Karimi"}
+    with pytest.raises(FormInvalid) as refused:
+        world.complete("quanzhou", case_id, "name_representatives",
+                       {**three, "representative_4": "A fourth person"})
+    assert set(refused.value.errors) == {"representative_4"}
+    world.session.rollback()
+    world.complete("quanzhou", case_id, "name_representatives", three)
     assert world.case(case_id).status == "completed"
     assert world.one(RegistryCommittee, name=NEW_COMMITTEE).board_representatives == [
         "Li Wei", "Anna Huber", "Hassan Karimi"]

@@ -187,7 +187,8 @@ def test_quarterly_reports_closure_and_the_catch_up_rule(world: World) -> None:
 
     # The Secretariat monitors the initiative; the task force closes.
     world.complete("sec_wang", zone, "monitor_implementation",
-                   {"implementation_outcome": "completed", "outcome_summary": "The zone is open."})
+                   {"implementation_outcome": "completed",
+                    "outcome_summary": "The zone is open and trading."})
     assert world.case(zone).status == "completed"
     assert world.one(RegistryInitiative, case_id=zone).status == "closed"
     world.complete("committee_trade", task_force, "run_task_force", {

@@ -192,7 +192,7 @@ def test_an_individual_observer_is_told_what_applies_to_them_and_remains_an_obse
 
 def test_an_incomplete_application_goes_back_to_the_applicant(world: World) -> None:
     case = world.start("silkroad_trading", "business_council_membership",
-                       {**SILK_ROAD_TRADING, "motivation": "Trade."})
+                       {**SILK_ROAD_TRADING, "motivation": "We would like to trade."})
     world.complete("sec_silva", case.id, "check_completeness", {
         "completeness": "incomplete",
         "completeness_comment": "Describe your activities along the Maritime Silk Road."})

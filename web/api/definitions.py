@@ -15,13 +15,11 @@ from engine.access.start_rights import allowed, latest_definitions, require_star
 from engine.definitions.deployment import approve_definition, deploy, find_definition, list_definitions
 from engine.definitions.validation import UploadedFile
 from engine.runtime.cases import start_case
-from engine.runtime.data import check_data
 from web.api import schemas as s
 from web.api.blueprints import api_blueprint
 from web.api.problems import FieldErrors
 from web.api.security import IDEMPOTENCY_PARAMETER, idempotent, me
 from web.db import get_db, transaction
-from web.forms import validate_submission
 
 bp = api_blueprint("process-definitions", "Process definitions: list, read, start a case.")
 deployments = api_blueprint("deployments", "Deploy BPMN and form files (analysts, admins).")
@@ -85,19 +83,11 @@ class Start(MethodView):
         """Start a case (start rights as on the start page; the start form validates the variables)."""
         session = get_db()
         user = me()
-        start = require_start(session, user, key)
+        require_start(session, user, key)
 
         def work() -> Any:
-            variables = args["variables"]
-            if start.form is None:
-                data = check_data(variables, "variables")
-            else:
-                result = validate_submission(start.form, variables)
-                if not result.ok:
-                    raise FieldErrors(result.errors)
-                data = result.data
             return start_case(session, key, user=user, business_key=args.get("business_key") or None,
-                              data=data)
+                              data=args["variables"])
 
         return idempotent(201, s.CaseSchema(), args, work,
                           lambda body: {"Location": f"/api/v1/process-instances/{body.get('id')}"})

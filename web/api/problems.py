@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from engine import errors as engine_errors
 from engine.access.tokens import InvalidToken
 from web.errors import status_for
+from web.forms import translated_errors
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -93,6 +94,8 @@ def handle_engine_error(exc: engine_errors.EngineError) -> Response:
     if isinstance(exc, engine_errors.StepFailed):
         return problem(status, exc.message, element_id=exc.failure.element_id,
                        reason=exc.failure.message, line=exc.failure.line)
+    if isinstance(exc, engine_errors.FormInvalid):
+        return problem(status, exc.message, errors=translated_errors(exc))
     errors = getattr(exc, "errors", None)
     if errors is None and status == 422:
         field = exc.context.get("field")
