@@ -138,3 +138,7 @@ class MessageNotDelivered(NotFound):
 
 class HandlerMissing(EngineError):
     """A service task names a handler that is not registered."""
+
+
+class StoreOperationFailed(EngineError):
+    """A backup or restore could not be done (missing tool, wrong file, non-empty target)."""

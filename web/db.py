@@ -19,9 +19,17 @@ from engine.store.db import make_engine, make_session_factory
 EXTENSION = "alliance_db"
 
 
+def _pool_options(app: Flask) -> dict[str, Any]:
+    """Pool size and connect timeout from the configuration (web.config); PostgreSQL only."""
+    if not str(app.config["DATABASE_URL"]).startswith("postgresql"):
+        return {}
+    return {"pool_size": app.config["DB_POOL_SIZE"], "max_overflow": app.config["DB_MAX_OVERFLOW"],
+            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}}
+
+
 def init_app(app: Flask) -> None:
     engine: Engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"],
-                                                                pool_pre_ping=True)
+                                                                pool_pre_ping=True, **_pool_options(app))
     app.extensions[EXTENSION] = make_session_factory(engine)
     app.after_request(_finish_transaction)
     app.teardown_appcontext(_close_session)

@@ -11,6 +11,9 @@ Per job kind:
 - service: run the handler, complete the task, run steps (engine.background.services).
 - message: deliver an outbox message (engine.background.messages).
 - start_timer: start a case of the latest version (engine.background.timers).
+- archive: archive the history of long-finished cases (engine.background.maintenance).
+Each job runs with a request id `job-<id>-<attempt>` bound (engine.observability.context),
+so the history rows it writes and its log lines say which job wrote them.
 A job of a case that is not running is parked (kept; un-parked when the case
 resumes). A lost race on the case version gives the job back without using an attempt.
 """
@@ -33,10 +36,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
 from engine.background import jobs
+from engine.background.maintenance import run_archive_job, schedule_archive
 from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
 from engine.background.services import REGISTRY, HandlerRegistry, run_service_job
 from engine.background.timers import fire_start_timer, sync_start_timers
 from engine.errors import ConcurrentUpdate, HandlerMissing, InvalidInput
+from engine.observability.context import request_id_bound
+from engine.observability.metrics import JOBS_RUN
 from engine.store.models import CaseStatus, Job, JobKind, JobStatus
 
 log = logging.getLogger("alliance.worker")
@@ -67,13 +73,15 @@ class WorkerStats:
 class Worker:
     def __init__(self, session_factory: sessionmaker[Any], *, worker_id: str | None = None,
                  concurrency: int = 1, batch: int | None = None,
-                 lease: timedelta = jobs.DEFAULT_LEASE, registry: HandlerRegistry = REGISTRY) -> None:
+                 lease: timedelta = jobs.DEFAULT_LEASE, registry: HandlerRegistry = REGISTRY,
+                 archive_after_days: float | None = None) -> None:
         self.session_factory = session_factory
         self.worker_id = worker_id or new_worker_id()
         self.concurrency = max(concurrency, 1)
         self.batch = batch or self.concurrency * 4
         self.lease = lease
         self.registry = registry
+        self.archive_after_days = archive_after_days
         self.stats = WorkerStats()
         self._stop = threading.Event()
         self._last_start_sync = 0.0
@@ -119,6 +127,7 @@ class Worker:
         with self.session_factory() as session:
             try:
                 sync_start_timers(session)
+                schedule_archive(session, self.archive_after_days)
                 session.commit()
             except Exception:
                 session.rollback()
@@ -136,6 +145,12 @@ class Worker:
 
     def execute(self, claimed: jobs.ClaimedJob) -> str:
         """Run one claimed job in its own session and transaction; never raises."""
+        with request_id_bound(f"job-{claimed.id}-{claimed.attempt}"):
+            outcome = self._execute(claimed)
+        JOBS_RUN.labels(kind=claimed.kind, outcome=outcome.partition(":")[0]).inc()
+        return outcome
+
+    def _execute(self, claimed: jobs.ClaimedJob) -> str:
         with self.session_factory() as session:
             try:
                 outcome = self._dispatch(session, claimed)
@@ -186,6 +201,10 @@ class Worker:
             fire_start_timer(session, job)
             job.locked_by = job.locked_until = None
             return "started"
+        if job.kind == JobKind.ARCHIVE:
+            result = run_archive_job(session, job)
+            log.info("archived the history of %d case(s), %d event(s)", result.cases, result.events)
+            return "archived"
         session.delete(job)
         return "unknown kind"
 
@@ -222,11 +241,12 @@ class Worker:
 
 def run_worker(session_factory: sessionmaker[Any], *, concurrency: int = 1, poll: float = 1.0,
                once: bool = False, lease: timedelta = jobs.DEFAULT_LEASE,
-               handlers: str | None = None) -> WorkerStats:
+               handlers: str | None = None, archive_after_days: float | None = None) -> WorkerStats:
     """What `alliance worker` runs: load the handlers, then work."""
     if handlers is not None or REGISTRY.loaded_from is None:
         REGISTRY.load(handlers)
-    worker = Worker(session_factory, concurrency=concurrency, lease=lease)
+    worker = Worker(session_factory, concurrency=concurrency, lease=lease,
+                    archive_after_days=archive_after_days)
     if once:
         worker.sync_start_timers(force=True)
     return worker.run(poll=poll, once=once)

@@ -101,18 +101,24 @@ def pass_cli(f: Callable[..., Any]) -> Callable[..., Any]:
 
 PLUGINS_ENV = "ALLIANCE_CLI_PLUGINS"
 DEFAULT_PLUGINS = "processes.cli"
+PLUGINS_ENTRY_POINTS = "alliance.cli"
 
 
 def load_plugins() -> None:
     """Import command modules of the app around the engine (e.g. the Alliance's seed command).
 
-    The engine does not import them by name: they are listed in $ALLIANCE_CLI_PLUGINS
-    (comma-separated module paths, default "processes.cli"); a missing module is skipped.
+    The engine does not import them by name: they are the modules named by installed
+    packages under the entry-point group "alliance.cli" (the web layer's `serve`), and
+    those listed in $ALLIANCE_CLI_PLUGINS (comma-separated module paths, default
+    "processes.cli"); a missing module is skipped.
     """
     import importlib
     import os
+    from importlib.metadata import entry_points
 
-    for name in filter(None, (n.strip() for n in os.environ.get(PLUGINS_ENV, DEFAULT_PLUGINS).split(","))):
+    names = [ep.value for ep in entry_points(group=PLUGINS_ENTRY_POINTS)]
+    names += [n.strip() for n in os.environ.get(PLUGINS_ENV, DEFAULT_PLUGINS).split(",")]
+    for name in filter(None, dict.fromkeys(names)):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -121,7 +127,7 @@ def load_plugins() -> None:
 
 
 def main() -> None:
-    from engine.cli import commands, tokens, users, worker  # noqa: F401  (registers commands)
+    from engine.cli import commands, ops, tokens, users, worker  # noqa: F401  (registers commands)
 
     load_plugins()
     cli(prog_name="alliance")

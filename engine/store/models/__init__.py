@@ -2,7 +2,7 @@
 
 from engine.store.models.cases import Case, CaseStatus
 from engine.store.models.definitions import Deployment, DeploymentFile, ProcessDefinition
-from engine.store.models.history import HistoryEvent
+from engine.store.models.history import CaseArchive, HistoryEvent
 from engine.store.models.idempotency import IdempotencyKey
 from engine.store.models.jobs import (
                                 Incident,
@@ -21,6 +21,7 @@ from engine.store.models.users import Group, User, user_group
 __all__ = [
                                 "ApiToken",
                                 "Case",
+                                "CaseArchive",
                                 "CaseStatus",
                                 "Deployment",
                                 "DeploymentFile",

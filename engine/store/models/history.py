@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.db import Base
@@ -23,7 +23,26 @@ class HistoryEvent(Base):
     element_name: Mapped[str | None] = mapped_column(String(255))
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    """The HTTP request (or worker job) during which the event was written, for the logs."""
 
 
 Index("ix_history_case", HistoryEvent.case_id, HistoryEvent.id)
 Index("ix_history_user_at", HistoryEvent.user, HistoryEvent.at)
+
+
+class CaseArchive(Base):
+    """The history of a long-finished case, moved out of `history_event` and compressed.
+
+    `events` is zlib-compressed JSON: the case's history rows as they were (ids kept), so
+    `case_history` still returns them, merged with any row written after archiving.
+    """
+
+    __tablename__ = "case_archive"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    archived_at: Mapped[datetime]
+    event_count: Mapped[int] = mapped_column(Integer)
+    raw_bytes: Mapped[int] = mapped_column(Integer)
+    events: Mapped[bytes] = mapped_column(LargeBinary)
