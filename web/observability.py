@@ -44,7 +44,7 @@ def _finish(response: Response) -> Response:
                         extra={"method": request.method, "path": request.path, "endpoint": endpoint,
                                "status": response.status_code,
                                "duration_ms": round(elapsed * 1000, 2),
-                               "remote_addr": request.remote_addr})
+                               "remote_addr": request.remote_addr, "request_id": request_id})
     return response
 
 

@@ -49,7 +49,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
-        request_id = current_request_id()
+        request_id = getattr(record, "request_id", None) or current_request_id()
         return f"{text} [request {request_id}]" if request_id else text
 
 

@@ -69,9 +69,11 @@ def _apply_pending(session: Session) -> None:
         increment()
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    """Any rollback of the outer transaction (a savepoint's rollback keeps the rest)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 class StoreCollector:
