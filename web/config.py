@@ -1,19 +1,23 @@
 """Configuration: every setting an operator gives, in one place, read from the environment.
 
-| variable | default | meaning |
-|---|---|---|
-| `ALLIANCE_ENV` | `development` | `production` turns on the checks below and secure cookies |
-| `SECRET_KEY` | a development key | signs sessions and CSRF tokens; production: at least 16 characters, not the development key |
-| `DATABASE_URL` | `sqlite:///instance/alliance.db` | `postgresql+psycopg://user:password@host:5432/name` in production |
-| `DB_POOL_SIZE` | `5` | connections each web process keeps open (PostgreSQL); gunicorn workers x pool size x nodes must stay under the server's `max_connections` |
-| `DB_MAX_OVERFLOW` | `10` | extra connections a web process may open at a peak |
-| `DB_CONNECT_TIMEOUT` | `10` | seconds to wait for PostgreSQL before a request (or /readyz) fails |
-| `SMTP_URL` | none | `smtps://user:password@host:465` or `smtp://host:25` (local relay); nothing sends mail yet: the setting is checked and kept for the notifications to come |
-| `TRUSTED_PROXIES` | `0` | how many reverse proxies stand in front (each adds one `X-Forwarded-*` hop, trusted through werkzeug's `ProxyFix`); 0 trusts none |
-| `SESSION_COOKIE_SECURE` | `true` in production | cookies only over HTTPS; production refuses `false` |
-| `LOG_LEVEL` | `INFO` | `DEBUG`, `INFO`, `WARNING`, `ERROR` |
-| `LOG_FORMAT` | `json` in production, else `text` | one JSON object per line, with the request id |
-| `METRICS_TOKEN` | none | a bearer token for `/metrics` (at least 16 characters); API tokens of `operators`/`admins` work too |
+    ALLIANCE_ENV        development | production (turns on the checks below, secure cookies)
+    SECRET_KEY          signs sessions and CSRF tokens; production: >= 16 characters, not the
+                        development key
+    DATABASE_URL        default sqlite:///instance/alliance.db; in production
+                        postgresql+psycopg://user:password@host:5432/name
+    DB_POOL_SIZE        5: connections each web process keeps open (PostgreSQL); gunicorn workers
+                        x pool size x nodes must stay under the server's max_connections
+    DB_MAX_OVERFLOW     10: extra connections a web process may open at a peak
+    DB_CONNECT_TIMEOUT  10: seconds to wait for PostgreSQL before a request (or /readyz) fails
+    SMTP_URL            smtps://user:password@host:465, or smtp://host:25 (a local relay); nothing
+                        sends mail yet: checked and kept for the notifications to come
+    TRUSTED_PROXIES     0: how many reverse proxies stand in front; each adds one X-Forwarded-*
+                        hop trusted through werkzeug's ProxyFix; 0 trusts none
+    SESSION_COOKIE_SECURE  true in production (refused: false), false in development
+    LOG_LEVEL           INFO (DEBUG, INFO, WARNING, ERROR)
+    LOG_FORMAT          json in production, else text; JSON lines carry the request id
+    METRICS_TOKEN       a bearer token for /metrics (>= 16 characters in production); API tokens
+                        of users in `operators` or `admins` are accepted too
 
 `ALLIANCE_ENV=production` refuses to start, naming the setting, with: a missing, short or
 development `SECRET_KEY`; `SESSION_COOKIE_SECURE=false`; debug mode (`FLASK_DEBUG`); an
@@ -143,16 +147,16 @@ def finish(config: dict[str, Any]) -> dict[str, Any]:
     if level not in LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
     config["LOG_LEVEL"] = level
-    log_format = config.get("LOG_FORMAT") or ("json" if production else "text")
+    log_format = str(config.get("LOG_FORMAT") or ("json" if production else "text"))
     if log_format not in FORMATS:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}")
     config["LOG_FORMAT"] = log_format
     _check_smtp(config.get("SMTP_URL"), production)
     secure = _boolean(config.get("SESSION_COOKIE_SECURE"), "SESSION_COOKIE_SECURE")
-    token = config.get("METRICS_TOKEN")
-    key = config.get("SECRET_KEY")
+    metrics_token = config.get("METRICS_TOKEN")
+    secret_key = config.get("SECRET_KEY")
     if production:
-        if not key or key == DEV_SECRET_KEY or len(str(key)) < MIN_SECRET:
+        if not secret_key or secret_key == DEV_SECRET_KEY or len(str(secret_key)) < MIN_SECRET:
             raise ConfigError(f"refusing to start in production without a SECRET_KEY of at least "
                               f"{MIN_SECRET} characters (set the SECRET_KEY environment variable)")
         if secure is False:
@@ -165,11 +169,11 @@ def finish(config: dict[str, Any]) -> dict[str, Any]:
                 str(config.get("DATABASE_URL", "")) == "sqlite://":
             raise ConfigError("refusing an in-memory SQLite database in production: every process "
                               "would have its own, lost at exit")
-        if token is not None and len(str(token)) < MIN_SECRET:
+        if metrics_token is not None and len(str(metrics_token)) < MIN_SECRET:
             raise ConfigError(f"METRICS_TOKEN must have at least {MIN_SECRET} characters in production")
         secure = True
         config["REMEMBER_COOKIE_SECURE"] = True
-    elif not key:
+    elif not secret_key:
         config["SECRET_KEY"] = DEV_SECRET_KEY
     config["SESSION_COOKIE_SECURE"] = bool(secure)
     return config

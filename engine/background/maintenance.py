@@ -3,8 +3,8 @@
 A worker started with an archive period (`alliance worker --archive-after-days N` or
 `$ALLIANCE_ARCHIVE_AFTER_DAYS`) keeps one durable job, key `archive`, whose payload
 holds the period. Whichever worker claims it archives one batch, then schedules it
-again (at once while more remain, else `ARCHIVE_EVERY` later); the job's lease keeps two workers from running it at
-once. Give every worker the same period; 0 removes the schedule.
+again (at once while more remain, else `ARCHIVE_EVERY` later); the job's lease keeps
+two workers from running it at once. Give every worker the same period; 0 removes the schedule.
 """
 
 from __future__ import annotations

@@ -25,11 +25,12 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         """No per-request lines on stderr: scrapes are frequent and carry no news."""
 
 
-def metrics_app(session_factory: sessionmaker[Any], metrics_token: str | None) -> Callable[..., Iterable[bytes]]:
+def metrics_app(session_factory: sessionmaker[Any],
+                metrics_token: str | None) -> Callable[..., Iterable[bytes]]:
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":

@@ -162,9 +162,9 @@ def _libpq_env(url: URL) -> dict[str, str]:
     for key, value in values.items():
         if value is not None:
             env[key] = str(value)
-    for key, value in url.query.items():  # e.g. ?sslmode=require -> PGSSLMODE
+    for key, given in url.query.items():  # e.g. ?sslmode=require -> PGSSLMODE
         if key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout"):
-            env[f"PG{key.upper()}"] = str(value if isinstance(value, str) else value[-1])
+            env[f"PG{key.upper()}"] = given if isinstance(given, str) else given[-1]
     return env
 
 

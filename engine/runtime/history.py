@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.observability.context import current_request_id
-from engine.runtime.archive import archived_at, archived_events
 from engine.observability.metrics import CASES_FINISHED, CASES_STARTED, TASKS_COMPLETED, count_after_commit
+from engine.runtime.archive import archived_at, archived_events
 from engine.store.models import Case, CaseArchive, HistoryEvent
 
 

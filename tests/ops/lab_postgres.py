@@ -25,8 +25,8 @@ PORT = 5432  # inside the lab's own namespace: nothing else listens there
 
 def find_binaries() -> Path:
     """The folder holding initdb and postgres (Debian keeps them out of PATH)."""
-    candidates = [shutil.which("initdb")] + sorted(
-        (str(p) for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")), reverse=True)
+    candidates = [shutil.which("initdb"), *sorted(
+        (str(p) for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")), reverse=True)]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             folder = Path(os.path.realpath(candidate)).parent
@@ -51,7 +51,8 @@ class LabPostgres:
                 raise LabUnavailable("running as root and `runuser` is missing")
             os.chown(self.folder, account.pw_uid, account.pw_gid)
             self.as_user = ["runuser", "-u", "postgres", "--"]
-        done = subprocess.run([*self.as_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+        done = subprocess.run([*self.as_user, str(self.bin / "initdb"), "-D", str(self.data),
+                               "-U", "postgres",
                                "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"],
                               capture_output=True, text=True, timeout=120)
         if done.returncode != 0:

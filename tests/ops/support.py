@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -55,10 +56,8 @@ class BackgroundProcess:
 
     def kill(self) -> None:
         """SIGKILL the whole process group (a node dying at once)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=30)
 
     def stop(self, timeout: float = 20.0, sig: int = signal.SIGTERM) -> None:

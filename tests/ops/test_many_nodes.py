@@ -221,8 +221,10 @@ def test_two_web_nodes_and_two_workers_survive_a_kill_under_load(cluster: Cluste
     gave_up = [r for r in results if "error" in r]
 
     # Every case once per business key; every start locust saw is there, with its id.
-    cases = {row.business_key: row for row in _rows(local, "SELECT id, business_key, status FROM case_instance")}
-    assert not _rows(local, "SELECT business_key FROM case_instance GROUP BY business_key HAVING count(*) > 1")
+    cases = {row.business_key: row
+             for row in _rows(local, "SELECT id, business_key, status FROM case_instance")}
+    assert not _rows(local, "SELECT business_key FROM case_instance "
+                            "GROUP BY business_key HAVING count(*) > 1")
     for key, case_id in confirmed_starts.items():
         assert key in cases and cases[key].id == case_id, key
 

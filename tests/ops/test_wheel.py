@@ -73,7 +73,7 @@ def test_the_wheel_installs_and_runs_without_the_checkout(installed: Path, tmp_p
     assert "annual_work_plan v1" in seeded["processes"] and seeded["registry_rows_added"] > 0
     _alliance(installed, work, "users", "add", "sec", "--group", "secretariat", "--password", "pw-sec-12345")
     _alliance(installed, work, "users", "add", "ops", "--group", "operators", "--password", "pw-ops-12345")
-    token = json.loads(_alliance(installed, work, "tokens", "create", "sec", "--name", "t", "--json"))["token"]
+    token = json.loads(_alliance(installed, work, "tokens", "create", "sec", "--json"))["token"]
 
     server = BackgroundProcess([str(installed / "alliance"), "serve", "--bind", "127.0.0.1:0",
                                 "--workers", "2", "--metrics-dir", str(work / "metrics")],
@@ -82,7 +82,8 @@ def test_the_wheel_installs_and_runs_without_the_checkout(installed: Path, tmp_p
         base = server.wait_for_url()
         assert http("GET", f"{base}/healthz")[0] == 200
         assert http("GET", f"{base}/readyz")[:2] == (200, {"status": "ready"})
-        status, _, headers = http("GET", f"{base}/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js")
+        viewer = "vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js"
+        status, _, headers = http("GET", f"{base}/{viewer}")
         assert status == 200 and "javascript" in headers["Content-Type"]
 
         auth = {"Authorization": f"Bearer {token}"}

@@ -30,7 +30,7 @@ def _finished_case(session: Session, user: Actor) -> int:
     """A three_steps case run to its end (draft, review) — several history events."""
     view = start_case(session, "three_steps", user=user, business_key="ARCH-1")
     complete_task(session, view.open_tasks[0].id, user=user, data={"title": "T", "amount": 2})
-    review = [t for t in start_and_tasks(session, view.id) if t.state == "open"][0]
+    review = next(t for t in start_and_tasks(session, view.id) if t.state == "open")
     complete_task(session, review.id, user=user, data={"decision": "no"})
     session.commit()
     return view.id
