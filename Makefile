@@ -8,7 +8,7 @@ export DATABASE_URL
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench setup python-deps node-deps browser db lint clean migration
+.PHONY: run test serve bench setup python-deps node-deps browser db lint clean migration dist
 
 setup: python-deps node-deps
 
@@ -30,7 +30,7 @@ browser:
 
 db: setup
 	$(BIN)/alliance init-db
-	$(BIN)/alliance deploy processes/ --user setup --comment "deployed by make"
+	$(BIN)/alliance deploy processes/ --operator --comment "deployed by make"
 	$(BIN)/alliance seed
 
 # The demo: demo users (their passwords are printed), the web app and a background worker.
@@ -40,10 +40,19 @@ run: db
 	@bash -c '$(BIN)/alliance worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/flask --app "web:create_app()" run --host $(HOST) --port $(PORT)'
 
-# Production-style serving: gunicorn with several workers, no demo data.
+# Production-style serving: gunicorn with several workers (alliance serve), no demo data.
 serve: db
 	@bash -c '$(BIN)/alliance worker --concurrency 2 & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	  $(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) "web:create_app()"'
+	  $(BIN)/alliance serve --workers 4 --bind $(HOST):$(PORT)'
+
+# The wheel (Python code, migrations, BPMN files, and the built front-end assets): no Node
+# needed where it is installed. `pip install dist/alliance_workflow-*.whl`.
+DIST ?= dist
+dist: setup
+	test -f web/static/vendor/bpmn-js/dist/bpmn-navigated-viewer.production.min.js || npm run build
+	rm -rf build
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(DIST) .
+	@ls -1 $(DIST)/alliance_workflow-*.whl
 
 test: setup browser
 	$(BIN)/python -m pytest -q
@@ -56,7 +65,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules instance test-output
+	rm -rf $(VENV) node_modules instance test-output dist build web/static/vendor web/static/build
 
 # Write a new migration after changing models: make migration MESSAGE="add x"
 migration: setup

@@ -176,3 +176,5 @@ class HandlerMissing(EngineError):
 
 class HandlerNotAllowed(PermissionDenied):
     """A guarded handler called by a process it does not list, or by an unapproved version."""
+class StoreOperationFailed(EngineError):
+    """A backup or restore could not be done (missing tool, wrong file, non-empty target)."""

@@ -1,7 +1,9 @@
 """The Flask web layer: `create_app()` builds an app; nothing is created at import time.
 
     flask --app 'web:create_app()' run          # development
-    gunicorn -w 4 'web:create_app()'            # production (ALLIANCE_ENV=production)
+    alliance serve                              # production: gunicorn (web.cli), JSON logs, metrics
+
+Settings: web/config.py (one table of every variable).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import engine.store.models  # noqa: F401
 import processes.registry  # noqa: F401  (the registry's tables share the metadata)
@@ -26,6 +29,8 @@ from web import (
     home,
     inbox,
     modeler,
+    observability,
+    ops,
     profile,
     registry_pages,
     start,
@@ -51,13 +56,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory: defaults, then the environment, then `config`."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(finish({**defaults(), **from_environment(), **(config or {})}))
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_port=proxies)
+    observability.init_app(app)  # first: the request id is bound before anything else runs
     CSRFProtect(app)
     Babel(app, locale_selector=_locale, timezone_selector=_timezone)
     db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, modeler.bp, profile.bp, assets.bp,
-                      dashboard.bp, registry_pages.bp):
+                      dashboard.bp, registry_pages.bp, ops.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API under /api/v1 (after the app's error handlers)
     app.context_processor(_template_globals)

@@ -1,7 +1,10 @@
-"""Third-party front-end files served from node_modules (installed from the npm registry).
+"""Third-party front-end files (bpmn-js, form-js, Swagger UI) served under /vendor/.
 
-Nothing is copied into the repository and nothing loads from a CDN: only the
-files listed here are served, with a long cache lifetime.
+They come from the npm registry (`package.json`); `npm run build` copies the files
+listed in web/assets/vendor.mjs into web/static/vendor/ (git-ignored), which the wheel
+ships, so an installed app needs neither Node nor node_modules. Nothing third-party is
+in the repository and nothing loads from a CDN: only the allow-listed files are served,
+with a long cache lifetime.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from werkzeug.wrappers import Response
 
 bp = Blueprint("assets", __name__, url_prefix="/vendor")
 
+VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
 ALLOWED_DIRS = (
     "bpmn-js/dist/",
     "@bpmn-io/form-js/dist/",
@@ -30,5 +34,5 @@ def allowed(path: str) -> bool:
 def vendor(path: str) -> Response:
     if not allowed(path):
         abort(404)
-    root = Path(current_app.config["NODE_MODULES"])
+    root = Path(current_app.config.get("VENDOR_DIR") or VENDOR_DIR)
     return send_from_directory(root, path, max_age=7 * 24 * 3600)

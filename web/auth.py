@@ -17,7 +17,8 @@ from web.accounts import CurrentUser, authenticate, load_user
 from web.db import get_db, transaction
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.vendor"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.vendor", "ops.healthz", "ops.readyz", "ops.metrics"}
+"""/healthz and /readyz are for load balancers; /metrics checks its own bearer token (web.ops)."""
 PUBLIC_PREFIXES = ("/api/v1/",)
 """The REST API checks its own bearer tokens and never redirects to the login page."""
 

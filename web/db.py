@@ -24,9 +24,17 @@ EXTENSION = "alliance_db"
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+def _pool_options(app: Flask) -> dict[str, Any]:
+    """Pool size and connect timeout from the configuration (web.config); PostgreSQL only."""
+    if not str(app.config["DATABASE_URL"]).startswith("postgresql"):
+        return {}
+    return {"pool_size": app.config["DB_POOL_SIZE"], "max_overflow": app.config["DB_MAX_OVERFLOW"],
+            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}}
+
+
 def init_app(app: Flask) -> None:
     engine: Engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"],
-                                                                pool_pre_ping=True)
+                                                                pool_pre_ping=True, **_pool_options(app))
     app.extensions[EXTENSION] = engine_session_factory(engine, app.config.get("ENGINE_RUNTIME"))
     app.teardown_appcontext(_close_session)
 

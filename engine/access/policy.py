@@ -5,7 +5,8 @@ Groups with powers, named once:
   cancel, retry, correct data and reassign; `admins` also manage users, bodies and
   approve guarded process versions;
 - `analysts` (and admins) deploy process versions;
-- `integrations` (with staff) send messages from outside.
+- `integrations` (with staff) send messages from outside;
+- `operators` (and admins) read the service's metrics.
 
 Tasks (see engine.access.principals for what a task can be given to):
 - an open task with an assignee is visible and actionable only for its assignee (and
@@ -41,6 +42,8 @@ SECRETARIAT = "secretariat"
 ADMINS = "admins"
 ANALYSTS = "analysts"
 INTEGRATIONS = "integrations"
+OPERATORS = "operators"
+"""Read the service's metrics (engine.observability.metrics_access)."""
 STAFF = frozenset({SECRETARIAT, ADMINS})
 DEPLOYERS = frozenset({ANALYSTS, ADMINS})
 MESSAGE_SENDERS = frozenset({SECRETARIAT, INTEGRATIONS, ADMINS})
@@ -214,7 +217,8 @@ def require_case_view(session: Session, user: Actor, case_id: int) -> None:
 
 
 __all__ = [
-    "ADMINS", "ANALYSTS", "DEPLOYERS", "INTEGRATIONS", "MESSAGE_SENDERS", "SECRETARIAT", "STAFF",
+    "ADMINS", "ANALYSTS", "DEPLOYERS", "INTEGRATIONS", "MESSAGE_SENDERS", "OPERATORS", "SECRETARIAT",
+    "STAFF",
     "candidate_clause", "is_admin", "is_candidate", "is_staff", "may_claim", "may_complete",
     "may_deploy", "may_reassign", "may_send_messages", "may_unclaim", "may_view_case",
     "may_view_task", "open_task_clause", "require_admin", "require_case_view", "require_deploy",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.background.incidents import open_job_incident
+from engine.observability.metrics import LEASE_EXPIRIES, count_after_commit
 from engine.store.models import Job, JobStatus
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -56,12 +57,13 @@ def claim(session: Session, worker_id: str, *, limit: int = 10,
           lease: timedelta = DEFAULT_LEASE) -> list[ClaimedJob]:
     """Claim up to `limit` due jobs for `worker_id`; the caller commits right away."""
     now = clock.now()
-    query = select(Job.id).where(*_claimable(now)).order_by(Job.due_at, Job.id).limit(limit)
+    query = select(Job.id, Job.locked_by).where(*_claimable(now)).order_by(Job.due_at, Job.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    ids = list(session.scalars(query).all())
+    candidates = session.execute(query).tuples().all()
     claimed: list[ClaimedJob] = []
-    for job_id in ids:
+    expired = 0
+    for job_id, previous_holder in candidates:
         row = session.execute(
             update(Job).where(Job.id == job_id, *_claimable(now))
             .values(locked_by=worker_id, locked_until=now + lease, attempts=Job.attempts + 1)
@@ -69,6 +71,9 @@ def claim(session: Session, worker_id: str, *, limit: int = 10,
             .execution_options(synchronize_session=False)).first()
         if row is not None:
             claimed.append(ClaimedJob(row[0], row[1], row[2], row[3]))
+            expired += previous_holder is not None  # its holder never released it: the lease ran out
+    if expired:
+        count_after_commit(session, lambda: LEASE_EXPIRIES.inc(expired))
     return claimed
 
 

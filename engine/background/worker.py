@@ -11,6 +11,9 @@ Per job kind:
 - service: run the handler, complete the task, run steps (engine.background.services).
 - message: deliver an outbox message (engine.background.messages).
 - start_timer: start a case of the latest version (engine.background.timers).
+- archive: archive the history of long-finished cases (engine.background.maintenance).
+Each job runs with a request id `job-<id>-<attempt>` bound (engine.observability.context),
+so the history rows it writes and its log lines say which job wrote them.
 A job of a case that is not running is parked (kept; un-parked when the case
 resumes). A lost race on the case version gives the job back without using an attempt.
 """
@@ -33,10 +36,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
 from engine.background import jobs
+from engine.background.maintenance import run_archive_job, schedule_archive
 from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
 from engine.background.services import run_service_job
 from engine.background.timers import fire_start_timer, sync_start_timers, waiting_timers
 from engine.errors import ConcurrentUpdate, HandlerMissing, HandlerNotAllowed, InvalidInput
+from engine.observability.context import request_id_bound
+from engine.observability.metrics import JOBS_RUN
 from engine.runtime.cases import advance
 from engine.runtime.history import EventKind, record
 from engine.runtime.persistence import open_case
@@ -70,12 +76,14 @@ class WorkerStats:
 class Worker:
     def __init__(self, session_factory: sessionmaker[Any], *, worker_id: str | None = None,
                  concurrency: int = 1, batch: int | None = None,
-                 lease: timedelta = jobs.DEFAULT_LEASE) -> None:
+                 lease: timedelta = jobs.DEFAULT_LEASE,
+                 archive_after_days: float | None = None) -> None:
         self.session_factory = session_factory
         self.worker_id = worker_id or new_worker_id()
         self.concurrency = max(concurrency, 1)
         self.batch = batch or self.concurrency * 4
         self.lease = lease
+        self.archive_after_days = archive_after_days
         self.stats = WorkerStats()
         self._stop = threading.Event()
         self._last_start_sync = 0.0
@@ -121,6 +129,7 @@ class Worker:
         with self.session_factory() as session:
             try:
                 sync_start_timers(session)
+                schedule_archive(session, self.archive_after_days)
                 session.commit()
             except Exception:
                 session.rollback()
@@ -138,6 +147,12 @@ class Worker:
 
     def execute(self, claimed: jobs.ClaimedJob) -> str:
         """Run one claimed job in its own session and transaction; never raises."""
+        with request_id_bound(f"job-{claimed.id}-{claimed.attempt}"):
+            outcome = self._execute(claimed)
+        JOBS_RUN.labels(kind=claimed.kind, outcome=outcome.partition(":")[0]).inc()
+        return outcome
+
+    def _execute(self, claimed: jobs.ClaimedJob) -> str:
         with self.session_factory() as session:
             try:
                 outcome = self._dispatch(session, claimed)
@@ -189,6 +204,10 @@ class Worker:
             fire_start_timer(session, job)
             job.locked_by = job.locked_until = None
             return "started"
+        if job.kind == JobKind.ARCHIVE:
+            result = run_archive_job(session, job)
+            log.info("archived the history of %d case(s), %d event(s)", result.cases, result.events)
+            return "archived"
         session.delete(job)
         return "unknown kind"
 

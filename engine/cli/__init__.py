@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.cli import bodies, cases, commands, tasks, tokens, users, worker  # noqa: F401  (register commands)
+from engine.cli import bodies, cases, commands, ops, tasks, tokens, users, worker  # noqa: F401  (register)
 from engine.cli.app import cli, load_plugins
 
 

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Any
 
 import click
@@ -125,15 +126,20 @@ def pass_cli(f: Callable[..., Any]) -> Callable[..., Any]:
 
 PLUGINS_ENV = "ALLIANCE_CLI_PLUGINS"
 DEFAULT_PLUGINS = "processes.cli"
+PLUGINS_ENTRY_POINTS = "alliance.cli"
 
 
 def load_plugins() -> None:
     """Import command modules of the app around the engine (e.g. the Alliance's seed command).
 
-    The engine does not import them by name: they are listed in $ALLIANCE_CLI_PLUGINS
-    (comma-separated module paths, default "processes.cli"); a missing module is skipped.
+    The engine does not import them by name: they are the modules named by installed
+    packages under the entry-point group "alliance.cli" (the web layer's `serve`), and
+    those listed in $ALLIANCE_CLI_PLUGINS (comma-separated module paths, default
+    "processes.cli"); a missing module is skipped.
     """
-    for name in filter(None, (n.strip() for n in os.environ.get(PLUGINS_ENV, DEFAULT_PLUGINS).split(","))):
+    names = [ep.value for ep in entry_points(group=PLUGINS_ENTRY_POINTS)]
+    names += [n.strip() for n in os.environ.get(PLUGINS_ENV, DEFAULT_PLUGINS).split(",")]
+    for name in filter(None, dict.fromkeys(names)):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from datetime import timedelta
 from typing import Any
@@ -14,7 +15,11 @@ from engine.background import messages as message_uc
 from engine.background.worker import Worker
 from engine.bootstrap import build_runtime, session_factory
 from engine.cli.app import CliContext, acting, acting_actor, cli, emit, parse_json_option, pass_cli
+from engine.observability.logs import configure_logging, settings_from_env
+from engine.observability.metrics_server import serve_metrics
 from engine.store.db import make_engine
+
+log = logging.getLogger("alliance.worker")
 
 
 @cli.command()
@@ -27,18 +32,29 @@ from engine.store.db import make_engine
 @click.option("--handlers", default=None,
               help="dotted path module:NAME of the service handlers "
                    "(default: $ALLIANCE_HANDLERS or processes.handlers:HANDLERS)")
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("--archive-after-days", type=float, default=None, envvar="ALLIANCE_ARCHIVE_AFTER_DAYS",
+              help="archive the history of cases finished this many days ago, hourly "
+                   "(0 removes the schedule; default: leave it as it is)")
+@click.option("--metrics-port", type=int, default=None, envvar="ALLIANCE_WORKER_METRICS_PORT",
+              help="serve /metrics (bearer METRICS_TOKEN or an operator's API token) on this port")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True,
+              envvar="ALLIANCE_WORKER_METRICS_HOST", help="address for --metrics-port")
+@click.option("-v", "--verbose", is_flag=True, help="log at INFO (default: $LOG_LEVEL or WARNING)")
 @pass_cli
 def worker(ctx: CliContext, once: bool, concurrency: int, poll: float, lease: float,
-           handlers: str | None, verbose: bool) -> None:
+           handlers: str | None, archive_after_days: float | None, metrics_port: int | None,
+           metrics_host: str, verbose: bool) -> None:
     """Fire due timers, deliver messages and run service tasks (any number may run at once)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(message)s")
+    configure_logging(*settings_from_env(verbose=verbose))
     runtime = build_runtime(handlers=handlers)
     engine = make_engine(ctx.url, **({"pool_size": concurrency + 2}
                                      if not ctx.url.startswith("sqlite") else {}))
-    runner = Worker(session_factory(engine, runtime), concurrency=concurrency,
-                    lease=timedelta(seconds=lease))
+    factory = session_factory(engine, runtime)
+    runner = Worker(factory, concurrency=concurrency, lease=timedelta(seconds=lease),
+                    archive_after_days=archive_after_days)
+    if metrics_port is not None:
+        server = serve_metrics(factory, metrics_host, metrics_port, os.environ.get("METRICS_TOKEN"))
+        click.echo(f"worker metrics on http://{metrics_host}:{server.server_port}/metrics", err=True)
 
     def _stop(_signum: int, _frame: Any) -> None:
         runner.stop()

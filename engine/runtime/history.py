@@ -11,7 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store.models import HistoryEvent
+from engine.observability.context import current_request_id
+from engine.observability.metrics import CASES_FINISHED, CASES_STARTED, TASKS_COMPLETED, count_after_commit
+from engine.runtime.archive import archived_at, archived_events
+from engine.store.models import Case, CaseArchive, HistoryEvent
 
 
 class EventKind(StrEnum):
@@ -44,19 +47,50 @@ class HistoryEntry:
     reason: str | None
     data: dict[str, Any] | None
     as_operator: bool = False
+    request_id: str | None = None
+
+
+def _count(kind: EventKind, process: str) -> None:
+    """The Prometheus counters that follow from an event (engine.observability.metrics)."""
+    if kind == EventKind.CASE_STARTED:
+        CASES_STARTED.labels(process=process).inc()
+    elif kind == EventKind.TASK_COMPLETED:
+        TASKS_COMPLETED.labels(process=process).inc()
+    elif kind == EventKind.CASE_COMPLETED:
+        CASES_FINISHED.labels(process=process, status="completed").inc()
+    elif kind == EventKind.CASE_CANCELLED:
+        CASES_FINISHED.labels(process=process, status="cancelled").inc()
+
+
+COUNTED = frozenset({EventKind.CASE_STARTED, EventKind.TASK_COMPLETED, EventKind.CASE_COMPLETED,
+                     EventKind.CASE_CANCELLED})
 
 
 def record(session: Session, case_id: int, kind: EventKind, *, user: str | None = None,
            task_id: int | None = None, element_id: str | None = None,
            element_name: str | None = None, reason: str | None = None,
            data: dict[str, Any] | None = None, as_operator: bool = False) -> None:
+    """Append an event, stamped with the current request id; counted in metrics on commit."""
     session.add(HistoryEvent(case_id=case_id, kind=kind, at=clock.now(), user=user, task_id=task_id,
                              element_id=element_id, element_name=element_name, reason=reason,
-                             data=data, as_operator=as_operator))
+                             data=data, as_operator=as_operator, request_id=current_request_id()))
+    if kind in COUNTED:
+        case = session.get(Case, case_id)  # in the identity map: the caller just changed it
+        process = case.process_id if case is not None else "unknown"
+        count_after_commit(session, lambda: _count(kind, process))
 
 
 def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
+    """The case's history, oldest first, including what was archived (engine.runtime.archive)."""
     rows = session.scalars(select(HistoryEvent).where(HistoryEvent.case_id == case_id)
                            .order_by(HistoryEvent.id)).all()
-    return [HistoryEntry(r.id, r.kind, r.at, r.user, r.element_id, r.element_name, r.task_id,
-                         r.reason, r.data, bool(r.as_operator)) for r in rows]
+    live = [HistoryEntry(r.id, r.kind, r.at, r.user, r.element_id, r.element_name, r.task_id,
+                         r.reason, r.data, bool(r.as_operator), r.request_id) for r in rows]
+    archive = session.get(CaseArchive, case_id)
+    if archive is None:
+        return live
+    old = [HistoryEntry(e["id"], e["kind"], archived_at(e), e["user"], e["element_id"],
+                        e["element_name"], e["task_id"], e["reason"], e["data"],
+                        bool(e.get("as_operator")), e.get("request_id"))
+           for e in archived_events(archive)]
+    return sorted(old + live, key=lambda entry: entry.id)

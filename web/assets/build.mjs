@@ -1,11 +1,14 @@
 // Bundle the analysts' modeler (bpmn-js + properties panel + Zeebe moddle + bpmnlint)
-// into web/static/build/modeler.js and modeler.css. Run by `npm run build` (`make setup`).
+// into web/static/build/modeler.js and modeler.css, and copy the vendor files the app serves
+// (bpmn-js, form-js, Swagger UI) into web/static/vendor/. Run by `npm run build` (`make setup`).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as esbuild from 'esbuild';
+
+import { copyVendor } from './vendor.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -66,3 +69,6 @@ await esbuild.build({
 
 const version = JSON.parse(readFileSync(join(root, 'node_modules', 'bpmn-js', 'package.json'))).version;
 console.log(`modeler bundle written (bpmn-js ${version})`);
+
+const vendor = copyVendor(root);
+console.log(`vendor files copied to ${vendor.target} (${vendor.count} entries)`);

@@ -3,7 +3,7 @@
 from engine.store.models.access import Body, CaseParticipant, Membership, Organisation
 from engine.store.models.cases import Case, CaseStatus
 from engine.store.models.definitions import Deployment, DeploymentFile, ProcessDefinition
-from engine.store.models.history import HistoryEvent
+from engine.store.models.history import CaseArchive, HistoryEvent
 from engine.store.models.idempotency import IdempotencyKey
 from engine.store.models.jobs import (
     Incident,
@@ -23,6 +23,7 @@ __all__ = [
     "ApiToken",
     "Body",
     "Case",
+    "CaseArchive",
     "CaseParticipant",
     "CaseStatus",
     "Deployment",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.db import Base
@@ -25,7 +25,26 @@ class HistoryEvent(Base):
     data: Mapped[dict[str, object] | None] = mapped_column(JSON)
     as_operator: Mapped[bool] = mapped_column(default=False)
     """Done in operator mode (the command line's --operator), bypassing the access policy."""
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    """The HTTP request (or worker job) during which the event was written, for the logs."""
 
 
 Index("ix_history_case", HistoryEvent.case_id, HistoryEvent.id)
 Index("ix_history_user_at", HistoryEvent.user, HistoryEvent.at)
+
+
+class CaseArchive(Base):
+    """The history of a long-finished case, moved out of `history_event` and compressed.
+
+    `events` is zlib-compressed JSON: the case's history rows as they were (ids kept), so
+    `case_history` still returns them, merged with any row written after archiving.
+    """
+
+    __tablename__ = "case_archive"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    archived_at: Mapped[datetime]
+    event_count: Mapped[int] = mapped_column(Integer)
+    raw_bytes: Mapped[int] = mapped_column(Integer)
+    events: Mapped[bytes] = mapped_column(LargeBinary)

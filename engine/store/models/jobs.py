@@ -21,6 +21,7 @@ class JobKind(StrEnum):
     SERVICE = "service"            # run the handler of one READY service task
     MESSAGE = "message"            # deliver one outbox message
     START_TIMER = "start_timer"    # start a case of a process whose start event is a timer
+    ARCHIVE = "archive"            # archive the history of long-finished cases, then run again later
 
 
 class JobStatus(StrEnum):

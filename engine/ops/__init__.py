@@ -1,0 +1,1 @@
+"""Operating the store: backup and restore of the whole database."""
