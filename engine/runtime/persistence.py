@@ -26,6 +26,7 @@ from engine.errors import CaseFailed, ConcurrentUpdate, EngineError, NotFound, S
 from engine.runtime import spiff_patches
 from engine.runtime.compaction import compact
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state, load_state
+from engine.runtime.stuck import deadlock_check
 from engine.sandbox.evaluator import SandboxScriptEngine
 from engine.store.models import Case, CaseStatus
 
@@ -122,7 +123,7 @@ def run_steps(opened: OpenCase) -> StepFailure | None:
         return _failure_from_spiff(exc, workflow)
     except Exception as exc:  # a step raising anything else still must not lose the case
         return StepFailure(_errored_element(workflow), f"{type(exc).__name__}: {exc}")
-    return depth_check(workflow)
+    return depth_check(workflow) or deadlock_check(workflow)
 
 
 def depth_check(workflow: BpmnWorkflow) -> StepFailure | None:

@@ -17,6 +17,11 @@ one firing": when several occurrences are past, the cycle fires once, the next
 firing stays on the original schedule (the first occurrence after now), and for
 a bounded cycle (`R3/...`) the skipped occurrences count as used.
 
+Decision tables: SpiffWorkflow's UNIQUE hit policy returns the first matching rule
+without looking further, so a table whose rules overlap answers silently with the first.
+The engine evaluates every rule and fails the step naming the rows when more than one
+matches, as the DMN standard says a UNIQUE table must.
+
 Event-based gateways: SpiffWorkflow keeps the `BpmnEvent` objects it caught in the
 gateway's internal data after it has run; they are dropped once the gateway has
 chosen its branch (they are not JSON and nothing reads them afterwards).
@@ -30,6 +35,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.util.task import TaskIterator
 
 from engine import clock
@@ -104,6 +111,16 @@ def _gateway_run(self: Any, my_task: Any) -> bool:
     return result
 
 
+def _decide(self: Any, task: Any) -> list[Any]:
+    table = self.decision_table
+    matched = [rule for rule in table.rules if self._DMNEngine__check_rule(rule, task)]
+    if table.hit_policy == HitPolicy.UNIQUE.value and len(matched) > 1:
+        rows = ", ".join(str(rule.row_number) for rule in matched)
+        raise ValueError(f"decision table '{table.name or table.id}' has hit policy UNIQUE but "
+                         f"rules {rows} all match; make the rules exclusive or use FIRST")
+    return matched
+
+
 def install_clock() -> None:
     """Make SpiffWorkflow's timer module read the engine clock (idempotent)."""
     spiff_timer.datetime = ClockDatetime  # type: ignore[misc]
@@ -114,6 +131,7 @@ def apply() -> None:
     set_max_tree_depth(ENGINE_MAX_DEPTH)
     install_clock()
     EventBasedGateway._run_hook = _gateway_run  # type: ignore[method-assign]
+    DMNEngine.decide = _decide  # type: ignore[method-assign]
 
 
 __all__ = ["ENGINE_MAX_DEPTH", "ClockDatetime", "apply", "collapse_missed", "set_max_tree_depth"]
