@@ -353,6 +353,8 @@ class _Parser:
         return f"{helper}({', '.join(args)})"
 
     def primary(self) -> tuple[str, str | None]:
+        if self.at("some", "every", "for", "if"):  # `a and some x in xs satisfies ...`
+            return self.expression(), None
         tok = self.take()
         if tok.kind == "number":
             return tok.text if not tok.text.startswith(".") else "0" + tok.text, None

@@ -6,6 +6,7 @@ result or the full list of problems, so the modeler can show them all at once.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -16,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.bpmn import normalize, unsupported
 from engine.bpmn.dmn import DecisionFile, is_dmn, read_decision
@@ -114,6 +116,8 @@ def validate_files(files: list[UploadedFile],
         if root is None:
             continue
         structural = check_structure(f.name, root)
+        if structural and all(p.message.startswith(NOT_EXECUTABLE) for p in structural):
+            structural = _schema_problems(f.name, root) or structural
         result.problems.extend(structural)
         if structural:
             continue
@@ -130,6 +134,15 @@ def validate_files(files: list[UploadedFile],
             _read_dmn(f"{decision_id}.dmn", content, result, known=True)
     _parse_with_spiff(trees, forms, result)
     return result
+
+
+def _schema_problems(name: str, root: etree._Element) -> list[Problem]:
+    """A descriptive model opens as a draft only if it is valid BPMN 2.0 (the XSD)."""
+    try:
+        VALIDATOR.validate(copy.deepcopy(root), name)
+    except ValidationException as exc:
+        return [_from_validation(exc, name, root=root)]
+    return []
 
 
 def _read_dmn(name: str, content: bytes, result: ValidationResult, known: bool = False) -> None:
@@ -353,6 +366,16 @@ def _from_validation(exc: ValidationException, name: str, pid: str | None = None
     if line is None and element_id and root is not None:
         found = root.xpath("//*[@id=$id]", id=element_id)
         line = found[0].sourceline if found else None
-    message = str(exc.args[0]) if exc.args else str(exc)
+    message = " ".join((str(exc.args[0]) if exc.args else str(exc)).split())
+    missing = _MISSING_PROCESS.match(message)
+    if missing and root is not None:
+        calls = root.xpath("//*[local-name()='callActivity'][@calledElement=$p]", p=missing.group(1))
+        if calls:
+            element_id, line = calls[0].get("id"), calls[0].sourceline
+        message = (f"the called process '{missing.group(1)}' is not in this deployment: deploy the "
+                   "file that defines it together with this one")
     return Problem(message, file=exc.file_name or name, line=line, element_id=element_id,
                    process_id=pid)
+
+
+_MISSING_PROCESS = re.compile(r"The process '([^']+)' was not found")
