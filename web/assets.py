@@ -16,6 +16,7 @@ bp = Blueprint("assets", __name__, url_prefix="/vendor")
 ALLOWED_DIRS = (
     "bpmn-js/dist/",
     "@bpmn-io/form-js/dist/",
+    "dmn-js/dist/",
     "swagger-ui-dist/",
 )
 ALLOWED_SUFFIXES = (".js", ".css", ".woff", ".woff2", ".ttf", ".eot", ".svg")
