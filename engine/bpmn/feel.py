@@ -49,7 +49,7 @@ KEYWORDS = frozenset({"and", "or", "in", "satisfies", "return", "then", "else", 
                       "function", "not"})
 # Names that contain keywords and are read as one name.
 _COMPOUND = (("date", "and", "time"), ("years", "and", "months", "duration"),
-             ("instance", "of"))
+             ("instance", "of"), ("index", "of"))
 
 
 @dataclass
@@ -247,8 +247,9 @@ class _Parser:
         return f"feel_in({subject}, {value})"
 
     def _is_range(self) -> bool:
-        depth = 0
-        for tok in self.toks[self.i:]:
+        """Does a range (`[a..b]`, `(a..b)`, `]a..b[`) start at the current token?"""
+        depth = 1
+        for tok in self.toks[self.i + 1:]:
             if tok.text in ("(", "[", "{"):
                 depth += 1
             elif tok.text in (")", "]", "}"):

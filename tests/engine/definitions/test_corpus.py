@@ -42,7 +42,8 @@ EXPECTED_REFUSALS = {
     "miwg/bpmn.io-camunda-modeler-18.6.1/C.1.1-export.bpmn": "has no condition and is not the",
     "miwg/Reference/C.8.1.bpmn": "business rule task names no decision",
     "miwg/Reference/C.9.2.bpmn": "the called process 'requestDocument_en' is not in this deployment",
-    "miwg/bpmn.io-camunda-modeler-18.6.1/C.9.2-roundtrip.bpmn": "embedded form 'userTaskForm_2s8lq02' is not valid JSON",
+    "miwg/bpmn.io-camunda-modeler-18.6.1/C.9.2-roundtrip.bpmn":
+        "embedded form 'userTaskForm_2s8lq02' is not valid JSON",
 }
 # BPMN 2.0 says a process without a start event starts every node without incoming flow, so the
 # engine runs this file of SpiffWorkflow's "invalid" set (tests/.../test_execution_corpus.py).
