@@ -25,79 +25,11 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass
 
+from engine.bpmn.feel_tokens import KEYWORDS, FeelError, Token, tokens
 from engine.sandbox.feel_functions import FUNCTIONS
 
 INPUT_NAME = "dmninputexpr"
-
-
-class FeelError(ValueError):
-    """A FEEL text the engine cannot translate; the message names the construct."""
-
-
-_TOKEN = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<number>\d+(?:\.\d+)?|\.\d+)
-  | (?P<string>"(?:[^"\\]|\\.)*")
-  | (?P<op>\.\.|<=|>=|!=|\*\*|[=<>+\-*/()\[\]{},.:@?])
-  | (?P<name>[^\W\d][\w']*)
-""", re.VERBOSE | re.UNICODE)
-
-KEYWORDS = frozenset({"and", "or", "in", "satisfies", "return", "then", "else", "if", "for",
-                      "some", "every", "between", "instance", "of", "true", "false", "null",
-                      "function", "not"})
-# Names that contain keywords and are read as one name.
-_COMPOUND = (("date", "and", "time"), ("years", "and", "months", "duration"),
-             ("instance", "of"), ("index", "of"))
-
-
-@dataclass
-class _Tok:
-    kind: str
-    text: str
-    pos: int
-
-
-def _tokens(text: str) -> list[_Tok]:
-    out: list[_Tok] = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            raise FeelError(f"unexpected character {text[pos]!r} at position {pos + 1}")
-        kind = match.lastgroup or ""
-        if kind != "space":
-            out.append(_Tok(kind, match.group(), pos))
-        pos = match.end()
-    return _join_names(out, text)
-
-
-def _join_names(tokens: list[_Tok], text: str) -> list[_Tok]:
-    """Adjacent words form one name (`Service Level`, `string length`), keywords excepted."""
-    out: list[_Tok] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        compound = next((c for c in _COMPOUND
-                         if [t.text for t in tokens[i:i + len(c)]] == list(c)
-                         and all(t.kind == "name" for t in tokens[i:i + len(c)])), None)
-        if compound:
-            out.append(_Tok("name", " ".join(compound), tok.pos))
-            i += len(compound)
-            continue
-        if tok.kind == "name" and tok.text not in KEYWORDS:
-            words = [tok.text]
-            j = i + 1
-            while j < len(tokens) and tokens[j].kind == "name" and tokens[j].text not in KEYWORDS:
-                words.append(tokens[j].text)
-                j += 1
-            out.append(_Tok("name", " ".join(words), tok.pos))
-            i = j
-            continue
-        out.append(tok)
-        i += 1
-    return out
 
 
 _COMPARE = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -106,13 +38,13 @@ _COMPARE = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 class _Parser:
     def __init__(self, text: str, *, allow_input: bool = False) -> None:
         self.text = text
-        self.toks = _tokens(text)
+        self.toks = tokens(text)
         self.i = 0
         self.allow_input = allow_input
         self.bound: list[set[str]] = []
 
     # -- token helpers
-    def peek(self, offset: int = 0) -> _Tok | None:
+    def peek(self, offset: int = 0) -> Token | None:
         j = self.i + offset
         return self.toks[j] if j < len(self.toks) else None
 
@@ -128,7 +60,7 @@ class _Parser:
         tok = self.peek()
         return tok is not None and tok.text in texts and tok.kind in ("op", "name")
 
-    def take(self, *texts: str) -> _Tok:
+    def take(self, *texts: str) -> Token:
         tok = self.peek()
         if tok is None or (texts and tok.text not in texts):
             wanted = " or ".join(repr(t) for t in texts) if texts else "more"
