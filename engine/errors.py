@@ -99,16 +99,19 @@ class Problem:
         return f"{prefix}: {self.message}" if prefix else self.message
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """The fields, and `text`: the whole problem as the one line the CLI prints."""
+        return {**{k: v for k, v in self.__dict__.items() if v is not None}, "text": str(self)}
 
 
 class DeploymentRefused(EngineError):
-    """An uploaded BPMN or form file failed validation; nothing was stored."""
+    """An uploaded BPMN or form file failed validation; nothing was stored.
+
+    The message is one line per problem (file:line element id: what is wrong)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(
-            "; ".join(str(p) for p in problems) or "deployment refused",
+            "\n".join(str(p) for p in problems) or "deployment refused",
             problems=[p.to_dict() for p in problems],
         )
 

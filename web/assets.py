@@ -20,6 +20,7 @@ VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
 ALLOWED_DIRS = (
     "bpmn-js/dist/",
     "@bpmn-io/form-js/dist/",
+    "dmn-js/dist/",
     "swagger-ui-dist/",
 )
 ALLOWED_SUFFIXES = (".js", ".css", ".woff", ".woff2", ".ttf", ".eot", ".svg")

@@ -23,7 +23,8 @@ from web.viewmodels import show_time
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 ANALYST_ENDPOINTS = {"modeler.edit", "modeler.new", "modeler.validate", "modeler.diff",
-                     "modeler.deploy_diagram"}
+                     "modeler.deploy_diagram", "modeler.import_draft"}
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,120}$")
 MAX_JSON_BYTES = 5 * 1024 * 1024
 
@@ -90,7 +91,7 @@ def edit(process_id: str) -> str:
     return _editor(xml, f"{process_id}.bpmn",
                    _("%(name)s, version %(version)d", name=definition.name or process_id,
                      version=definition.version),
-                   service.editor_forms(session, definition))
+                   service.editor_forms(session, definition), service.editor_decisions(session))
 
 
 @bp.route("/new")
@@ -102,14 +103,49 @@ def new() -> str:
                                error=_("A process id starts with a letter and has only letters, "
                                        "digits and _ . - (at most 120)." ) if process_id else None)
     xml = service.new_diagram(process_id, name or process_id)
+    session = get_db()
     return _editor(xml, f"{process_id}.bpmn", _("New process %(id)s", id=process_id),
-                   service.editor_forms(get_db(), None))
+                   service.editor_forms(session, None), service.editor_decisions(session))
 
 
-def _editor(xml: str, file_name: str, title: str, forms: dict[str, Any]) -> str:
+@bp.route("/import", methods=["POST"])
+def import_draft() -> Any:
+    """Open any well-formed BPMN 2.0 file in the editor as a draft: view, edit, export, and
+    deploy once it can run. Nothing is stored until it is deployed."""
+    upload = request.files.get("file")
+    content = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
+    if not upload or not content or len(content) > MAX_IMPORT_BYTES:
+        return render_template("modeler/library.html", entries=service.library(get_db()),
+                               show_time=show_time, may_edit=True,
+                               import_error=_("Choose a .bpmn file of at most 5 MB.")), 422
+    session = get_db()
+    try:
+        draft = service.read_draft(session, upload.filename or "diagram.bpmn", content)
+    except DeploymentRefused as exc:
+        return render_template("modeler/library.html", entries=service.library(session),
+                               show_time=show_time, may_edit=True,
+                               import_error=_("This file is not BPMN 2.0: %(why)s",
+                                             why=str(exc.problems[0]))), 422
+    notes = {
+        "deployable": _("Draft opened from %(name)s: it passes the engine's checks and can be "
+                        "deployed.", name=draft.name),
+        "descriptive": _("Draft opened from %(name)s: a descriptive model (no process is "
+                         "executable). View, edit and download it; to run it, mark a process "
+                         "executable and complete it.", name=draft.name),
+        "problems": _("Draft opened from %(name)s: the engine cannot run it yet; the problems "
+                      "are listed below.", name=draft.name),
+    }
+    return _editor(draft.xml, draft.name, _("Draft: %(name)s", name=draft.name),
+                   service.editor_forms(session, None), service.editor_decisions(session),
+                   note=notes[draft.note])
+
+
+def _editor(xml: str, file_name: str, title: str, forms: dict[str, Any],
+            decisions: dict[str, str], note: str | None = None) -> str:
     return render_template(
-        "modeler/editor.html", title=title,
-        setup={"xml": xml, "fileName": file_name, "forms": forms,
+        "modeler/editor.html", title=title, note=note,
+        setup={"xml": xml, "fileName": file_name, "forms": forms, "decisions": decisions,
+               "liveValidation": True,
                "urls": {"validate": url_for("modeler.validate"), "diff": url_for("modeler.diff"),
                         "deploy": url_for("modeler.deploy_diagram"),
                         "library": url_for("modeler.library")},
@@ -146,6 +182,11 @@ def editor_messages() -> dict[str, str]:
         "formSaved": _("Form kept in this editor; it is deployed with the diagram."),
         "commentRequired": _("Say in a few words what this version changes."),
         "wholeFile": _("the whole file"),
+        "noDecisionTask": _("Select a business rule task to edit its decision table."),
+        "noDecision": _("No deployed decision table '%(id)s': deploy its .dmn file first.",
+                        id="{id}"),
+        "decisionFor": _("Decision %(id)s of task %(task)s", id="{id}", task="{task}"),
+        "decisionSaved": _("Decision kept in this editor; it is deployed with the diagram."),
     }
 
 

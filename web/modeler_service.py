@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from engine.access.policy import may_deploy
 from engine.access.users import Actor
 from engine.bpmn.xmlfile import executable_process_ids, parse_xml
-from engine.definitions.deployment import deploy, find_definition, known_forms, validate
+from engine.definitions.deployment import (
+    deploy,
+    find_definition,
+    known_decisions,
+    known_forms,
+    validate,
+)
 from engine.definitions.diff import DiagramDiff, diff_bpmn
 from engine.definitions.validation import UploadedFile
 from engine.errors import DeploymentRefused, InvalidInput, NotFound, Problem
@@ -28,6 +34,7 @@ from engine.store.models.cases import CaseStatus
 
 OPEN_STATUSES = (CaseStatus.RUNNING, CaseStatus.SUSPENDED, CaseStatus.FAILED)
 MAX_FORMS = 200
+MAX_DECISIONS = 100
 NEW_DIAGRAM = Path(__file__).parent / "templates" / "modeler" / "new_diagram.bpmn"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -63,12 +70,15 @@ class Submission:
     name: str
     forms: dict[str, dict[str, Any]]
     comment: str | None = None
+    decisions: dict[str, str] = field(default_factory=dict)
 
     def files(self) -> list[UploadedFile]:
         files = [UploadedFile(self.name, self.xml.encode("utf-8"))]
         for form_id, schema in sorted(self.forms.items()):
             files.append(UploadedFile(f"{safe_name(form_id)}.form",
                                       json.dumps(schema, ensure_ascii=False, indent=2).encode()))
+        for decision_id, dmn in sorted(self.decisions.items()):
+            files.append(UploadedFile(f"{safe_name(decision_id)}.dmn", dmn.encode("utf-8")))
         return files
 
 
@@ -113,6 +123,35 @@ def editor_forms(session: Session, definition: ProcessDefinition | None) -> dict
     return forms
 
 
+def editor_decisions(session: Session) -> dict[str, str]:
+    """The latest deployed DMN of every decision, for the editor's decision tables."""
+    return {decision_id: content.decode() for decision_id, content in known_decisions(session).items()}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A BPMN file opened in the editor without deploying it (any well-formed BPMN 2.0)."""
+
+    xml: str
+    name: str
+    note: str
+
+
+def read_draft(session: Session, name: str, content: bytes) -> Draft:
+    """Open any well-formed BPMN file; say whether it can be deployed as it is."""
+    root, problems = parse_xml(name, content)
+    if root is None:
+        raise DeploymentRefused(problems)
+    result = validate(session, [UploadedFile(safe_name(name) or "diagram.bpmn", content)])
+    if not result.problems:
+        note = "deployable"
+    elif result.descriptive_only:
+        note = "descriptive"
+    else:
+        note = "problems"
+    return Draft(content.decode("utf-8", errors="replace"), safe_name(name), note)
+
+
 def read_submission(payload: Any, *, with_comment: bool = False) -> Submission:
     """Check the shape of the editor's JSON; the content is checked by the engine."""
     if not isinstance(payload, dict):
@@ -125,6 +164,11 @@ def read_submission(payload: Any, *, with_comment: bool = False) -> Submission:
     if not isinstance(forms, dict) or len(forms) > MAX_FORMS or not all(
             isinstance(k, str) and isinstance(v, dict) for k, v in forms.items()):
         raise InvalidInput("'forms' must map form ids to form-js schemas")
+    decisions = payload.get("decisions")
+    decisions = {} if decisions is None else decisions
+    if not isinstance(decisions, dict) or len(decisions) > MAX_DECISIONS or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in decisions.items()):
+        raise InvalidInput("'decisions' must map decision ids to DMN XML")
     name = payload.get("name")
     name = safe_name(name) if isinstance(name, str) else "diagram"
     if not name.endswith(".bpmn"):
@@ -132,7 +176,7 @@ def read_submission(payload: Any, *, with_comment: bool = False) -> Submission:
     comment = payload.get("comment") if with_comment else None
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput("'comment' must be text")
-    return Submission(xml, name, forms, (comment or "").strip()[:2000] or None)
+    return Submission(xml, name, forms, (comment or "").strip()[:2000] or None, decisions)
 
 
 

@@ -3,10 +3,11 @@
 Camunda 7 writes JUEL (`${amount > 100 && !rejected}`), Camunda 8 / Zeebe writes
 FEEL (`=amount > 100`), and both write timer values as bare ISO 8601 (`PT10M`).
 SpiffWorkflow evaluates every one of them as a Python expression, so the
-deployment step rewrites them once. The translation is token-based and covers the
-simple forms (comparisons, boolean operators, literals); anything richer (FEEL
-paths `a.b`, `in` ranges, functions, JUEL ternaries) is passed on and left for the
-sandbox check to accept or refuse.
+deployment step rewrites them once. FEEL goes through the translator in
+`engine.bpmn.feel` (which refuses what it cannot translate, `FeelError`); the JUEL
+translation is token-based and covers the simple forms (comparisons, boolean
+operators, literals); anything richer (JUEL ternaries, method calls) is passed on
+and left for the sandbox check to accept or refuse.
 
 SpiffWorkflow 3.2.0 timer support (bpmn/specs/event_definitions/timer.py), checked:
 * durations: `P[nY][nM][nW][nD][T[nH][nM][nS]]`, case-insensitive; years and
@@ -26,6 +27,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from engine.bpmn import feel
+
 _TOKEN = re.compile(r"""
     (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<space>\s+)
@@ -39,8 +42,6 @@ _JUEL_WORDS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": "
                "and": "and", "or": "or", "not": "not", "empty": "not", "div": "/",
                "mod": "%", **_LITERALS}
 _JUEL_OPS = {"&&": "and", "||": "or", "!": "not"}
-_FEEL_OPS = {"=": "=="}
-_FEEL_WORDS = {"and": "and", "or": "or", "not": "not", **_LITERALS}
 
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = (rf"P(?=[\dT])(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?"
@@ -73,12 +74,14 @@ def _translate(body: str, words: dict[str, str], ops: dict[str, str]) -> str:
 
 
 def to_python_expression(text: str) -> str:
-    """JUEL (`${...}`, `#{...}`) or FEEL (`=...`) to Python; anything else is returned stripped."""
+    """JUEL (`${...}`, `#{...}`) or FEEL (`=...`) to Python; anything else is returned stripped.
+
+    Raises `feel.FeelError` for FEEL the translator does not know."""
     stripped = (text or "").strip()
     if stripped[:2] in ("${", "#{") and stripped.endswith("}"):
         return _translate(stripped[2:-1], _JUEL_WORDS, _JUEL_OPS)
     if stripped.startswith("=") and not stripped.startswith("=="):
-        return _translate(stripped[1:], _FEEL_WORDS, _FEEL_OPS)
+        return feel.to_python(stripped[1:])
     return stripped
 
 

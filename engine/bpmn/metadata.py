@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine.bpmn.xmlfile import BPMN_NS, CAMUNDA_NS, NS, ZEEBE_NS, bpmn
+from engine.bpmn.xmlfile import ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, FLOWABLE_NS, NS, ZEEBE_NS, bpmn
 
 INITIATOR = "initiator"
 _FLOW_NODE_TAGS = {
@@ -68,6 +68,7 @@ class ElementInfo:
     retries: int | None = None
     documentation: str | None = None
     line: int | None = None
+    decision_id: str | None = None
 
 
 @dataclass
@@ -137,18 +138,20 @@ def _element_info(el: etree._Element, kind: str, lane: str | None) -> ElementInf
     zeebe = (lambda tag: ext.find(f"zeebe:{tag}", NS)) if ext is not None else (lambda tag: None)
     form = zeebe("formDefinition")
     if form is not None:
-        info.form_id = form.get("formId") or form.get("formKey") or form.get("externalReference")
-    if el.get(f"{{{CAMUNDA_NS}}}formKey"):
-        info.form_key = el.get(f"{{{CAMUNDA_NS}}}formKey")
+        info.form_id = form.get("formId") or embedded_form_id(form.get("formKey")) or form.get(
+            "externalReference")
+    vendor = _vendor_attribute(el)
+    if vendor("formKey"):
+        info.form_key = vendor("formKey")
     assignment = zeebe("assignmentDefinition")
     if assignment is not None:
         info.assignee = _expr(assignment.get("assignee"))
         info.candidate_groups = _candidates(assignment.get("candidateGroups"))
         info.candidate_users = _candidates(assignment.get("candidateUsers"))
     else:
-        info.assignee = _expr(el.get(f"{{{CAMUNDA_NS}}}assignee"))
-        info.candidate_groups = _candidates(el.get(f"{{{CAMUNDA_NS}}}candidateGroups"))
-        info.candidate_users = _candidates(el.get(f"{{{CAMUNDA_NS}}}candidateUsers"))
+        info.assignee = _expr(vendor("assignee"))
+        info.candidate_groups = _candidates(vendor("candidateGroups"))
+        info.candidate_users = _candidates(vendor("candidateUsers"))
     if info.assignee and info.assignee.lstrip("= ").strip() == INITIATOR:
         info.assignee = INITIATOR
     if not (info.candidate_groups or info.candidate_users or info.assignee) and lane:
@@ -156,14 +159,20 @@ def _element_info(el: etree._Element, kind: str, lane: str | None) -> ElementInf
     schedule = zeebe("taskSchedule")
     if schedule is not None and schedule.get("dueDate"):
         info.due = _strip_eq(schedule.get("dueDate"))
-    elif el.get(f"{{{CAMUNDA_NS}}}dueDate"):
-        info.due = _strip_eq(el.get(f"{{{CAMUNDA_NS}}}dueDate"))
+    elif vendor("dueDate"):
+        info.due = _strip_eq(vendor("dueDate"))
+    if kind == "businessRuleTask":
+        called = zeebe("calledDecision")
+        spiff = ext.find("spiffworkflow:calledDecisionId", NS) if ext is not None else None
+        info.decision_id = (called.get("decisionId") if called is not None else None) or (
+            spiff.text.strip() if spiff is not None and spiff.text else None) or el.get(
+            f"{{{CAMUNDA_NS}}}decisionRef")
     task_def = zeebe("taskDefinition")
     if task_def is not None:
         info.handler = task_def.get("type")
         retries = task_def.get("retries")
         info.retries = int(retries) if retries and retries.isdigit() else None
-    elif kind == "serviceTask":
+    elif kind in ("serviceTask", "sendTask"):
         info.handler = (el.get(f"{{{CAMUNDA_NS}}}topic") or el.get(f"{{{CAMUNDA_NS}}}type")
                         or el.get(f"{{{CAMUNDA_NS}}}delegateExpression")
                         or el.get(f"{{{CAMUNDA_NS}}}class") or el.get(f"{{{CAMUNDA_NS}}}expression"))
@@ -171,6 +180,39 @@ def _element_info(el: etree._Element, kind: str, lane: str | None) -> ElementInf
         if spiff_op is not None:
             info.handler = spiff_op.get("id")
     return info
+
+
+def _vendor_attribute(el: etree._Element) -> Any:
+    """The Camunda 7, Flowable or Activiti spelling of an attribute, whichever is present."""
+
+    def read(attribute: str) -> str | None:
+        for namespace in (CAMUNDA_NS, FLOWABLE_NS, ACTIVITI_NS):
+            value = el.get(f"{{{namespace}}}{attribute}")
+            if value:
+                return value
+        return None
+
+    return read
+
+
+EMBEDDED_FORM_PREFIX = "camunda-forms:bpmn:"
+
+
+def embedded_form_id(form_key: str | None) -> str | None:
+    """Camunda 8's `formKey="camunda-forms:bpmn:UserTaskForm_1"` names the form embedded in
+    the same file as `<zeebe:userTaskForm id="UserTaskForm_1">`."""
+    if form_key and form_key.startswith(EMBEDDED_FORM_PREFIX):
+        return form_key[len(EMBEDDED_FORM_PREFIX):]
+    return None
+
+
+def read_embedded_forms(root: etree._Element) -> dict[str, tuple[str, int | None]]:
+    """`zeebe:userTaskForm` bodies (form-js JSON) and their line, by their id."""
+    forms: dict[str, tuple[str, int | None]] = {}
+    for form in root.iter(f"{{{ZEEBE_NS}}}userTaskForm"):
+        if form.get("id"):
+            forms[form.get("id", "")] = (form.text or "", form.sourceline)
+    return forms
 
 
 def _strip_eq(value: str | None) -> str | None:
@@ -194,5 +236,5 @@ def read_message_correlation_keys(root: etree._Element) -> dict[str, str]:
     return keys
 
 
-__all__ = ["INITIATOR", "ZEEBE_NS", "ElementInfo", "ProcessInfo", "group_slug",
-           "read_message_correlation_keys", "read_processes"]
+__all__ = ["INITIATOR", "ZEEBE_NS", "ElementInfo", "ProcessInfo", "embedded_form_id",
+           "group_slug", "read_embedded_forms", "read_message_correlation_keys", "read_processes"]

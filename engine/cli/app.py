@@ -90,9 +90,8 @@ class AllianceGroup(click.Group):
             if obj is not None and obj.as_json:
                 click.echo(json.dumps(exc.to_dict(), indent=2, default=str), err=True)
             else:
-                click.echo(f"error: {exc}", err=True)
-                for problem in exc.context.get("problems", [])[1:]:
-                    click.echo(f"  also: {problem}", err=True)
+                for line in str(exc).splitlines() or [type(exc).__name__]:
+                    click.echo(f"error: {line}", err=True)
             sys.exit(1)
 
 

@@ -50,12 +50,13 @@ class DefinitionSummary:
 
 
 def files_from_paths(paths: list[str | Path]) -> list[UploadedFile]:
-    """Read files; a directory contributes its *.bpmn files and forms/*.form."""
+    """Read files; a directory contributes its *.bpmn and *.dmn files and forms/*.form."""
     files: list[UploadedFile] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(path.glob("*.bpmn")) + sorted(path.glob("forms/*.form")):
+            for child in (sorted(path.glob("*.bpmn")) + sorted(path.glob("*.dmn"))
+                          + sorted(path.glob("forms/*.form"))):
                 files.append(UploadedFile(child.name, child.read_bytes()))
         elif path.exists():
             files.append(UploadedFile(path.name, path.read_bytes()))
@@ -72,8 +73,16 @@ def known_forms(session: Session) -> dict[str, dict[str, Any]]:
     return {form_id: json.loads(content) for form_id, content in rows if form_id}
 
 
+def known_decisions(session: Session) -> dict[str, bytes]:
+    """The latest deployed DMN file of every decision, by decision id."""
+    rows = session.execute(
+        select(DeploymentFile.decision_id, DeploymentFile.content)
+        .where(DeploymentFile.kind == "dmn").order_by(DeploymentFile.id)).all()
+    return {decision_id: content.encode() for decision_id, content in rows if decision_id}
+
+
 def validate(session: Session, files: list[UploadedFile]) -> ValidationResult:
-    return validate_files(files, known_forms(session))
+    return validate_files(files, known_forms(session), known_decisions(session))
 
 
 def guarded_calls(session: Session, parsed: Any) -> tuple[list[Problem], list[str]]:
@@ -142,8 +151,11 @@ def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = 
     stored: dict[str, DeploymentFile] = {}
     for f in files:
         form_id = result.forms[k][1]["id"] if (k := _form_key(f, result)) else None
-        row = DeploymentFile(deployment_id=deployment.id, name=f.name,
-                             kind="form" if f.is_form else "bpmn", form_id=form_id,
+        decision_id = next((d.decision_id for d in result.decisions.values() if d.name == f.name),
+                           None) if f.is_dmn else None
+        kind = "form" if f.is_form else "dmn" if f.is_dmn else "bpmn"
+        row = DeploymentFile(deployment_id=deployment.id, name=f.name, kind=kind, form_id=form_id,
+                             decision_id=decision_id,
                              content=f.content.decode("utf-8", errors="replace"))
         session.add(row)
         stored[f.name] = row

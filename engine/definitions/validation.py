@@ -6,6 +6,7 @@ result or the full list of problems, so the modeler can show them all at once.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -16,11 +17,23 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine.bpmn import normalize
-from engine.bpmn.metadata import ProcessInfo, read_processes
+from engine.bpmn import normalize, unsupported
+from engine.bpmn.dmn import DecisionFile, is_dmn, read_decision
+from engine.bpmn.metadata import ProcessInfo, read_embedded_forms, read_processes
 from engine.bpmn.specs import EngineBpmnParser
-from engine.bpmn.xmlfile import CAMUNDA_NS, NS, bpmn, check_structure, executable_process_ids, parse_xml
+from engine.bpmn.xmlfile import (
+    CAMUNDA_NS,
+    NOT_EXECUTABLE,
+    NS,
+    ZEEBE_NS,
+    bpmn,
+    check_structure,
+    executable_process_ids,
+    parse_xml,
+    parse_xml_document,
+)
 from engine.errors import Problem, ScriptRefused
 from engine.sandbox.evaluator import check_expression, check_script
 
@@ -34,6 +47,10 @@ class UploadedFile:
     def is_form(self) -> bool:
         return self.name.endswith((".form", ".json"))
 
+    @property
+    def is_dmn(self) -> bool:
+        return self.name.endswith(".dmn")
+
 
 @dataclass
 class ParsedProcess:
@@ -44,9 +61,11 @@ class ParsedProcess:
     subprocess_specs: dict[str, BpmnProcessSpec]
     info: ProcessInfo
     forms: dict[str, dict[str, Any]]
+    decisions: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def content_hash(self) -> str:
+        """Covers the file, the forms and the decision tables the process uses."""
         digest = hashlib.sha256()
         digest.update(self.process_id.encode())
         digest.update(b"\0")
@@ -54,6 +73,9 @@ class ParsedProcess:
         for form_id in sorted(self.forms):
             digest.update(b"\0")
             digest.update(json.dumps(self.forms[form_id], sort_keys=True).encode())
+        for decision_id in sorted(self.decisions):
+            digest.update(b"\0dmn\0" + decision_id.encode() + b"\0")
+            digest.update(self.decisions[decision_id])
         return digest.hexdigest()
 
 
@@ -61,12 +83,22 @@ class ParsedProcess:
 class ValidationResult:
     processes: list[ParsedProcess] = field(default_factory=list)
     forms: dict[str, tuple[UploadedFile, dict[str, Any]]] = field(default_factory=dict)
+    decisions: dict[str, DecisionFile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def descriptive_only(self) -> bool:
+        """Well-formed BPMN whose processes are all marked non-executable: a draft to open
+        and edit in the modeler, not something to deploy."""
+        return bool(self.problems) and all(p.message.startswith(NOT_EXECUTABLE)
+                                           for p in self.problems)
 
 
 def validate_files(files: list[UploadedFile],
-                   known_forms: dict[str, dict[str, Any]] | None = None) -> ValidationResult:
-    """Check every file; `known_forms` are forms already deployed that processes may reference."""
+                   known_forms: dict[str, dict[str, Any]] | None = None,
+                   known_decisions: dict[str, bytes] | None = None) -> ValidationResult:
+    """Check every file; `known_forms` and `known_decisions` (DMN text by decision id) are
+    already deployed and may be referenced by the processes."""
     result = ValidationResult()
     if not files:
         result.problems.append(Problem("no files given"))
@@ -76,34 +108,80 @@ def validate_files(files: list[UploadedFile],
         if f.is_form:
             _read_form(f, result)
             continue
+        if f.is_dmn:
+            _read_dmn(f.name, f.content, result)
+            continue
         root, problems = parse_xml(f.name, f.content)
         result.problems.extend(problems)
         if root is None:
             continue
         structural = check_structure(f.name, root)
+        if structural and all(p.message.startswith(NOT_EXECUTABLE) for p in structural):
+            structural = _schema_problems(f.name, root) or structural
         result.problems.extend(structural)
+        if structural:
+            continue
+        result.problems.extend(unsupported.refusals(f.name, root))
         result.problems.extend(_check_scripts(f.name, root))
-        if not structural:
-            trees.append((f, root))
+        for form_id, (body, line) in read_embedded_forms(root).items():
+            _read_form(UploadedFile(f.name, body.encode()), result, form_id, line)
+        trees.append((f, root))
     if result.problems:
         return result
     forms = {**(known_forms or {}), **{k: v[1] for k, v in result.forms.items()}}
+    for decision_id, content in (known_decisions or {}).items():
+        if decision_id not in result.decisions:
+            _read_dmn(f"{decision_id}.dmn", content, result, known=True)
     _parse_with_spiff(trees, forms, result)
     return result
 
 
-def _read_form(f: UploadedFile, result: ValidationResult) -> None:
+def _schema_problems(name: str, root: etree._Element) -> list[Problem]:
+    """A descriptive model opens as a draft only if it is valid BPMN 2.0 (the XSD)."""
+    try:
+        VALIDATOR.validate(copy.deepcopy(root), name)
+    except ValidationException as exc:
+        return [_from_validation(exc, name, root=root)]
+    return []
+
+
+def _read_dmn(name: str, content: bytes, result: ValidationResult, known: bool = False) -> None:
+    root, problems = parse_xml_document(name, content)
+    if root is not None and not is_dmn(root):
+        problems = [Problem("not a DMN file: the root element is not DMN <definitions>",
+                            file=name, line=root.sourceline)]
+    if not problems and root is not None:
+        decision, problems = read_decision(name, content, root)
+        if decision is not None:
+            if decision.decision_id in result.decisions and not known:
+                problems = [Problem(f"decision '{decision.decision_id}' is defined twice "
+                                    f"(also in {result.decisions[decision.decision_id].name})",
+                                    file=name)]
+            else:
+                result.decisions[decision.decision_id] = decision
+    if not known:
+        result.problems.extend(problems)
+
+
+def _read_form(f: UploadedFile, result: ValidationResult, embedded_id: str | None = None,
+               embedded_line: int | None = None) -> None:
+    """A form-js file, or (`embedded_id`) a form embedded in a BPMN file (`zeebe:userTaskForm`)."""
+    what = f"embedded form '{embedded_id}'" if embedded_id else "form"
     try:
         schema = json.loads(f.content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        result.problems.append(Problem(f"form is not valid JSON: {exc}", file=f.name, line=line))
+        if embedded_line and line:
+            line = embedded_line + line - 1
+        message = getattr(exc, "msg", str(exc))
+        result.problems.append(Problem(f"{what} is not valid JSON: {message}", file=f.name,
+                                       line=line, element_id=embedded_id))
         return
     if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
-        result.problems.append(Problem("form has no 'components' list (not a form-js schema)",
-                                       file=f.name))
+        result.problems.append(Problem(f"{what} has no 'components' list (not a form-js schema)",
+                                       file=f.name, line=embedded_line, element_id=embedded_id))
         return
-    form_id = schema.get("id")
+    form_id = embedded_id or schema.get("id")
     if not isinstance(form_id, str) or not form_id:
         result.problems.append(Problem("form has no 'id'", file=f.name))
         return
@@ -154,12 +232,18 @@ def _check_scripts(name: str, root: etree._Element) -> list[Problem]:
                                     file=name, line=timer.sourceline,
                                     element_id=owner.get("id") if owner is not None else None))
     for task in root.iter(bpmn("businessRuleTask")):
+        if not _in_executable_process(task):
+            continue
         ext = task.find(bpmn("extensionElements"))
+        called = ext.find(f"{{{ZEEBE_NS}}}calledDecision") if ext is not None else None
         has_ref = task.get(f"{{{CAMUNDA_NS}}}decisionRef") or (
+            called is not None and called.get("decisionId")) or (
             ext is not None and ext.find("spiffworkflow:calledDecisionId", NS) is not None)
         if not has_ref:
-            problems.append(Problem("business rule task names no decision (DMN); it cannot run",
-                                    file=name, line=task.sourceline, element_id=task.get("id")))
+            problems.append(Problem(
+                "business rule task names no decision: choose a DMN decision table (Called "
+                "decision / decision id) and deploy its .dmn file with the diagram",
+                file=name, line=task.sourceline, element_id=task.get("id")))
     for task in root.iter(bpmn("scriptTask")):
         fmt = (task.get("scriptFormat") or "python").strip().lower()
         if fmt not in _PYTHON_FORMATS:
@@ -167,7 +251,9 @@ def _check_scripts(name: str, root: etree._Element) -> list[Problem]:
                                     file=name, line=task.sourceline, element_id=task.get("id")))
     if problems:
         return problems
-    spiff_doc = normalize.for_spiff(root)
+    spiff_doc, problems = normalize.for_spiff(root, name)
+    if problems:
+        return problems
     for script in spiff_doc.iter(bpmn("script")):
         owner = script.getparent()
         problems.extend(_sandbox_problem(check_script, script.text or "", name, owner,
@@ -184,6 +270,11 @@ def _check_scripts(name: str, root: etree._Element) -> list[Problem]:
             problems.extend(_sandbox_problem(check_expression, el.text or "", name, owner,
                                              el.sourceline))
     return problems
+
+
+def _in_executable_process(el: etree._Element) -> bool:
+    process = next((a for a in el.iterancestors(bpmn("process"))), None)
+    return process is None or (process.get("isExecutable") or "").lower() != "false"
 
 
 def _owner(el: etree._Element) -> etree._Element | None:
@@ -207,10 +298,15 @@ def _sandbox_problem(check: Any, source: str, name: str, owner: etree._Element |
 def _parse_with_spiff(trees: list[tuple[UploadedFile, etree._Element]],
                       forms: dict[str, dict[str, Any]], result: ValidationResult) -> None:
     parser = EngineBpmnParser()
+    for decision in result.decisions.values():
+        try:
+            parser.add_dmn_xml(decision.translated, filename=decision.name)
+        except ValidationException as exc:
+            result.problems.append(_from_validation(exc, decision.name))
     infos: dict[str, tuple[UploadedFile, ProcessInfo]] = {}
     for f, root in trees:
         try:
-            parser.add_bpmn_xml(normalize.for_spiff(root), filename=f.name)
+            parser.add_bpmn_xml(normalize.for_spiff(root, f.name)[0], filename=f.name)
         except ValidationException as exc:
             result.problems.append(_from_validation(exc, f.name, root=root))
             continue
@@ -236,6 +332,8 @@ def _parse_with_spiff(trees: list[tuple[UploadedFile, etree._Element]],
                 result.problems.append(Problem(f"cannot parse process: {type(exc).__name__}: {exc}",
                                                file=f.name, process_id=pid))
                 continue
+            used_decisions = {d: result.decisions[d].content
+                              for d in sorted(_decision_refs(pid, subs, infos)) if d in result.decisions}
             used_forms: dict[str, dict[str, Any]] = {}
             for form_id in sorted(info.form_ids()):
                 if form_id in forms:
@@ -247,7 +345,18 @@ def _parse_with_spiff(trees: list[tuple[UploadedFile, etree._Element]],
                         line=element.line if element else None,
                         element_id=element.element_id if element else None, process_id=pid))
             result.processes.append(ParsedProcess(pid, info.name or spec.description, f, spec, subs,
-                                                  info, used_forms))
+                                                  info, used_forms, used_decisions))
+
+
+def _decision_refs(pid: str, subs: dict[str, BpmnProcessSpec],
+                   infos: dict[str, tuple[UploadedFile, ProcessInfo]]) -> set[str]:
+    """Ids of the decisions the process (and the processes it calls) run."""
+    refs: set[str] = set()
+    for process_id in [pid, *subs]:
+        if process_id in infos:
+            refs.update(e.decision_id for e in infos[process_id][1].elements.values()
+                        if e.decision_id)
+    return refs
 
 
 def _from_validation(exc: ValidationException, name: str, pid: str | None = None,
@@ -257,6 +366,16 @@ def _from_validation(exc: ValidationException, name: str, pid: str | None = None
     if line is None and element_id and root is not None:
         found = root.xpath("//*[@id=$id]", id=element_id)
         line = found[0].sourceline if found else None
-    message = str(exc.args[0]) if exc.args else str(exc)
+    message = " ".join((str(exc.args[0]) if exc.args else str(exc)).split())
+    missing = _MISSING_PROCESS.match(message)
+    if missing and root is not None:
+        calls = root.xpath("//*[local-name()='callActivity'][@calledElement=$p]", p=missing.group(1))
+        if calls:
+            element_id, line = calls[0].get("id"), calls[0].sourceline
+        message = (f"the called process '{missing.group(1)}' is not in this deployment: deploy the "
+                   "file that defines it together with this one")
     return Problem(message, file=exc.file_name or name, line=line, element_id=element_id,
                    process_id=pid)
+
+
+_MISSING_PROCESS = re.compile(r"The process '([^']+)' was not found")

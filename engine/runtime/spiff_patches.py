@@ -16,6 +16,11 @@ timer, one per refresh. The engine's rule is "missed occurrences collapse into
 one firing": when several occurrences are past, the cycle fires once, the next
 firing stays on the original schedule (the first occurrence after now), and for
 a bounded cycle (`R3/...`) the skipped occurrences count as used.
+
+Decision tables: SpiffWorkflow's UNIQUE hit policy returns the first matching rule
+without looking further, so a table whose rules overlap answers silently with the first.
+The engine evaluates every rule and fails the step naming the rows when more than one
+matches, as the DMN standard says a UNIQUE table must.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.util.task import TaskIterator
 
 from engine import clock
@@ -90,6 +97,16 @@ def _cycle_complete(self: Any, my_task: Any) -> bool:
     return bool(_original_cycle_complete(self, my_task))
 
 
+def _decide(self: Any, task: Any) -> list[Any]:
+    table = self.decision_table
+    matched = [rule for rule in table.rules if self._DMNEngine__check_rule(rule, task)]
+    if table.hit_policy == HitPolicy.UNIQUE.value and len(matched) > 1:
+        rows = ", ".join(str(rule.row_number) for rule in matched)
+        raise ValueError(f"decision table '{table.name or table.id}' has hit policy UNIQUE but "
+                         f"rules {rows} all match; make the rules exclusive or use FIRST")
+    return matched
+
+
 def install_clock() -> None:
     """Make SpiffWorkflow's timer module read the engine clock (idempotent)."""
     spiff_timer.datetime = ClockDatetime  # type: ignore[misc]
@@ -111,6 +128,8 @@ def check_shapes() -> None:
         problems.append("the timer module's datetime name")
     if not callable(getattr(spiff_timer.CycleTimerEventDefinition, "cycle_complete", None)):
         problems.append("CycleTimerEventDefinition.cycle_complete")
+    if not callable(getattr(DMNEngine, "decide", None)) or not hasattr(DMNEngine, "_DMNEngine__check_rule"):
+        problems.append("DMNEngine.decide / __check_rule")
     if problems:
         raise PatchMismatch("SpiffWorkflow internals changed: " + "; ".join(problems))
 
@@ -120,6 +139,7 @@ def apply() -> None:
     check_shapes()
     set_max_tree_depth(ENGINE_MAX_DEPTH)
     install_clock()
+    DMNEngine.decide = _decide  # type: ignore[method-assign]
 
 
 __all__ = ["ENGINE_MAX_DEPTH", "ClockDatetime", "PatchMismatch", "apply", "check_shapes", "collapse_missed",

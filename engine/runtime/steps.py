@@ -10,6 +10,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.errors import EngineError, StepFailure
 from engine.runtime.context import OpenCase
+from engine.runtime.stuck import deadlock_check
 
 
 def run_steps(opened: OpenCase) -> StepFailure | None:
@@ -35,7 +36,7 @@ def run_steps(opened: OpenCase) -> StepFailure | None:
         return failure_from_spiff(exc, workflow)
     except Exception as exc:  # a step raising anything else still must not lose the case
         return StepFailure(_mark_errored(workflow, running), f"{type(exc).__name__}: {exc}")
-    return depth_check(workflow)
+    return depth_check(workflow) or deadlock_check(workflow)
 
 
 def _mark_errored(workflow: BpmnWorkflow, running: list[Any]) -> str | None:

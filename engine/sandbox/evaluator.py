@@ -41,6 +41,7 @@ from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, 
 
 from engine.errors import ScriptRefused
 from engine.sandbox.dates import HELPERS
+from engine.sandbox.feel_functions import helpers as feel_helpers
 from engine.sandbox.guards import (
     Guards,
     SandboxInterrupt,
@@ -296,6 +297,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
         self._guards.time_limit = time_limit
         self._guard_globals = self._guards.globals()
         self._cache = _CodeCache(cache_size)
+        self.globals.update(feel_helpers(lambda: self._guards.local.namespace))
         self.add_helpers(helpers or {})
 
     def add_helpers(self, helpers: Mapping[str, Callable[..., Any]]) -> None:

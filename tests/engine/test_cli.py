@@ -110,3 +110,14 @@ def test_seed_registry_and_demo_users(run: Any, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ALLIANCE_ENV", "production")
     refused = run("seed", "--demo", ok=False)
     assert refused.exit_code == 2 and "never created in production" in refused.stderr
+
+
+def test_a_refused_deploy_prints_one_plain_line_per_problem(run: Any) -> None:
+    path = FIXTURES / "bpmn" / "execution" / "compensation.bpmn"
+    result = run("deploy", str(path), "--operator", ok=False)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 2
+    assert all(line.startswith("error: compensation.bpmn:") and "element " in line
+               and "compensation (undoing completed work) is not supported" in line
+               for line in lines)
+    assert "{" not in result.stderr and "also:" not in result.stderr

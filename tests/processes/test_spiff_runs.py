@@ -20,6 +20,10 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn.dmn import read_decision
+from engine.bpmn.specs import DecisionTask, DecisionTaskParser
+from engine.sandbox.evaluator import SandboxScriptEngine
+
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 ISO_TIMER = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$")
@@ -34,9 +38,31 @@ def load(process_id: str, timers: dict[str, str] | None = None) -> BpmnWorkflow:
             el.text = repr(text) if ISO_TIMER.match(text) else text
     parser = SpiffBpmnParser()
     parser.OVERRIDE_PARSER_CLASSES = {**parser.OVERRIDE_PARSER_CLASSES,
-                                      full_tag("serviceTask"): (SpiffTaskParser, ManualTask)}
-    parser.add_bpmn_xml(tree, filename=f"{process_id}.bpmn")
-    return BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+                                      full_tag("serviceTask"): (SpiffTaskParser, ManualTask),
+                                      full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask)}
+    add_decisions(parser)
+    parser.add_bpmn_xml(called_decisions(tree.getroot()), filename=f"{process_id}.bpmn")
+    return BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id),
+                        script_engine=SandboxScriptEngine())
+
+
+def add_decisions(parser: Any) -> None:
+    """processes/*.dmn, their FEEL cells translated as deploy translates them."""
+    for path in PROCESSES.glob("*.dmn"):
+        decision, problems = read_decision(path.name, path.read_bytes(),
+                                           etree.fromstring(path.read_bytes()))
+        assert decision is not None, problems
+        parser.add_dmn_xml(decision.translated, filename=path.name)
+
+
+def called_decisions(root: Any) -> Any:
+    """`zeebe:calledDecision` as SpiffWorkflow's `calledDecisionId` (what deploy does)."""
+    spiff = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+    for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
+        called = task.find(".//{http://camunda.org/schema/zeebe/1.0}calledDecision")
+        etree.SubElement(called.getparent(), f"{{{spiff}}}calledDecisionId").text = \
+            called.get("decisionId")
+    return root
 
 
 def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:

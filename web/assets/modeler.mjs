@@ -11,6 +11,7 @@ import ZeebeBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-cloud';
 import lintModule from 'bpmn-js-bpmnlint';
 import zeebeModdle from 'zeebe-bpmn-moddle/resources/zeebe.json';
 import lintConfig from 'virtual:bpmnlint-config';
+import PythonConditionsModule from './python_conditions.mjs';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
@@ -28,6 +29,7 @@ function create({ container, propertiesParent, lint = true }) {
       BpmnPropertiesProviderModule,
       ZeebePropertiesProviderModule,
       ZeebeBehaviorsModule,
+      PythonConditionsModule,
       lintModule,
     ],
     moddleExtensions: { zeebe: zeebeModdle },

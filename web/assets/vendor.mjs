@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 export const VENDOR_FILES = [
   ['bpmn-js', ['LICENSE', 'dist/assets', 'dist/bpmn-navigated-viewer.production.min.js']],
   ['@bpmn-io/form-js', ['LICENSE', 'dist/assets', 'dist/form-viewer.umd.js', 'dist/form-editor.umd.js']],
+  ['dmn-js', ['LICENSE', 'dist/assets', 'dist/dmn-modeler.production.min.js']],
   ['swagger-ui-dist', ['LICENSE', 'NOTICE', 'swagger-ui.css', 'swagger-ui-bundle.js',
                        'swagger-ui-standalone-preset.js']],
 ];

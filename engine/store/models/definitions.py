@@ -28,8 +28,9 @@ class DeploymentFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))
-    kind: Mapped[str] = mapped_column(String(10))  # bpmn | form
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn | form | dmn
     form_id: Mapped[str | None] = mapped_column(String(255))
+    decision_id: Mapped[str | None] = mapped_column(String(255))
     content: Mapped[str] = mapped_column(Text)
     deployment: Mapped[Deployment] = relationship(back_populates="files")
 

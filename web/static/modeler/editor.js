@@ -10,6 +10,7 @@
   var canvasNode = document.getElementById("canvas");
   var modeler = window.AllianceModeler.create({ container: canvasNode, propertiesParent: "#properties" });
   var forms = Object.assign({}, setup.forms);
+  var decisions = Object.assign({}, setup.decisions || {});
   var fileName = setup.fileName;
   var dirty = false;
   var problemOverlays = [];
@@ -49,7 +50,15 @@
     });
   }
 
-  modeler.on("commandStack.changed", function () { setDirty(true); });
+  /* The engine's own checks, run as the analyst edits (what deploy would refuse, marked live). */
+  var liveTimer = null;
+  function scheduleLiveValidation() {
+    if (!setup.urls.validate || !setup.liveValidation) { return; }
+    if (liveTimer) { clearTimeout(liveTimer); }
+    liveTimer = setTimeout(function () { liveTimer = null; validate(); }, 1200);
+  }
+
+  modeler.on("commandStack.changed", function () { setDirty(true); scheduleLiveValidation(); });
 
   /* Forms ------------------------------------------------------------------------------ */
 
@@ -141,6 +150,65 @@
     document.getElementById("form-dialog").close();
   }
 
+  /* Decisions (DMN, edited with dmn-js) -------------------------------------------------- */
+
+  function calledDecision(bo) {
+    return extensionValues(bo).filter(function (v) { return v.$type === "zeebe:CalledDecision"; })[0];
+  }
+
+  function referencedDecisionIds() {
+    var ids = {};
+    modeler.get("elementRegistry").getAll().forEach(function (element) {
+      var called = calledDecision(element.businessObject);
+      if (called && called.decisionId) { ids[called.decisionId] = true; }
+    });
+    return Object.keys(ids);
+  }
+
+  var decisionState = { decisionId: null, editor: null };
+
+  function selectedRuleTask() {
+    var selected = modeler.get("selection").get()[0];
+    return selected && selected.type === "bpmn:BusinessRuleTask" ? selected : null;
+  }
+
+  function openDecisionDialog() {
+    var task = selectedRuleTask();
+    if (!task) { showSummary(M.noDecisionTask, "problem-bad"); return Promise.resolve(null); }
+    var called = calledDecision(task.businessObject);
+    var decisionId = called && called.decisionId;
+    if (!decisionId || !decisions[decisionId]) {
+      showSummary(fmt(M.noDecision, { id: decisionId || "?" }), "problem-bad");
+      return Promise.resolve(null);
+    }
+    decisionState.decisionId = decisionId;
+    document.getElementById("decision-title").textContent = fmt(M.decisionFor, { id: decisionId, task: task.businessObject.name || task.id });
+    var container = document.getElementById("decision-editor");
+    container.textContent = "";
+    if (decisionState.editor) { decisionState.editor.destroy(); }
+    decisionState.editor = new window.DmnJS({ container: container, common: { keyboard: { bindTo: window } } });
+    window.decisionEditor = decisionState.editor;
+    document.getElementById("decision-dialog").showModal();
+    return decisionState.editor.importXML(decisions[decisionId]).then(function () {
+      var views = decisionState.editor.getViews();
+      var table = views.filter(function (v) { return v.type === "decisionTable"; })[0];
+      if (table) { return decisionState.editor.open(table); }
+      return null;
+    }).then(function () { container.dataset.ready = "yes"; });
+  }
+
+  function keepDecision() {
+    if (!decisionState.editor) { return Promise.resolve(null); }
+    return decisionState.editor.saveXML({ format: true }).then(function (result) {
+      decisions[decisionState.decisionId] = result.xml;
+      setDirty(true);
+      showSummary(M.decisionSaved, "problem-ok");
+      document.getElementById("decision-dialog").close();
+      scheduleLiveValidation();
+      return result.xml;
+    });
+  }
+
   /* Problems --------------------------------------------------------------------------- */
 
   function clearProblems() {
@@ -220,7 +288,9 @@
     return modeler.saveXML({ format: true }).then(function (result) {
       var used = {};
       referencedFormIds().forEach(function (id) { if (forms[id]) { used[id] = forms[id]; } });
-      return Object.assign({ xml: result.xml, name: fileName, forms: used }, extra || {});
+      var usedDecisions = {};
+      referencedDecisionIds().forEach(function (id) { if (decisions[id]) { usedDecisions[id] = decisions[id]; } });
+      return Object.assign({ xml: result.xml, name: fileName, forms: used, decisions: usedDecisions }, extra || {});
     });
   }
 
@@ -347,11 +417,15 @@
   document.getElementById("btn-form").addEventListener("click", openFormDialog);
   document.getElementById("form-keep").addEventListener("click", keepForm);
   document.getElementById("form-cancel").addEventListener("click", function () { document.getElementById("form-dialog").close(); });
+  document.getElementById("btn-decision").addEventListener("click", openDecisionDialog);
+  document.getElementById("decision-keep").addEventListener("click", keepDecision);
+  document.getElementById("decision-cancel").addEventListener("click", function () { document.getElementById("decision-dialog").close(); });
   document.getElementById("tab-edit").addEventListener("click", function (e) { e.preventDefault(); showFormTab("edit"); });
   document.getElementById("tab-preview").addEventListener("click", function (e) { e.preventDefault(); showFormTab("preview"); });
 
   window.allianceEditor = {
-    modeler: modeler, forms: forms, validate: validate, deploy: deploy, openDeployDialog: openDeployDialog,
+    modeler: modeler, forms: forms, decisions: decisions, validate: validate,
+    openDecisionDialog: openDecisionDialog, keepDecision: keepDecision, deploy: deploy, openDeployDialog: openDeployDialog,
     setTaskForm: function (elementId, formId, schema) {
       return setTaskForm(modeler.get("elementRegistry").get(elementId), formId, schema);
     },
@@ -359,7 +433,10 @@
     isDirty: function () { return dirty; },
   };
 
-  importXml(setup.xml).then(function () { setDirty(false); }).catch(function (err) {
+  importXml(setup.xml).then(function () {
+    setDirty(false);
+    if (setup.liveValidation) { validate(); }
+  }).catch(function (err) {
     showSummary(fmt(M.importFailed, { error: err.message || err }), "problem-bad");
   });
 }());
