@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.access.users import Actor, actor
 from engine.bootstrap import session_factory
-from engine.errors import EngineError
+from engine.errors import EngineError, FormInvalid
 from engine.store.db import database_url as resolve_url
 from engine.store.db import make_engine
 
@@ -88,10 +88,15 @@ class AllianceGroup(click.Group):
         except EngineError as exc:
             obj = ctx.find_object(CliContext)
             if obj is not None and obj.as_json:
-                click.echo(json.dumps(exc.to_dict(), indent=2, default=str), err=True)
+                details = {"errors": exc.errors} if isinstance(exc, FormInvalid) else {}
+                click.echo(json.dumps({**exc.to_dict(), **details}, indent=2, default=str), err=True)
             else:
                 for line in str(exc).splitlines() or [type(exc).__name__]:
                     click.echo(f"error: {line}", err=True)
+                if isinstance(exc, FormInvalid):
+                    for field, messages in exc.errors.items():
+                        for message in messages:
+                            click.echo(f"  {field}: {message}", err=True)
             sys.exit(1)
 
 

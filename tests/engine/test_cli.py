@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from engine.cli import commands, users  # noqa: F401
 from engine.cli.app import cli, load_plugins
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 load_plugins()
 
@@ -121,3 +121,24 @@ def test_a_refused_deploy_prints_one_plain_line_per_problem(run: Any) -> None:
                and "compensation (undoing completed work) is not supported" in line
                for line in lines)
     assert "{" not in result.stderr and "also:" not in result.stderr
+
+
+def test_refusals_of_the_policy_and_the_forms_exit_non_zero(run: Any) -> None:
+    """The reproductions of issue 11 through the command line: each is refused with a reason."""
+    run("seed", "--demo")
+    run("deploy", str(REPO / "processes"), "--operator")
+    needs_a_user = run("cases", ok=False)
+    assert needs_a_user.exit_code == 2 and "--operator" in needs_a_user.stderr
+    by_hand = run("start", "task_force", "--user", "admin", ok=False)
+    assert by_hand.exit_code == 1 and "started by an event" in by_hand.stderr
+    wrong_group = run("start", "business_council_membership", "--user", "quanzhou", ok=False)
+    assert wrong_group.exit_code == 1 and "may start" in wrong_group.stderr
+    case_id = run("start", "committee_establishment", "--user", "quanzhou").stdout.strip()
+    draft = as_json(run("tasks", "--user", "quanzhou", "--json"))[0]["id"]
+    empty = run("complete", str(draft), "--user", "quanzhou", "--data", "{}", ok=False)
+    assert empty.exit_code == 1 and "  committee_name: " in empty.stderr
+    other = run("complete", str(draft), "--user", "chongqing", "--data", "{}", ok=False)
+    assert other.exit_code == 1 and "may not" in other.stderr
+    assert run("show", case_id, "--user", "chongqing", ok=False).exit_code == 1
+    shown = as_json(run("show", case_id, "--operator", "--json"))
+    assert shown["open_tasks"][0]["id"] == draft and shown["status"] == "running"
