@@ -20,6 +20,7 @@ import engine.store.models  # noqa: F401
 import processes.registry  # noqa: F401  (the registry's tables share the metadata)
 from web import (
     admin,
+    admin_bodies,
     api,
     assets,
     auth,
@@ -66,8 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, modeler.bp, profile.bp, assets.bp,
-                      dashboard.bp, registry_pages.bp, ops.bp):
+    for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, admin_bodies.bp, modeler.bp,
+                      profile.bp, assets.bp, dashboard.bp, registry_pages.bp, ops.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API under /api/v1 (after the app's error handlers)
     app.context_processor(_template_globals)

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import clock
-from engine.access.policy import open_task_clause, visible_case_clause, visible_task_clause
+from engine.access.policy import open_task_clause, visible_task_clause
 from engine.access.users import Actor
 from engine.read.dashboard import CaseFilters, filter_clauses
 from engine.runtime.views import CaseView, TaskView
@@ -39,7 +39,7 @@ def case_list(session: Session, user: Actor, filters: CaseFilters, *, page: int 
     """Cases the user may see that match the filters, newest first."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
-    where = [visible_case_clause(user), *filter_clauses(user, filters, clock.now())]
+    where = filter_clauses(user, filters, clock.now())  # includes the policy's visibility clause
     total = _count(session, select(Case.id).where(*where))
     rows = session.scalars(select(Case).where(*where).options(selectinload(Case.definition))
                            .order_by(Case.id.desc()).limit(per_page)
