@@ -23,15 +23,25 @@ from engine.runtime.context import RUNTIME_KEY, Runtime
 from engine.runtime.handlers import Handler, HandlerRegistry
 from engine.runtime.live import LiveWorkflows, drop_pending, publish_pending
 from engine.runtime.projections import sync_human_tasks
-from engine.sandbox.evaluator import SandboxScriptEngine
+from engine.runtime.steps import DEFAULT_MAX_STEPS
+from engine.sandbox.evaluator import DEFAULT_MAX_INSTANCES, SandboxScriptEngine
+from engine.sandbox.pool import EvaluatorPool, PooledEnvironment, SandboxLimits
 from engine.store.db import make_session_factory
 
 SPIFFWORKFLOW_VERSION = "3.2.0"
 
 
 def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
-                  load_handlers: bool = True) -> Runtime:
-    """A runtime; handlers from a mapping, a dotted path, or the default path."""
+                  load_handlers: bool = True, sandbox: SandboxLimits | None = None,
+                  max_instances: int = DEFAULT_MAX_INSTANCES,
+                  max_steps: int = DEFAULT_MAX_STEPS) -> Runtime:
+    """A runtime; handlers from a mapping, a dotted path, or the default path.
+
+    Its scripts and expressions run in its own pool of evaluator processes (started on
+    first use; `runtime.close()` stops them). `max_instances` caps what one
+    multi-instance activity may fan out to, `max_steps` the engine tasks one advance
+    may run without the case waiting.
+    """
     found = installed_version("SpiffWorkflow")
     if found != SPIFFWORKFLOW_VERSION:
         raise RuntimeError(f"the engine is built for SpiffWorkflow {SPIFFWORKFLOW_VERSION}, "
@@ -42,8 +52,11 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
         registry.update(handlers)
     elif load_handlers:
         registry.load(handlers)
-    return Runtime(script_engine=SandboxScriptEngine(), specs=SpecCache(), live=LiveWorkflows(),
-                   handlers=registry, projectors=(sync_human_tasks, sync_case_jobs))
+    evaluators = EvaluatorPool(sandbox)
+    script_engine = SandboxScriptEngine(PooledEnvironment(evaluators), max_instances=max_instances)
+    return Runtime(script_engine=script_engine, specs=SpecCache(), live=LiveWorkflows(),
+                   handlers=registry, projectors=(sync_human_tasks, sync_case_jobs),
+                   evaluators=evaluators, max_steps=max_steps)
 
 
 def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmaker[Any]:

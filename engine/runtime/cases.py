@@ -17,7 +17,7 @@ from engine import clock
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
 from engine.errors import CaseNotActive, InvalidInput, NotFound, StepFailure
-from engine.runtime.context import OpenCase
+from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
 from engine.runtime.persistence import new_workflow, open_case, peek_case, save_case
@@ -71,7 +71,7 @@ def _title_from(data: dict[str, Any]) -> str | None:
 def advance(session: Session, opened: OpenCase, *, user: str | None = None) -> StepFailure | None:
     """Run engine steps, save, and record completion or failure in history."""
     was = opened.case.status
-    failure = run_steps(opened)
+    failure = run_steps(opened, runtime_of(session).max_steps)
     title = _title_from(case_data(opened))
     if title and title != opened.case.title:
         opened.case.title = title

@@ -16,6 +16,10 @@ timer, one per refresh. The engine's rule is "missed occurrences collapse into
 one firing": when several occurrences are past, the cycle fires once, the next
 firing stays on the original schedule (the first occurrence after now), and for
 a bounded cycle (`R3/...`) the skipped occurrences count as used.
+
+Bounds (engine.runtime.spiff_bounds): timer values bounded and computed without
+loops, multi-instance fan-out capped, prediction without recursion; and the parser
+without recursion on process length (engine.bpmn.parsing).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskIterator
 
 from engine import clock
+from engine.bpmn import parsing
+from engine.runtime import spiff_bounds
 
 SPIFF_DEFAULT_MAX_DEPTH = 1000
 ENGINE_MAX_DEPTH = 100_000
@@ -83,11 +89,14 @@ def collapse_missed(event_value: dict[str, Any], now: datetime) -> dict[str, Any
 _original_cycle_complete = spiff_timer.CycleTimerEventDefinition.cycle_complete
 
 
-def _cycle_complete(self: Any, my_task: Any) -> bool:
+def _collapsing_cycle_complete(self: Any, my_task: Any) -> bool:
     event_value = my_task._get_internal_data("event_value")
     if event_value is not None and isinstance(event_value, dict) and "next" in event_value:
         my_task._set_internal_data(event_value=collapse_missed(event_value, clock.now()))
     return bool(_original_cycle_complete(self, my_task))
+
+
+_cycle_complete = spiff_bounds.naming_the_element(_collapsing_cycle_complete)
 
 
 def install_clock() -> None:
@@ -111,6 +120,7 @@ def check_shapes() -> None:
         problems.append("the timer module's datetime name")
     if not callable(getattr(spiff_timer.CycleTimerEventDefinition, "cycle_complete", None)):
         problems.append("CycleTimerEventDefinition.cycle_complete")
+    problems.extend(spiff_bounds.shape_problems())
     if problems:
         raise PatchMismatch("SpiffWorkflow internals changed: " + "; ".join(problems))
 
@@ -120,6 +130,8 @@ def apply() -> None:
     check_shapes()
     set_max_tree_depth(ENGINE_MAX_DEPTH)
     install_clock()
+    spiff_bounds.install()
+    parsing.install()
 
 
 __all__ = ["ENGINE_MAX_DEPTH", "ClockDatetime", "PatchMismatch", "apply", "check_shapes", "collapse_missed",
