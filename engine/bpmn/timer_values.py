@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import LOCALTZ
@@ -155,8 +155,10 @@ def now() -> datetime:
     return clock.now().astimezone(UTC)
 
 
-def parse_date(expression: str, *, reference: datetime | None = None) -> datetime:
-    """An ISO date or date-time (or ISO week date) in UTC, at most MAX_YEARS from now."""
+def parse_date(expression: str, *, reference: datetime | None = None,
+               zone: tzinfo = LOCALTZ) -> datetime:
+    """An ISO date or date-time (or ISO week date) in UTC, at most MAX_YEARS from now
+    (`reference`); without an offset it is read in `zone` (SpiffWorkflow: the server's)."""
     if not isinstance(expression, str):
         raise TimerValueError(f"a date must be text, not {type(expression).__name__}")
     text = expression.strip()
@@ -171,7 +173,7 @@ def parse_date(expression: str, *, reference: datetime | None = None) -> datetim
         else:
             moment = datetime.fromisoformat(text)
         if moment.tzinfo is None:
-            moment = datetime.combine(moment.date(), moment.time(), LOCALTZ)
+            moment = datetime.combine(moment.date(), moment.time(), zone)
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         raise TimerValueError(f"'{_shown(text)}' is not an ISO 8601 date or date-time "

@@ -45,6 +45,8 @@ _TIMER_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "parse_time_or_duration": timer_values.parse_time_or_duration,
     "parse_iso_recurring_interval": timer_values.parse_cycle,
 }
+ORIGINAL_TIMER_FUNCTIONS = {name: getattr(_TIMER, name) for name in _TIMER_FUNCTIONS}
+"""SpiffWorkflow's own timer functions (what install_timers replaces), kept for comparison."""
 _ORIGINAL_PREDICT = TaskSpec._predict
 _ORIGINAL_CREATE_CHILD = MultiInstanceTask.create_child
 _ORIGINAL_HAS_FIRED = {cls: cls.has_fired for cls in (spiff_timer.TimeDateEventDefinition,

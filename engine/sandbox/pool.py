@@ -162,6 +162,10 @@ class EvaluatorPool:
     def close(self) -> None:
         self._finalizer()
 
+    def process_ids(self) -> list[int]:
+        with self._state.lock:
+            return [evaluator.process.pid for evaluator in self._state.alive]
+
     @property
     def stats(self) -> PoolStats:
         state = self._state
@@ -190,7 +194,7 @@ class EvaluatorPool:
             raise ScriptRefused(f"{what} took more than {limits.time_limit:g} s", source=source)
         if not isinstance(reply, dict):  # died otherwise: it ran out of memory where it could
             raise ScriptRefused(f"{what} used more than {limits.memory_mb} MB", source=source)
-        return _answer(reply, what, limits, source)
+        return decode_reply(reply, what, limits, source)
 
     def _acquire(self) -> _Evaluator:
         state = self._state
@@ -243,7 +247,7 @@ class EvaluatorPool:
         self._release(evaluator, healthy=True)
 
 
-def _answer(reply: dict[str, Any], what: str, limits: SandboxLimits, source: str) -> Any:
+def decode_reply(reply: dict[str, Any], what: str, limits: SandboxLimits, source: str) -> Any:
     if "ok" in reply:
         return reply["ok"]
     if reply.get("memory"):
@@ -295,5 +299,12 @@ class PooledEnvironment:
         raise NotImplementedError("service tasks are run by the engine, not by scripts")
 
 
-__all__ = ["GRACE", "EvaluatorPool", "PoolStats", "PooledEnvironment", "SandboxLimits",
-           "ScriptError"]
+__all__ = [
+    "GRACE",
+    "EvaluatorPool",
+    "PoolStats",
+    "PooledEnvironment",
+    "SandboxLimits",
+    "ScriptError",
+    "decode_reply",
+]
