@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.access.start_rights import StartForm, require_start, startable_processes
+from engine.runtime import values as value_rules
 from engine.runtime.cases import start_case
 from web.db import get_db
 from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, validate_submission
@@ -64,8 +64,8 @@ def submit(process_id: str) -> Any:
     business_key = (request.form.get("business_key") or "").strip()
     raw = request.form.get("data") or "{}"
     try:
-        submitted: Any = json.loads(raw)
-    except json.JSONDecodeError:
+        submitted: Any = value_rules.loads(raw)
+    except value_rules.ValueRefused:
         submitted = None
     values = submitted if isinstance(submitted, dict) else {}
     g.submitted = labelled_values(start.form, values)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from werkzeug.wrappers import Response
 from engine import clock
 from engine.access.users import Actor
 from engine.read.task_context import TaskContext, task_context
+from engine.runtime import values as value_rules
 from engine.runtime.history import HistoryEntry
 from engine.runtime.tasks import claim_task, complete_task, get_task, unclaim_task
 from engine.runtime.views import CaseView, TaskView
@@ -151,8 +151,8 @@ def read_submission(raw: str | None) -> Any:
     if not raw:
         return {}
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return value_rules.loads(raw)
+    except value_rules.ValueRefused:
         return None
 
 
