@@ -1,9 +1,9 @@
 """Every request's input within the engine's value rules, checked once for all views.
 
 * `check_request` (before every request): query, form and path values may not hold a
-  NUL character or a lone surrogate, and a query value that is an integer must fit
-  the database's ids (so `page=99999999999999999999` or `version=...` is a 400, never
-  a database error);
+  NUL character or a lone surrogate, and on pages a query value that is an integer
+  must fit the database's ids (so `page=99999999999999999999` or `version=...` is a
+  400, never a database error; the API's schemas bound their own numbers: 422);
 * `BoundedInt` replaces the `int` URL converter: `/cases/99999999999999` matches no
   route (404) instead of overflowing an id column;
 * `SafeJSONProvider` (request.get_json) and `SafeArgumentsParser` (the REST API's
@@ -31,6 +31,7 @@ from werkzeug.routing import IntegerConverter
 from engine.runtime import values
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
+API_PREFIX = "/api/"
 _UNSAFE_IN_PATHS = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
@@ -39,12 +40,13 @@ def _refuse(where: str, name: str, problem: str) -> None:
 
 
 def check_request() -> None:
+    pages = not request.path.startswith(API_PREFIX)  # the API's schemas bound their numbers (422)
     for name, value in request.args.items(multi=True):
         for text in (name, value):
-            problem = values.text_problem(text)
+            problem = values.text_problem(text) if isinstance(text, str) else None
             if problem:
                 _refuse("query parameter", name, problem)
-        if _INTEGER.match(value.strip()):
+        if pages and isinstance(value, str) and _INTEGER.match(value.strip()):
             problem = values.id_problem(int(value)) if len(value) < 30 else \
                 f"the number {value[:20]}... is out of range (at most {values.MAX_ID})"
             if problem:
@@ -53,7 +55,7 @@ def check_request() -> None:
             "application/x-www-form-urlencoded", "multipart/form-data"):
         for name, value in request.form.items(multi=True):
             for text in (name, value):
-                problem = values.text_problem(text)
+                problem = values.text_problem(text) if isinstance(text, str) else None
                 if problem:
                     _refuse("form field", name, problem)
     for name, value in (request.view_args or {}).items():

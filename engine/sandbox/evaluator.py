@@ -77,8 +77,9 @@ class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]
             error_line = lines[line - 1] if line <= len(lines) else ""
         else:
             line, error_line = self.get_error_line_number_and_content(script, err)
-        return WorkflowTaskException(f"{type(err).__name__}: {err}", task=task, exception=err,
-                                     line_number=line, error_line=error_line)
+        detail = err.message if isinstance(err, EngineError) else f"{type(err).__name__}: {err}"
+        return WorkflowTaskException(detail, task=task, exception=err, line_number=line,
+                                     error_line=error_line)
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
