@@ -146,6 +146,14 @@ class PoolStats:
 class EvaluatorPool:
     def __init__(self, limits: SandboxLimits | None = None) -> None:
         self.limits = limits or SandboxLimits()
+        self._pid = os.getpid()
+        self._state = _State()
+        self._finalizer = weakref.finalize(self, self._state.close)
+
+    def _forked(self) -> None:
+        """In a forked child (gunicorn --preload): the parent's processes are not ours."""
+        self._pid = os.getpid()
+        self._finalizer.detach()
         self._state = _State()
         self._finalizer = weakref.finalize(self, self._state.close)
 
@@ -197,6 +205,8 @@ class EvaluatorPool:
         return decode_reply(reply, what, limits, source)
 
     def _acquire(self) -> _Evaluator:
+        if self._pid != os.getpid():
+            self._forked()
         state = self._state
         with state.lock:
             while True:

@@ -16,12 +16,13 @@ def scripted(script: str, *, wait: str | None = None) -> str:
              f"{wait}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
              if wait else "")
     first = "wait" if wait else "script"
+    after_timer = flow("wait", "script") if wait else ""
     return f"""
 <bpmn:startEvent id="start" />{timer}
 <bpmn:scriptTask id="script" name="Hostile script"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>
 {utask("after")}
 <bpmn:endEvent id="end" />
-{flow("start", first)}{flow("wait", "script") if wait else ""}{flow("script", "after")}{flow("after", "end")}"""
+{flow("start", first)}{after_timer}{flow("script", "after")}{flow("after", "end")}"""
 
 
 def timed(value: str) -> str:

@@ -14,9 +14,9 @@ from typing import Any
 
 import requests
 
+from tests.engine.worker_handlers import process_xml
 from tests.hostile.conftest import Stack
 from tests.hostile.diagrams import SLOW_POW, scripted
-from tests.engine.worker_handlers import process_xml
 
 WITHIN = 2.0  # seconds, as issue 14 asks
 

@@ -172,3 +172,16 @@ def test_pooled_environment_without_the_linear_shortcut() -> None:
         assert pool.stats.started == 1
     finally:
         pool.close()
+
+
+def test_a_forked_server_worker_starts_its_own_processes(pool: EvaluatorPool) -> None:
+    """gunicorn --preload forks workers from a master that may hold a pool."""
+    assert pool.evaluate("2 * 21", {}) == 42
+    parent_pids = pool.process_ids()
+    child = os.fork()
+    if child == 0:  # the forked worker: its own process answers, none of the parent's is used
+        ok = pool.evaluate("2 * 21", {}) == 42 and not set(pool.process_ids()) & set(parent_pids)
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert pool.evaluate("1 + 1", {}) == 2 and pool.process_ids() == parent_pids
