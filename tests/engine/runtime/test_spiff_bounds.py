@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access.users import Actor
-from engine.bootstrap import build_runtime
+from engine.bootstrap import build_runtime, limits_from_environment
 from engine.bootstrap import session_factory as engine_session_factory
 from engine.clock import FakeClock
 from engine.definitions.deployment import deploy
@@ -175,3 +175,18 @@ def test_a_process_of_2000_tasks_in_a_line_deploys_and_runs(
         view = tasks.complete_task(session, view.open_tasks[0].id, user=ana, data={})
         session.commit()
     assert (view.status, [t.element_id for t in view.open_tasks]) == ("running", ["t3"])
+
+
+def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLIANCE_MAX_INSTANCES", "12")
+    monkeypatch.setenv("ALLIANCE_SCRIPT_SECONDS", "0.5")
+    runtime = build_runtime()
+    try:
+        assert runtime.script_engine.max_instances == 12
+        assert runtime.evaluators is not None and runtime.evaluators.limits.time_limit == 0.5
+        assert runtime.max_steps == 10_000
+    finally:
+        runtime.close()
+    monkeypatch.setenv("ALLIANCE_MAX_STEPS", "many")
+    with pytest.raises(RuntimeError, match="ALLIANCE_MAX_STEPS must be a number"):
+        limits_from_environment()
