@@ -39,7 +39,7 @@ from engine.sandbox.environment import DEFAULT_MAX_BYTES, DEFAULT_TIME_LIMIT, Sa
 from engine.sandbox.linear import is_linear, is_linear_script
 from engine.sandbox.process import EVALUATE, EXECUTE
 
-TIMEOUT, DIED = "timeout", "died"
+TIMEOUT, DIED, GONE = "timeout", "died", "gone"
 GRACE = 0.25
 """Seconds past the time limit before the parent kills: the process's own guards
 usually stop a Python-level loop at the limit and answer; C-level work is killed."""
@@ -84,9 +84,13 @@ class _Evaluator:
         self.replies = Connection(reply_read, writable=False)
 
     def call(self, payload: bytes, wait: float) -> dict[str, Any] | str:
-        """The reply, or TIMEOUT (no answer in `wait` seconds), or DIED."""
+        """The reply, or TIMEOUT (no answer in `wait` seconds), DIED, or GONE (it had died
+        while idle, before this request: nothing of it ran)."""
         try:
             self.requests.send_bytes(payload)
+        except OSError:
+            return GONE
+        try:
             if not self.replies.poll(wait):
                 return TIMEOUT
             reply: dict[str, Any] = json.loads(self.replies.recv_bytes())
@@ -190,13 +194,17 @@ class EvaluatorPool:
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise ScriptRefused(f"the {what}'s data cannot be sent to the evaluator: {exc}",
                                 source=source) from None
-        evaluator = self._acquire()
-        reply: dict[str, Any] | str = DIED
-        try:
-            reply = evaluator.call(payload, self.limits.time_limit + GRACE)
-        finally:
-            healthy = isinstance(reply, dict) and not reply.get("memory")
-            self._release(evaluator, healthy=healthy)
+        reply: dict[str, Any] | str = GONE
+        for _attempt in range(2):  # a process found dead while idle is replaced once
+            evaluator = self._acquire()
+            reply = DIED
+            try:
+                reply = evaluator.call(payload, self.limits.time_limit + GRACE)
+            finally:
+                healthy = isinstance(reply, dict) and not reply.get("memory")
+                self._release(evaluator, healthy=healthy)
+            if reply != GONE:
+                break
         limits = self.limits
         if reply == TIMEOUT or (reply == DIED and evaluator.died_of_cpu_limit()):
             raise ScriptRefused(f"{what} took more than {limits.time_limit:g} s", source=source)

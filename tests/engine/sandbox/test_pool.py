@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,3 +186,11 @@ def test_a_forked_server_worker_starts_its_own_processes(pool: EvaluatorPool) ->
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert pool.evaluate("1 + 1", {}) == 2 and pool.process_ids() == parent_pids
+
+
+def test_a_process_that_died_while_idle_is_replaced_without_failing_the_script(
+        pool: EvaluatorPool) -> None:
+    assert pool.evaluate("1 + 1", {}) == 2
+    os.kill(pool.process_ids()[0], 9)  # e.g. the system's OOM killer, between two requests
+    time.sleep(0.2)
+    assert pool.execute("x = 3 * 3", {}) == {"x": 9}
