@@ -165,7 +165,8 @@ def test_due_dates_are_bounded(session: Session, make_user: Callable[..., Actor]
 
 
 def test_a_process_of_2000_tasks_in_a_line_deploys_and_runs(
-        session: Session, make_user: Callable[..., Actor]) -> None:
+        session: Session, make_user: Callable[..., Actor],
+        small_runtime_factory: Callable[..., sessionmaker[Any]]) -> None:
     """Starting one predicts its whole line of tasks (SpiffWorkflow did it by recursion)."""
     deploy(session, [UploadedFile("deep.bpmn", linear_process(2000, "userTask"))])
     ana = make_user("ana")
@@ -174,7 +175,11 @@ def test_a_process_of_2000_tasks_in_a_line_deploys_and_runs(
         assert [t.element_id for t in view.open_tasks] == [expected]
         view = tasks.complete_task(session, view.open_tasks[0].id, user=ana, data={})
         session.commit()
-    assert (view.status, [t.element_id for t in view.open_tasks]) == ("running", ["t3"])
+    session.rollback()
+    with small_runtime_factory()() as fresh:  # no live workflow: the state is read back
+        view = tasks.complete_task(fresh, view.open_tasks[0].id, user=ana, data={})
+        fresh.commit()
+    assert (view.status, [t.element_id for t in view.open_tasks]) == ("running", ["t4"])
 
 
 def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
