@@ -234,10 +234,12 @@ class EvaluatorPool:
                 state.lock.notify()
         with state.lock:
             state.started += 1
-            if state.closed:
-                evaluator.stop(kill=True)
-                raise ScriptRefused("the script evaluator is shut down")
-            state.alive.add(evaluator)
+            closed = state.closed
+            if not closed:
+                state.alive.add(evaluator)
+        if closed:
+            evaluator.stop(kill=True)
+            raise ScriptRefused("the script evaluator is shut down")
         return evaluator
 
     def _release(self, evaluator: _Evaluator, *, healthy: bool) -> None:
