@@ -9,6 +9,7 @@ makes sessions that carry that runtime and publish live workflows after a commit
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from importlib.metadata import version as installed_version
 from typing import Any
@@ -24,15 +25,49 @@ from engine.runtime.handlers import Handler, HandlerRegistry
 from engine.runtime.live import LiveWorkflows, drop_pending, publish_pending
 from engine.runtime.participants import forget_cache as forget_participants
 from engine.runtime.projections import sync_human_tasks
-from engine.sandbox.evaluator import SandboxScriptEngine
+from engine.runtime.steps import DEFAULT_MAX_STEPS
+from engine.sandbox.evaluator import DEFAULT_MAX_INSTANCES, SandboxScriptEngine
+from engine.sandbox.pool import EvaluatorPool, PooledEnvironment, SandboxLimits
 from engine.store.db import make_session_factory
 
 SPIFFWORKFLOW_VERSION = "3.2.0"
 
 
+LIMIT_VARIABLES = {
+    "ALLIANCE_MAX_INSTANCES": "max_instances", "ALLIANCE_MAX_STEPS": "max_steps",
+    "ALLIANCE_SCRIPT_SECONDS": "time_limit", "ALLIANCE_SCRIPT_MEMORY_MB": "memory_mb"}
+"""Environment variables that set the runtime's limits (defaults: 300, 10000, 1, 256)."""
+
+
+def limits_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, float]:
+    """The limits set in the environment; a malformed value is an error, not a silent default."""
+    env = os.environ if environ is None else environ
+    found: dict[str, float] = {}
+    for variable, name in LIMIT_VARIABLES.items():
+        raw = env.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            value = float(raw) if name == "time_limit" else int(raw)
+        except ValueError:
+            raise RuntimeError(f"{variable} must be a number, not {raw!r}") from None
+        if value <= 0:
+            raise RuntimeError(f"{variable} must be greater than zero")
+        found[name] = value
+    return found
+
+
 def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
-                  load_handlers: bool = True) -> Runtime:
-    """A runtime; handlers from a mapping, a dotted path, or the default path."""
+                  load_handlers: bool = True, sandbox: SandboxLimits | None = None,
+                  max_instances: int | None = None, max_steps: int | None = None) -> Runtime:
+    """A runtime; handlers from a mapping, a dotted path, or the default path.
+
+    Its scripts and expressions run in its own pool of evaluator processes (started on
+    first use; `runtime.close()` stops them). `max_instances` caps what one
+    multi-instance activity may fan out to, `max_steps` the engine tasks one advance
+    may run without the case waiting; limits not given come from the environment
+    (LIMIT_VARIABLES), else the defaults.
+    """
     found = installed_version("SpiffWorkflow")
     if found != SPIFFWORKFLOW_VERSION:
         raise RuntimeError(f"the engine is built for SpiffWorkflow {SPIFFWORKFLOW_VERSION}, "
@@ -43,8 +78,17 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
         registry.update(handlers)
     elif load_handlers:
         registry.load(handlers)
-    return Runtime(script_engine=SandboxScriptEngine(), specs=SpecCache(), live=LiveWorkflows(),
-                   handlers=registry, projectors=(sync_human_tasks, sync_case_jobs))
+    configured = limits_from_environment()
+    if sandbox is None:
+        sandbox = SandboxLimits(**{k: v for k, v in configured.items()  # type: ignore[arg-type]
+                                   if k in ("time_limit", "memory_mb")})
+    max_instances = max_instances or int(configured.get("max_instances", DEFAULT_MAX_INSTANCES))
+    max_steps = max_steps or int(configured.get("max_steps", DEFAULT_MAX_STEPS))
+    evaluators = EvaluatorPool(sandbox)
+    script_engine = SandboxScriptEngine(PooledEnvironment(evaluators), max_instances=max_instances)
+    return Runtime(script_engine=script_engine, specs=SpecCache(), live=LiveWorkflows(),
+                   handlers=registry, projectors=(sync_human_tasks, sync_case_jobs),
+                   evaluators=evaluators, max_steps=max_steps)
 
 
 def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmaker[Any]:
@@ -69,4 +113,5 @@ def runtime_of_factory(factory: sessionmaker[Any]) -> Runtime:
     return factory.kw["info"][RUNTIME_KEY]  # type: ignore[no-any-return]
 
 
-__all__ = ["SPIFFWORKFLOW_VERSION", "build_runtime", "runtime_of_factory", "session_factory"]
+__all__ = ["LIMIT_VARIABLES", "SPIFFWORKFLOW_VERSION", "build_runtime", "limits_from_environment",
+           "runtime_of_factory", "session_factory"]

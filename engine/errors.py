@@ -130,11 +130,16 @@ class ScriptRefused(EngineError):
         element_id: str | None = None,
         source: str | None = None,
     ) -> None:
+        self.reason = message
         self.line = line
         self.element_id = element_id
         self.source = source
         where = f"line {line}: " if line else ""
         super().__init__(f"{where}{message}", line=line, element_id=element_id)
+
+
+class LimitExceeded(EngineError):
+    """A run-time bound stopped the work: too many engine steps without waiting."""
 
 
 @dataclass

@@ -66,9 +66,11 @@ def db_engine(tmp_path: Path, pg_engine: Engine | None) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def runtime() -> Runtime:
-    """A fresh runtime per test (its own caches); handlers: the Alliance's."""
-    return build_runtime()
+def runtime() -> Iterator[Runtime]:
+    """A fresh runtime per test (its own caches and evaluator processes); handlers: the Alliance's."""
+    built = build_runtime()
+    yield built
+    built.close()
 
 
 @pytest.fixture

@@ -24,11 +24,13 @@ from web import (
     api,
     assets,
     auth,
+    csp,
     dashboard,
     db,
     errors,
     home,
     inbox,
+    input_guard,
     modeler,
     observability,
     ops,
@@ -62,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
                                 x_host=proxies, x_port=proxies)
     observability.init_app(app)  # first: the request id is bound before anything else runs
+    input_guard.init_app(app)  # before any route: the bounded int converter, JSON rules
     CSRFProtect(app)
     Babel(app, locale_selector=_locale, timezone_selector=_timezone)
     db.init_app(app)
@@ -72,14 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API under /api/v1 (after the app's error handlers)
     app.context_processor(_template_globals)
-
-    @app.after_request
-    def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    csp.init_app(app)  # Content-Security-Policy and the other security headers
     return app
 
 

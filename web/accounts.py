@@ -1,24 +1,22 @@
-"""Login checks and the signed-in user, for Flask-Login.
+"""The signed-in user for Flask-Login, and the doors to the engine's sign-in rules.
 
-The lockout: after `max_failures` wrong passwords in a row an account is locked
-for `lock_minutes`; while locked even the right password is refused. The page
-gives the same answer for an unknown user, a wrong password and a locked
-account, so it never tells whether a user exists.
+The lockout and the session version live in the engine (engine.access.login). A
+sign-in is remembered as "<session version>:<username>" (Flask-Login's user id, in
+the session cookie): when the user signs out or the password changes the version
+moves on and every copy of the old cookie stops working. The page gives the same
+answer for an unknown user, a wrong password and a locked account.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import lru_cache
 
 from flask_login import UserMixin
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine.access import login
 from engine.access.policy import is_admin, is_staff
-from engine.access.users import Actor, actor_of, check_password, get_user, hash_password
-from engine.errors import NotFound
+from engine.access.users import Actor, actor_of
 from engine.store.models import User
 
 
@@ -30,6 +28,7 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
     timezone: str
     actor: Actor
     """Who the engine sees acting: groups, bodies and organisation (loaded per request)."""
+    session_version: int = 0
 
     @property
     def username(self) -> str:
@@ -40,7 +39,7 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
         return self.actor.groups
 
     def get_id(self) -> str:
-        return self.username
+        return f"{self.session_version}:{self.username}"
 
     @property
     def is_admin(self) -> bool:
@@ -56,39 +55,33 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
 
     @classmethod
     def of(cls, session: Session, user: User) -> CurrentUser:
-        return cls(user.display_name, user.timezone or "UTC", actor_of(session, user))
+        return cls(user.display_name, user.timezone or "UTC", actor_of(session, user),
+                   user.session_version)
 
 
-def load_user(session: Session, username: str) -> CurrentUser | None:
-    try:
-        user = get_user(session, username)
-    except NotFound:
-        return None
-    return CurrentUser.of(session, user) if user.active else None
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return hash_password("not-a-real-password")
+def load_user(session: Session, user_id: str) -> CurrentUser | None:
+    """The user of a remembered sign-in, if it is still valid (checked on every request)."""
+    version, _, username = user_id.partition(":")
+    if not version.isdigit() or not username:
+        return None  # a sign-in from before session versions: sign in again
+    user = login.signed_in_user(session, login.SignIn(username, int(version)))
+    return CurrentUser.of(session, user) if user is not None else None
 
 
 def authenticate(session: Session, username: str, password: str, *, max_failures: int,
                  lock_minutes: int) -> CurrentUser | None:
-    """The user when the password is right and the account is open; None otherwise."""
-    now = clock.now()
-    try:
-        user = get_user(session, username.strip())
-    except NotFound:
-        check_password(_dummy_hash(), password)  # same work as for a real user
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not user.active or not check_password(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    return CurrentUser.of(session, user)
+    """Check a password; the attempt is committed at once, whatever the page then answers."""
+    sign_in = login.authenticate(session, username, password, max_failures=max_failures,
+                                 lock_minutes=lock_minutes)
+    session.commit()
+    user = login.signed_in_user(session, sign_in) if sign_in is not None else None
+    return CurrentUser.of(session, user) if user is not None else None
+
+
+def sign_out_everywhere(session: Session, username: str) -> None:
+    """Every sign-in of this user stops working, committed at once."""
+    login.revoke_sessions(session, username)
+    session.commit()
+
+
+__all__ = ["CurrentUser", "authenticate", "load_user", "sign_out_everywhere"]

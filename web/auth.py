@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -13,8 +12,9 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from web.accounts import CurrentUser, authenticate, load_user
+from web.accounts import CurrentUser, authenticate, load_user, sign_out_everywhere
 from web.db import get_db, transaction
+from web.input_guard import safe_next
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.vendor", "ops.healthz", "ops.readyz", "ops.metrics"}
@@ -28,16 +28,6 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     password = PasswordField("password", validators=[DataRequired(), Length(max=500)])
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host, no '//')."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @transaction
 def login() -> Any:
@@ -46,7 +36,8 @@ def login() -> Any:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = authenticate(get_db(), form.username.data or "", form.password.data or "",
+        user = authenticate(get_db(), form.username.data or "",
+                            form.password.data or "",
                             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
         if user is not None:
@@ -66,6 +57,9 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @transaction
 def logout() -> Response:
+    """Signs out this browser and every other sign-in of the user (copied cookies too)."""
+    if current_user.is_authenticated:
+        sign_out_everywhere(get_db(), current_user.username)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -88,8 +82,8 @@ def init_app(app: Flask) -> None:
     manager.session_protection = "basic"
 
     @manager.user_loader
-    def _load(username: str) -> CurrentUser | None:
-        return load_user(get_db(), username)
+    def _load(user_id: str) -> CurrentUser | None:
+        return load_user(get_db(), user_id)
 
     manager.init_app(app)
     app.before_request(_require_login)

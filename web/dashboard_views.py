@@ -120,14 +120,24 @@ def csv_header() -> list[str]:
             "incident"]
 
 
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP "CSV injection":
+    a cell starting with = + - @ tab or CR gets a leading apostrophe)."""
+    return "'" + value if value.startswith(CSV_FORMULA_STARTS) else value
+
+
 def csv_record(row: CaseListRow) -> list[str]:
     def iso(moment: Any) -> str:
         return moment.isoformat() if moment else ""
-    return [str(row.case_id), row.process_id, str(row.version), row.business_key or "",
-            row.title or "", row.status, row.started_by or "", iso(row.started_at),
-            iso(row.updated_at), iso(row.ended_at), "; ".join(row.open_tasks),
-            "; ".join(row.waiting_on), "yes" if row.overdue else "no",
-            "yes" if row.incident else "no"]
+    cells = [str(row.case_id), row.process_id, str(row.version), row.business_key or "",
+             row.title or "", row.status, row.started_by or "", iso(row.started_at),
+             iso(row.updated_at), iso(row.ended_at), "; ".join(row.open_tasks),
+             "; ".join(row.waiting_on), "yes" if row.overdue else "no",
+             "yes" if row.incident else "no"]
+    return [csv_cell(cell) for cell in cells]
 
 
 @dataclass(frozen=True)

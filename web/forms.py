@@ -20,8 +20,19 @@ from engine.forms import FieldError, FieldInfo, input_fields
 
 EMAIL_PATTERN = re.compile(engine_forms.EMAIL_PATTERN)
 
-__all__ = ["EMAIL_PATTERN", "FieldInfo", "FormResult", "errors_by_component", "input_fields",
-           "labelled_errors", "labelled_values", "translate", "translated_errors", "validate_submission"]
+__all__ = [
+    "EMAIL_PATTERN",
+    "FieldInfo",
+    "FormResult",
+    "errors_by_component",
+    "input_fields",
+    "labelled_errors",
+    "labelled_values",
+    "translate",
+    "translated_errors",
+    "unreadable_message",
+    "validate_submission",
+]
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,11 @@ class FormResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def unreadable_message() -> str:
+    """What a page says when the browser sent data that is not a readable JSON object."""
+    return gettext("The form data could not be read (it must be plain JSON). Reload the page.")
 
 
 def translate(error: FieldError) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +11,18 @@ from flask_login import current_user
 
 from engine.access.start_rights import StartForm, require_start, startable_processes
 from engine.errors import FormInvalid, InvalidInput
+from engine.runtime import values as value_rules
 from engine.runtime.cases import MAX_BUSINESS_KEY, start_case
 from engine.runtime.tasks import next_task_for
 from web.db import get_db, transaction
-from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, translated_errors
+from web.forms import (
+    FormResult,
+    errors_by_component,
+    labelled_errors,
+    labelled_values,
+    translated_errors,
+    unreadable_message,
+)
 from web.viewmodels import group_label
 
 bp = Blueprint("start", __name__, url_prefix="/start")
@@ -66,11 +73,14 @@ def submit(process_id: str) -> Any:
     business_key = (request.form.get("business_key") or "").strip()
     raw = request.form.get("data") or "{}"
     try:
-        submitted: Any = json.loads(raw)
-    except json.JSONDecodeError:
+        submitted: Any = value_rules.loads(raw)
+    except value_rules.ValueRefused:
         submitted = None
     values = submitted if isinstance(submitted, dict) else {}
     g.submitted = labelled_values(start.form, values)
+    if submitted is None:
+        return _render(start, business_key=business_key, values=values, status=422,
+                       result=FormResult({}, {"_form": [unreadable_message()]}))
     try:
         case = start_case(session, process_id, user=user, business_key=business_key or None,
                           data=submitted)

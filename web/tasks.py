@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +13,20 @@ from werkzeug.wrappers import Response
 from engine import clock
 from engine.errors import FormInvalid
 from engine.read.task_context import TaskContext, task_context
+from engine.runtime import values as value_rules
 from engine.runtime.history import HistoryEntry
 from engine.runtime.tasks import claim_task, complete_task, next_task_for, unclaim_task
 from engine.runtime.views import CaseView, TaskView
 from web.auth import safe_next
 from web.db import get_db, transaction
-from web.forms import FormResult, errors_by_component, labelled_errors, labelled_values, translated_errors
+from web.forms import (
+    FormResult,
+    errors_by_component,
+    labelled_errors,
+    labelled_values,
+    translated_errors,
+    unreadable_message,
+)
 from web.inbox import case_label
 from web.viewmodels import event_label, show_time
 
@@ -162,8 +169,8 @@ def read_submission(raw: str | None) -> Any:
     if not raw:
         return {}
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return value_rules.loads(raw)
+    except value_rules.ValueRefused:
         return None
 
 
@@ -177,6 +184,9 @@ def submit(task_id: int) -> Any:
     submitted = read_submission(request.form.get("data"))
     values = submitted if isinstance(submitted, dict) else {}
     g.submitted = labelled_values(context.form, values)
+    if submitted is None:
+        return render_task(context, values=values, status=422,
+                           result=FormResult({}, {"_form": [unreadable_message()]}))
     try:
         case = complete_task(session, task_id, user=user, data=submitted)
     except FormInvalid as exc:

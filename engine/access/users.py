@@ -118,7 +118,10 @@ def set_groups(session: Session, username: str, groups: list[str]) -> User:
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    get_user(session, username).password_hash = hash_password(password)
+    """A new password (changed or reset): every existing sign-in of the user stops working."""
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 0) + 1
 
 
 def list_users(session: Session) -> list[User]:

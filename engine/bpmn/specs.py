@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import BusinessRuleTaskConverter, 
 from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
+from engine.bpmn import parsing
 from engine.bpmn.xmlfile import CAMUNDA_NS, NS
 
 
@@ -147,6 +148,7 @@ class EngineBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
     }
 
     def __init__(self, validate_schema: bool = True) -> None:
+        parsing.install()  # no recursion on the length of a process (engine.bpmn.parsing)
         super().__init__(validator=VALIDATOR if validate_schema else None)
 
 

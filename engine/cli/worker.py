@@ -64,7 +64,10 @@ def worker(ctx: CliContext, once: bool, concurrency: int, poll: float, lease: fl
     if not once:
         click.echo(f"worker {runner.worker_id}: {concurrency} thread(s), poll {poll}s, "
                    f"handlers from {runtime.handlers.loaded_from}", err=True)
-    stats = runner.run(poll=poll, once=once)
+    try:
+        stats = runner.run(poll=poll, once=once)
+    finally:
+        runtime.close()  # its evaluator processes
     out = {"worker": runner.worker_id, "claimed": stats.claimed, "done": stats.done,
            "failed": stats.failed, "conflicts": stats.conflicts, "by_kind": stats.by_kind}
     emit(ctx, out, lambda v: f"worker {v['worker']}: {v['done']} job(s) done, {v['failed']} failed, "

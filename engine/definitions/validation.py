@@ -6,6 +6,7 @@ result or the full list of problems, so the modeler can show them all at once.
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import json
@@ -19,7 +20,7 @@ from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine.bpmn import normalize, unsupported
+from engine.bpmn import normalize, schema_errors, timer_values, unsupported
 from engine.bpmn.dmn import DecisionFile, is_dmn, read_decision
 from engine.bpmn.metadata import ProcessInfo, read_embedded_forms, read_processes
 from engine.bpmn.specs import EngineBpmnParser
@@ -269,6 +270,38 @@ def _check_scripts(name: str, root: etree._Element) -> list[Problem]:
             owner = _owner(el)
             problems.extend(_sandbox_problem(check_expression, el.text or "", name, owner,
                                              el.sourceline))
+    return problems or _check_timer_values(name, spiff_doc)
+
+
+def _literal(text: str | None) -> str | None:
+    """The string a timer expression is, when it is a literal (else None: known at run time)."""
+    try:
+        value = ast.literal_eval((text or "").strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _check_timer_values(name: str, spiff_doc: etree._Element) -> list[Problem]:
+    """Literal timer values and due dates within the engine's bounds (engine.bpmn.timer_values)."""
+    problems: list[Problem] = []
+    for kind in ("timeDuration", "timeDate", "timeCycle"):
+        for el in spiff_doc.iter(bpmn(kind)):
+            value = _literal(el.text)
+            reason = timer_values.check(kind, value) if value is not None else None
+            if reason:
+                owner = _owner(el)
+                problems.append(Problem(reason, file=name, line=el.sourceline,
+                                        element_id=owner.get("id") if owner is not None else None))
+    for el in spiff_doc.iterfind(".//zeebe:taskSchedule", NS):
+        due = (el.get("dueDate") or "").strip()
+        kind = "timeDuration" if due.upper().startswith("P") else "timeDate"
+        reason = timer_values.check(kind, due) if due[:1].isdigit() or kind == "timeDuration" \
+            else None
+        if reason:
+            owner = _owner(el)
+            problems.append(Problem(f"due date: {reason}", file=name, line=el.sourceline,
+                                    element_id=owner.get("id") if owner is not None else None))
     return problems
 
 
@@ -366,7 +399,13 @@ def _from_validation(exc: ValidationException, name: str, pid: str | None = None
     if line is None and element_id and root is not None:
         found = root.xpath("//*[@id=$id]", id=element_id)
         line = found[0].sourceline if found else None
-    message = " ".join((str(exc.args[0]) if exc.args else str(exc)).split())
+    message = str(exc.args[0]) if exc.args else str(exc)
+    plain = schema_errors.plain_message(message)
+    if plain is not None:
+        if root is not None and not element_id:
+            element_id = schema_errors.element_at(root, line, message)
+        message = plain
+    message = " ".join(message.split())
     missing = _MISSING_PROCESS.match(message)
     if missing and root is not None:
         calls = root.xpath("//*[local-name()='callActivity'][@calledElement=$p]", p=missing.group(1))

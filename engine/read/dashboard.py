@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.access.policy import is_staff, visible_case_clause
 from engine.access.users import Actor
+from engine.runtime.values import MAX_ID
 from engine.store.db import as_utc
 from engine.store.models import (
     Case,
@@ -37,6 +38,11 @@ STATUSES = tuple(s.value for s in CaseStatus)
 SORTS = ("-started", "started", "-updated", "updated", "title", "-title", "key", "-key")
 MAX_PER_PAGE = 200
 CSV_BATCH = 1000
+
+
+
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -59,13 +65,20 @@ class CaseFilters:
     ended_to: date | None = None
 
     def clean(self) -> CaseFilters:
+        """Unknown values dropped; a date beyond EARLIEST_DAY..LATEST_DAY means no bound."""
         def text(value: str | None) -> str | None:
             return (value or "").strip()[:200] or None
+
+        def day(value: date | None) -> date | None:
+            return value if value is not None and EARLIEST_DAY <= value <= LATEST_DAY else None
         status = self.status if self.status in STATUSES else None
+        version = self.version if self.process_id and self.version and \
+            0 < self.version <= MAX_ID else None
         return replace(self, process_id=text(self.process_id), status=status,
                        search=text(self.search), started_by=text(self.started_by),
-                       concerned=text(self.concerned), lane=text(self.lane),
-                       version=self.version if self.process_id else None)
+                       concerned=text(self.concerned), lane=text(self.lane), version=version,
+                       started_from=day(self.started_from), started_to=day(self.started_to),
+                       ended_from=day(self.ended_from), ended_to=day(self.ended_to))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
 from engine.errors import InvalidInput, NotFound, StepFailed, StepFailure
 from engine.runtime.assignment import AssignmentFailed
-from engine.runtime.context import OpenCase
+from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
 from engine.runtime.participants import add_user
@@ -100,7 +100,7 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
     and the failure returned (the projection opens an incident).
     """
     was = opened.case.status
-    failure = run_steps(opened)
+    failure = run_steps(opened, runtime_of(session).max_steps)
     if failure is not None and atomic:
         raise StepFailed(failure, opened.case.id)
     title = _title_from(case_data(opened))

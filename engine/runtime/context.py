@@ -21,6 +21,7 @@ from engine.definitions.cache import LoadedDefinition, SpecCache
 from engine.runtime.handlers import HandlerRegistry
 from engine.runtime.live import LiveWorkflows
 from engine.sandbox.evaluator import SandboxScriptEngine
+from engine.sandbox.pool import EvaluatorPool
 from engine.store.models import Case
 
 RUNTIME_KEY = "alliance.runtime"
@@ -48,6 +49,15 @@ class Runtime:
     live: LiveWorkflows
     handlers: HandlerRegistry
     projectors: tuple[Projector, ...] = ()
+    evaluators: EvaluatorPool | None = None
+    """The processes the script engine evaluates in (None: evaluated in-process)."""
+    max_steps: int = 10_000
+    """Engine tasks one advance may run without the case waiting (engine.runtime.steps)."""
+
+    def close(self) -> None:
+        """Stop the evaluator processes (they also stop when the runtime is collected)."""
+        if self.evaluators is not None:
+            self.evaluators.close()
 
 
 class NoRuntime(RuntimeError):

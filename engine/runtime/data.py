@@ -6,20 +6,21 @@ import json
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.runtime import values
 
 MAX_DATA_BYTES = 1_000_000
 
 
 def check_data(data: Any, what: str = "data") -> dict[str, Any]:
-    """Case data must be a JSON object with plain keys; raise InvalidInput otherwise."""
+    """Case data must be a JSON object with plain keys, within the engine's value rules
+    (engine.runtime.values: no NUL, finite numbers, bounded depth); InvalidInput otherwise."""
     if data is None:
         return {}
     if isinstance(data, (str, bytes)):
         try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} "
-                               f"column {exc.colno}") from None
+            data = values.loads(data, what)
+        except values.ValueRefused as exc:
+            raise InvalidInput(str(exc)) from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{what} must be a JSON object, not {type(data).__name__}")
     for key in data:
@@ -27,6 +28,9 @@ def check_data(data: Any, what: str = "data") -> dict[str, Any]:
             raise InvalidInput(f"{what} field name {key!r} is not allowed "
                                "(use letters, digits and underscores, not starting with _)",
                                field=str(key))
+    problem = values.json_problem(data, what)
+    if problem:
+        raise InvalidInput(problem)
     try:
         size = len(json.dumps(data))
     except (TypeError, ValueError) as exc:

@@ -8,17 +8,18 @@ runs them).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access.bodies import principal_labels
+from engine.bpmn import timer_values
 from engine.bpmn.metadata import ElementInfo
 from engine.bpmn.specs import ExternalServiceTask
+from engine.bpmn.timer_values import TimerValueError
 from engine.runtime.assignment import Assignment, resolve_assignment
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.participants import add_participants, add_user
@@ -73,7 +74,11 @@ def _subject(session: Session, assignment: Assignment) -> str | None:
 
 
 def due_time(expression: str | None, data: dict[str, Any], now: datetime) -> datetime | None:
-    """A due date from an ISO duration (relative to now), an ISO date, or a data variable."""
+    """A due date from an ISO duration (relative to now), an ISO date, or a data variable.
+
+    Bounded as timers are (engine.bpmn.timer_values: at most 100 years from now); a value
+    that is malformed or out of bounds gives no due date.
+    """
     if not expression:
         return None
     value: Any = expression
@@ -83,10 +88,8 @@ def due_time(expression: str | None, data: dict[str, Any], now: datetime) -> dat
         return None
     text = value.strip().strip("'\"")
     try:
-        if text.startswith("P"):
-            parsed = TimerEventDefinition.parse_iso_duration(text)
-            return TimerEventDefinition.get_timedelta_from_start(parsed, now) + now  # type: ignore[no-any-return]
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, TypeError, KeyError):
+        if text.upper().startswith("P"):
+            return now + timer_values.timedelta_from_start(timer_values.parse_duration(text), now)
+        return timer_values.parse_date(text, reference=now, zone=now.tzinfo or UTC)
+    except TimerValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)

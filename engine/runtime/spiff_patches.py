@@ -21,6 +21,10 @@ Decision tables: SpiffWorkflow's UNIQUE hit policy returns the first matching ru
 without looking further, so a table whose rules overlap answers silently with the first.
 The engine evaluates every rule and fails the step naming the rows when more than one
 matches, as the DMN standard says a UNIQUE table must.
+
+Bounds (engine.runtime.spiff_bounds): timer values bounded and computed without
+loops, multi-instance fan-out capped, prediction without recursion; and the parser
+without recursion on process length (engine.bpmn.parsing).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.util.task import TaskIterator
 
 from engine import clock
+from engine.bpmn import parsing
+from engine.runtime import spiff_bounds
 
 SPIFF_DEFAULT_MAX_DEPTH = 1000
 ENGINE_MAX_DEPTH = 100_000
@@ -90,11 +96,14 @@ def collapse_missed(event_value: dict[str, Any], now: datetime) -> dict[str, Any
 _original_cycle_complete = spiff_timer.CycleTimerEventDefinition.cycle_complete
 
 
-def _cycle_complete(self: Any, my_task: Any) -> bool:
+def _collapsing_cycle_complete(self: Any, my_task: Any) -> bool:
     event_value = my_task._get_internal_data("event_value")
     if event_value is not None and isinstance(event_value, dict) and "next" in event_value:
         my_task._set_internal_data(event_value=collapse_missed(event_value, clock.now()))
     return bool(_original_cycle_complete(self, my_task))
+
+
+_cycle_complete = spiff_bounds.naming_the_element(_collapsing_cycle_complete)
 
 
 def _decide(self: Any, task: Any) -> list[Any]:
@@ -130,6 +139,7 @@ def check_shapes() -> None:
         problems.append("CycleTimerEventDefinition.cycle_complete")
     if not callable(getattr(DMNEngine, "decide", None)) or not hasattr(DMNEngine, "_DMNEngine__check_rule"):
         problems.append("DMNEngine.decide / __check_rule")
+    problems.extend(spiff_bounds.shape_problems())
     if problems:
         raise PatchMismatch("SpiffWorkflow internals changed: " + "; ".join(problems))
 
@@ -140,6 +150,8 @@ def apply() -> None:
     set_max_tree_depth(ENGINE_MAX_DEPTH)
     install_clock()
     DMNEngine.decide = _decide  # type: ignore[method-assign]
+    spiff_bounds.install()
+    parsing.install()
 
 
 __all__ = ["ENGINE_MAX_DEPTH", "ClockDatetime", "PatchMismatch", "apply", "check_shapes", "collapse_missed",

@@ -8,22 +8,44 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from engine.errors import EngineError, StepFailure
+from engine.errors import EngineError, LimitExceeded, StepFailure
 from engine.runtime.context import OpenCase
 from engine.runtime.stuck import deadlock_check
 
+DEFAULT_MAX_STEPS = 10_000
 
-def run_steps(opened: OpenCase) -> StepFailure | None:
+
+class StepBudget:
+    """`will_complete_task` callback: at most `limit` engine tasks in one advance.
+
+    A process that loops through scripts and gateways without ever waiting would
+    otherwise hold its request (and, on SQLite, the write lock) until the task tree's
+    depth horizon, minutes later.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.running: list[Any] = []
+        """The task about to run (SpiffWorkflow does not say which one raised)."""
+
+    def __call__(self, task: Any) -> None:
+        self.running[:] = [task]
+        self.used += 1
+        if self.used > self.limit:
+            element = task.task_spec.bpmn_id or task.task_spec.name
+            raise LimitExceeded(f"the process ran more than {self.limit} steps without waiting "
+                                f"(an endless loop?) at '{element}'", element_id=element)
+
+
+def run_steps(opened: OpenCase, max_steps: int = DEFAULT_MAX_STEPS) -> StepFailure | None:
     """Run engine steps until the case waits; return the failure if a step failed."""
     workflow = opened.workflow
-    running: list[Any] = []
-
-    def remember(task: Any) -> None:
-        running[:] = [task]
-
+    budget = StepBudget(max_steps)
+    running = budget.running
     try:
         workflow.refresh_timers()
-        workflow.do_engine_steps(will_complete_task=remember)
+        workflow.do_engine_steps(will_complete_task=budget)
         opened.events.extend(workflow.get_events())
     except RecursionError:
         return StepFailure(_mark_errored(workflow, running),
@@ -93,4 +115,5 @@ def errored_element(workflow: BpmnWorkflow) -> str | None:
     return errored[0].task_spec.bpmn_id if errored else None
 
 
-__all__ = ["depth_check", "errored_element", "failure_from_spiff", "run_steps"]
+__all__ = ["DEFAULT_MAX_STEPS", "StepBudget", "depth_check", "errored_element", "failure_from_spiff",
+           "run_steps"]

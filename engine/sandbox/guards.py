@@ -115,7 +115,7 @@ def to_json_data(value: Any, where: str, budget: list[int], depth: int = 0) -> A
 
 # --------------------------------------------------------------------------- guards
 
-_FORMAT_SPEC = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _AMPLIFYING_STR = {"join", "replace", "ljust", "rjust", "center", "zfill", "expandtabs",
                    "translate"}
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -139,6 +139,7 @@ class _Deadline(threading.local):
 
     deadline = math.inf
     namespace: dict[str, Any] | None = None
+    what = "script"
 
 
 class _StrMeta(type):
@@ -178,7 +179,7 @@ class Guards:
     def tick(self) -> bool:
         """Called at the top of every loop body, function, lambda and comprehension."""
         if time.monotonic() > self.local.deadline:
-            raise SandboxInterrupt(f"time limit of {self.time_limit:g} s exceeded")
+            raise SandboxInterrupt(f"{self.local.what} took more than {self.time_limit:g} s")
         return True
 
     def names(self) -> frozenset[str]:

@@ -38,6 +38,8 @@ class User(Base):
                                                                    ondelete="SET NULL"))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Bumped by sign-out, a password change or reset: every older sign-in stops working."""
     created_at: Mapped[datetime]
     groups: Mapped[list[Group]] = relationship(secondary=user_group, back_populates="users",
                                                lazy="selectin")

@@ -15,7 +15,6 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.clock import FakeClock, set_clock
 from engine.errors import ScriptRefused
-from engine.sandbox import evaluator as sandbox
 from engine.sandbox.evaluator import (
     HELPERS,
     SandboxEnvironment,
@@ -23,6 +22,7 @@ from engine.sandbox.evaluator import (
     check_expression,
     check_script,
 )
+from engine.sandbox.policy import CodeCache
 
 
 @pytest.fixture
@@ -266,7 +266,7 @@ def test_type_as_a_data_name_is_fine(env: SandboxEnvironment) -> None:
 
 def test_time_limit(env: SandboxEnvironment) -> None:
     started = time.monotonic()
-    with pytest.raises(ScriptRefused, match="time limit of 1 s exceeded"):
+    with pytest.raises(ScriptRefused, match="script took more than 1 s"):
         env.execute("while True: pass", {})
     assert time.monotonic() - started < 2.5
 
@@ -280,7 +280,7 @@ def test_time_limit(env: SandboxEnvironment) -> None:
 def test_time_limit_cannot_be_dodged(script: str) -> None:
     env = SandboxEnvironment(time_limit=0.3)
     started = time.monotonic()
-    with pytest.raises(ScriptRefused, match=r"time limit of 0\.3 s exceeded"):
+    with pytest.raises(ScriptRefused, match=r"script took more than 0\.3 s"):
         env.execute(script, {})
     assert time.monotonic() - started < 2
 
@@ -300,12 +300,12 @@ def test_time_limit_in_worker_thread(env: SandboxEnvironment) -> None:
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert isinstance(outcome[0], ScriptRefused)
-    assert "time limit" in str(outcome[0])
+    assert "took more than" in str(outcome[0])
 
 
 def test_time_limit_in_expression() -> None:
     env = SandboxEnvironment(time_limit=0.2)
-    with pytest.raises(ScriptRefused, match="time limit"):
+    with pytest.raises(ScriptRefused, match=r"expression took more than 0\.2 s"):
         env.evaluate("[a for a in range(400000) for b in range(400000)]", {})
 
 
@@ -315,7 +315,7 @@ def test_time_limit_in_expression() -> None:
     ("x = [0] * 10**9", "size limit"),
     ("x = list(range(10**9))", "size limit"),
     ("s = ''\nfor i in range(10**7): s += 'xxxxxxxx'", "size limit"),
-    ("s = ''\nwhile True:\n    s += 'xxxxxxxx'", "limit"),  # quadratic copying: time or size
+    ("s = ''\nwhile True:\n    s += 'xxxxxxxx'", "size limit|took more than"),  # quadratic copying
     ("s = 'x'\nwhile True:\n    s = s + s", "size limit"),
     ("l = [1]\nwhile True:\n    l.extend(l)", "size limit"),
     ("l = [1]\nwhile True:\n    l[len(l):] = l", "size limit"),
@@ -341,7 +341,7 @@ def test_runtime_refusals(env: SandboxEnvironment, script: str, named: str) -> N
     started = time.monotonic()
     with pytest.raises(ScriptRefused) as info:
         env.execute(script, {})
-    assert named in str(info.value)
+    assert any(part in str(info.value) for part in named.split("|"))
     assert time.monotonic() - started < 2
 
 
@@ -367,7 +367,7 @@ def test_dates_in_task_data_become_iso_strings(env: SandboxEnvironment) -> None:
 
 
 def test_compiled_code_is_cached() -> None:
-    cache = sandbox._CodeCache(size=2)
+    cache = CodeCache(size=2)
     first = cache.get("eval", "a > 1")
     assert cache.get("eval", "a > 1") is first
     cache.get("eval", "b")
