@@ -3,8 +3,9 @@
 `build_runtime()` checks the SpiffWorkflow version, applies the engine's patches to
 it (engine.runtime.spiff_patches, after checking the shape of what they patch), and
 puts together the script engine, the spec and live-workflow caches, the handler
-registry and the projectors a case's save runs. `session_factory(bind, runtime)`
-makes sessions that carry that runtime and publish live workflows after a commit.
+registry, the projectors a case's save runs and the password-hashing cost.
+`session_factory(bind, runtime)` makes sessions that carry that runtime and publish
+live workflows after a commit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.background.projection import sync_case_jobs
 from engine.definitions.cache import SpecCache
 from engine.runtime import spiff_patches
@@ -30,8 +32,12 @@ SPIFFWORKFLOW_VERSION = "3.2.0"
 
 
 def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
-                  load_handlers: bool = True) -> Runtime:
-    """A runtime; handlers from a mapping, a dotted path, or the default path."""
+                  load_handlers: bool = True, password_cost: ScryptCost = PRODUCTION_COST) -> Runtime:
+    """A runtime; handlers from a mapping, a dotted path, or the default path.
+
+    `password_cost` is scrypt's cost for new password hashes: the production cost unless a
+    caller (the test suite) asks for less.
+    """
     found = installed_version("SpiffWorkflow")
     if found != SPIFFWORKFLOW_VERSION:
         raise RuntimeError(f"the engine is built for SpiffWorkflow {SPIFFWORKFLOW_VERSION}, "
@@ -43,7 +49,8 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
     elif load_handlers:
         registry.load(handlers)
     return Runtime(script_engine=SandboxScriptEngine(), specs=SpecCache(), live=LiveWorkflows(),
-                   handlers=registry, projectors=(sync_human_tasks, sync_case_jobs))
+                   handlers=registry, projectors=(sync_human_tasks, sync_case_jobs),
+                   password_cost=password_cost)
 
 
 def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmaker[Any]:

@@ -16,9 +16,11 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.passwords import ScryptCost, check_password, hash_password
 from engine.access.start_rights import ADMIN_GROUP
-from engine.access.users import Actor, check_password, get_user, hash_password
+from engine.access.users import Actor, get_user
 from engine.errors import NotFound
+from engine.runtime.context import runtime_of
 from engine.store.models import User
 
 
@@ -60,9 +62,10 @@ def load_user(session: Session, username: str) -> CurrentUser | None:
     return CurrentUser.of(user) if user.active else None
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return hash_password("not-a-real-password")
+@lru_cache(maxsize=4)
+def _dummy_hash(cost: ScryptCost) -> str:
+    """A hash of the runtime's cost, so that an unknown user costs what a real one does."""
+    return hash_password("not-a-real-password", cost)
 
 
 def authenticate(session: Session, username: str, password: str, *, max_failures: int,
@@ -72,7 +75,8 @@ def authenticate(session: Session, username: str, password: str, *, max_failures
     try:
         user = get_user(session, username.strip())
     except NotFound:
-        check_password(_dummy_hash(), password)  # same work as for a real user
+        # the same work as for a real user
+        check_password(_dummy_hash(runtime_of(session).password_cost), password)
         return None
     if user.locked_until is not None and user.locked_until > now:
         return None
