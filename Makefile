@@ -45,8 +45,10 @@ serve: db
 	@bash -c '$(BIN)/alliance worker --concurrency 2 & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/gunicorn --workers 4 --bind $(HOST):$(PORT) "web:create_app()"'
 
+# The suite on as many workers as cores (pytest-xdist); each worker copies its own template
+# databases (tests/databases.py).
 test: setup browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint:
 	$(BIN)/ruff check engine web processes tests bench
