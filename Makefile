@@ -54,8 +54,10 @@ dist: setup
 	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(DIST) .
 	@ls -1 $(DIST)/alliance_workflow-*.whl
 
+# The suite on as many workers as cores (pytest-xdist); each worker copies its own template
+# databases (tests/databases.py).
 test: setup browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint:
 	$(BIN)/ruff check engine web processes tests bench

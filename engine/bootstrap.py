@@ -3,8 +3,9 @@
 `build_runtime()` checks the SpiffWorkflow version, applies the engine's patches to
 it (engine.runtime.spiff_patches, after checking the shape of what they patch), and
 puts together the script engine, the spec and live-workflow caches, the handler
-registry and the projectors a case's save runs. `session_factory(bind, runtime)`
-makes sessions that carry that runtime and publish live workflows after a commit.
+registry, the projectors a case's save runs and the password-hashing cost.
+`session_factory(bind, runtime)` makes sessions that carry that runtime and publish
+live workflows after a commit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.background.projection import sync_case_jobs
 from engine.definitions.cache import SpecCache
 from engine.runtime import spiff_patches
@@ -59,14 +61,16 @@ def limits_from_environment(environ: Mapping[str, str] | None = None) -> dict[st
 
 def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
                   load_handlers: bool = True, sandbox: SandboxLimits | None = None,
-                  max_instances: int | None = None, max_steps: int | None = None) -> Runtime:
+                  max_instances: int | None = None, max_steps: int | None = None,
+                  password_cost: ScryptCost = PRODUCTION_COST) -> Runtime:
     """A runtime; handlers from a mapping, a dotted path, or the default path.
 
     Its scripts and expressions run in its own pool of evaluator processes (started on
     first use; `runtime.close()` stops them). `max_instances` caps what one
     multi-instance activity may fan out to, `max_steps` the engine tasks one advance
     may run without the case waiting; limits not given come from the environment
-    (LIMIT_VARIABLES), else the defaults.
+    (LIMIT_VARIABLES), else the defaults. `password_cost` is scrypt's cost for new password
+    hashes: the production cost unless a caller (the test suite) asks for less.
     """
     found = installed_version("SpiffWorkflow")
     if found != SPIFFWORKFLOW_VERSION:
@@ -88,7 +92,7 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
     script_engine = SandboxScriptEngine(PooledEnvironment(evaluators), max_instances=max_instances)
     return Runtime(script_engine=script_engine, specs=SpecCache(), live=LiveWorkflows(),
                    handlers=registry, projectors=(sync_human_tasks, sync_case_jobs),
-                   evaluators=evaluators, max_steps=max_steps)
+                   evaluators=evaluators, max_steps=max_steps, password_cost=password_cost)
 
 
 def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmaker[Any]:

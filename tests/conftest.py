@@ -1,4 +1,10 @@
-"""Fixtures: a real database per test (SQLite file, or PostgreSQL when DATABASE_URL says so)."""
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when DATABASE_URL says so).
+
+Each test's database is a copy of a template made once per run and xdist worker
+(tests/databases.py): the seeded one (the Alliance set up) for a test that asks for `seeded`,
+the empty schema for any other. `--database-only` keeps only the tests that use a database
+(the second CI pass, on PostgreSQL, runs nothing that the SQLite pass already proved).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-import engine.store.models  # noqa: F401
-import processes.registry  # noqa: F401  (the registry's tables share the metadata)
 from engine import clock as clock_module
 from engine.access.users import Actor, actor, create_user
 from engine.bootstrap import build_runtime
 from engine.bootstrap import session_factory as engine_session_factory
 from engine.definitions.deployment import files_from_paths
 from engine.runtime.context import Runtime
-from engine.store.db import Base, make_engine
-from tests.browser import browser  # noqa: F401  (the fixture, for every browser test)
+from tests.browser import browser, chromium  # noqa: F401  (the fixtures, for every browser test)
+from tests.databases import TEST_PASSWORD_COST, Templates, make_templates, postgres_url, template_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OPERATOR = Actor("operator", frozenset(), operator=True)
@@ -32,43 +36,54 @@ if not CORPUS.exists():
     CORPUS = Path(os.environ.get("ALLIANCE_CORPUS", "/work/shared/bpmn-corpus"))
 
 
-def postgres_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith("postgresql") else None
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database-only", action="store_true",
+                     help="run only the tests that use a database, and no browser test "
+                          "(CI's second pass, on PostgreSQL)")
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """A test depends on the database when it gets one (`db_engine`, directly or through
+    another fixture) or says so (`@pytest.mark.database`: it makes its own); browser tests
+    check pages, which the non-browser tests check on every database."""
+    names = getattr(item, "fixturenames", ())
+    if "browser" in names or item.get_closest_marker("browser"):
+        return False
+    return "db_engine" in names or item.get_closest_marker("database") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("database_only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    dropped = [item for item in items if not uses_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine | None]:
-    url = postgres_url()
-    if url is None:
-        yield None
-        return
-    eng = make_engine(url, pool_size=20, max_overflow=10)
-    Base.metadata.drop_all(eng)
-    Base.metadata.create_all(eng)
-    yield eng
-    eng.dispose()
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """This worker's templates, made on first use (a test run without databases makes none)."""
+    templates = make_templates(tmp_path_factory.mktemp("templates"),
+                               os.environ.get("PYTEST_XDIST_WORKER", "master"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture
-def db_engine(tmp_path: Path, pg_engine: Engine | None) -> Iterator[Engine]:
-    """A fresh, empty schema for each test."""
-    if pg_engine is not None:
-        names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
-        with pg_engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        yield pg_engine
-        return
-    eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-    Base.metadata.create_all(eng)
-    yield eng
-    eng.dispose()
+def db_engine(request: pytest.FixtureRequest, tmp_path: Path,
+              database_templates: Templates) -> Iterator[Engine]:
+    """A fresh copy of a template for each test: seeded when the test asks for `seeded`."""
+    with database_templates.database(template_for(request.fixturenames), tmp_path) as bind:
+        yield bind
 
 
 @pytest.fixture
 def runtime() -> Iterator[Runtime]:
-    """A fresh runtime per test (its own caches and evaluator processes); handlers: the Alliance's."""
-    built = build_runtime()
+    """A fresh runtime per test (its own caches and evaluator processes); handlers: the
+    Alliance's; cheap password hashes."""
+    built = build_runtime(password_cost=TEST_PASSWORD_COST)
     yield built
     built.close()
 
@@ -76,6 +91,16 @@ def runtime() -> Iterator[Runtime]:
 @pytest.fixture
 def session_factory(db_engine: Engine, runtime: Runtime) -> sessionmaker[Any]:
     return engine_session_factory(db_engine, runtime)
+
+
+@pytest.fixture
+def seeded(session_factory: sessionmaker[Any]) -> sessionmaker[Any]:
+    """The Alliance set up: processes/ deployed, the demo users and the registry's seed rows.
+
+    Asking for this fixture is what gives the test a copy of the seeded template
+    (`db_engine` looks for it among the test's fixtures); it returns the session factory.
+    """
+    return session_factory
 
 
 @pytest.fixture
@@ -106,3 +131,6 @@ def make_user(session: Session) -> Callable[..., Actor]:
 
 def fixture_files(*names: str) -> list[Any]:
     return files_from_paths([FIXTURES / "bpmn" / n for n in names])
+
+
+__all__ = ["CORPUS", "FIXTURES", "REPO", "fixture_files", "postgres_url"]

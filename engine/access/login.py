@@ -24,7 +24,8 @@ from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.access.users import check_password, hash_password
+from engine.access.passwords import ScryptCost, check_password, hash_password
+from engine.runtime.context import runtime_of
 from engine.store.models import User
 
 
@@ -36,9 +37,10 @@ class SignIn:
     session_version: int
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return hash_password("not-a-real-password")
+@lru_cache(maxsize=4)
+def _dummy_hash(cost: ScryptCost) -> str:
+    """A hash at the runtime's cost, so that an unknown user costs what a real one does."""
+    return hash_password("not-a-real-password", cost)
 
 
 def authenticate(session: Session, username: str, password: str, *, max_failures: int,
@@ -50,7 +52,7 @@ def authenticate(session: Session, username: str, password: str, *, max_failures
     now = clock.now()
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        check_password(_dummy_hash(), password)  # the same work as for a real user
+        check_password(_dummy_hash(runtime_of(session).password_cost), password)  # the same work
         return None
     user_id, name = user.id, user.username
     unlocked = or_(User.locked_until.is_(None), User.locked_until <= now)

@@ -1,11 +1,7 @@
-"""Users, groups and password hashing (scrypt, salted, constant-time check)."""
+"""Users and groups; passwords are hashed with the runtime's cost (engine.access.passwords)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,26 +9,11 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.access.bodies import memberships_of
+from engine.access.passwords import hash_password
 from engine.access.principals import Principal
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.runtime.context import runtime_of
 from engine.store.models import Group, User
-
-_N, _R, _P = 2**14, 8, 1
-
-
-def hash_password(password: str) -> str:
-    salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
-
-
-def check_password(stored: str | None, password: str) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
-        return False
-    _, n, r, p, salt, digest = stored.split("$")
-    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                               p=int(p), dklen=32)
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
 @dataclass(frozen=True)
@@ -83,7 +64,7 @@ def create_user(session: Session, username: str, *, groups: list[str] | None = N
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(f"user '{username}' exists already", username=username)
     user = User(username=username, display_name=display_name, email=email,
-                password_hash=hash_password(password) if password else None, active=True,
+                password_hash=_hash(session, password) if password else None, active=True,
                 created_at=clock.now(), timezone="UTC", failed_logins=0)
     user.groups = [get_group(session, g, create=True) for g in groups or []]
     session.add(user)
@@ -120,8 +101,12 @@ def set_groups(session: Session, username: str, groups: list[str]) -> User:
 def set_password(session: Session, username: str, password: str) -> None:
     """A new password (changed or reset): every existing sign-in of the user stops working."""
     user = get_user(session, username)
-    user.password_hash = hash_password(password)
+    user.password_hash = _hash(session, password)
     user.session_version = (user.session_version or 0) + 1
+
+
+def _hash(session: Session, password: str) -> str:
+    return hash_password(password, runtime_of(session).password_cost)
 
 
 def list_users(session: Session) -> list[User]:

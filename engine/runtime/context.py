@@ -3,8 +3,8 @@
 One `Runtime` is built by `engine.bootstrap.build_runtime` for each Flask app, CLI
 command and worker, and attached to every session its session factory makes
 (`session.info`). Use cases keep their `(session, plain values)` signature and reach
-the script engine, the caches, the handler registry and the projectors through
-`runtime_of(session)`; nothing of this is a module global.
+the script engine, the caches, the handler registry, the projectors and the
+password-hashing cost through `runtime_of(session)`; nothing of this is a module global.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.orm import Session
 
+from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.definitions.cache import LoadedDefinition, SpecCache
 from engine.runtime.handlers import HandlerRegistry
 from engine.runtime.live import LiveWorkflows
@@ -53,6 +54,7 @@ class Runtime:
     """The processes the script engine evaluates in (None: evaluated in-process)."""
     max_steps: int = 10_000
     """Engine tasks one advance may run without the case waiting (engine.runtime.steps)."""
+    password_cost: ScryptCost = PRODUCTION_COST
 
     def close(self) -> None:
         """Stop the evaluator processes (they also stop when the runtime is collected)."""

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,9 @@ from engine.bootstrap import session_factory as engine_session_factory
 from engine.definitions.deployment import deploy
 from engine.definitions.validation import UploadedFile
 from engine.store.db import Base, make_engine
+from tests.databases import postgres_url, scratch_database, seed_alliance
 from tests.hostile.diagrams import HOSTILE_DIAGRAMS
-from tests.web.conftest import PASSWORDS, seed_alliance
+from tests.web.conftest import PASSWORDS
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -98,16 +100,25 @@ class Stack:
         return [self.server.pid, *(int(p) for p in found)]
 
 
-def _database(tmp: Path, pg_engine: Engine | None) -> tuple[str, Engine]:
-    if pg_engine is not None:
-        names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
-        with pg_engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        return pg_engine.url.render_as_string(hide_password=False), pg_engine
+@contextmanager
+def _database(tmp: Path) -> Iterator[tuple[str, Engine]]:
+    """A database of the suite's own: a scratch PostgreSQL database, or a SQLite file."""
+    if postgres_url() is not None:
+        with scratch_database("hostile") as url:
+            db = make_engine(url)
+            Base.metadata.create_all(db)
+            try:
+                yield url, db
+            finally:
+                db.dispose()
+        return
     url = f"sqlite:///{tmp / 'hostile.db'}"
     db = make_engine(url)
     Base.metadata.create_all(db)
-    return url, db
+    try:
+        yield url, db
+    finally:
+        db.dispose()
 
 
 def _seed(db: Engine) -> dict[str, str]:
@@ -150,8 +161,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory, pg_engine: Engine | None) -> Iterator[Stack]:
-    database_url, db = _database(tmp_path_factory.mktemp("hostile"), pg_engine)
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with _database(tmp_path_factory.mktemp("hostile")) as (database_url, db):
+        yield from _serve(database_url, db)
+
+
+def _serve(database_url: str, db: Engine) -> Iterator[Stack]:
     tokens = _seed(db)
     env = {**os.environ, "DATABASE_URL": database_url, "ALLIANCE_ENV": "development",
            "SECRET_KEY": "hostile-suite-secret-key"}
@@ -167,5 +182,3 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pg_engine: Engine | None) ->
     finally:
         _stop(worker)
         _stop(server)
-        if pg_engine is None:
-            db.dispose()

@@ -13,7 +13,6 @@ framework's work-plan highlights).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,9 +24,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import engine.access.users
 from engine.access.start_rights import require_start
-from engine.access.users import Actor, actor, create_user
+from engine.access.users import Actor, actor
 from engine.background import incidents, messages
 from engine.background.incidents import IncidentView
 from engine.background.worker import Worker, WorkerStats
@@ -41,9 +39,8 @@ from engine.runtime.history import HistoryEntry, case_history
 from engine.runtime.serialization import load_state
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, HumanTask, Job, MessageSubscription, TaskState
-from processes.demo import seed_demo
 from processes.handlers import HANDLERS
-from processes.registry import RegistryCommittee, seed_registry
+from processes.registry import RegistryCommittee
 from tests.conftest import OPERATOR
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
@@ -225,21 +222,13 @@ def handler_registry(runtime: Runtime) -> HandlerRegistry:
     return runtime.handlers
 
 
-_hash_once = functools.cache(engine.access.users.hash_password)
-
-
 @pytest.fixture
-def world(session: Session, session_factory: sessionmaker[Any], fake_clock: FakeClock,
-          handler_registry: HandlerRegistry, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """The five processes deployed by the analyst, the demo users, the seeded registry."""
+def world(seeded: sessionmaker[Any], session: Session, fake_clock: FakeClock,
+          handler_registry: HandlerRegistry) -> Iterator[World]:
+    """The five processes deployed, the demo users, the seeded registry (a copy of the seeded
+    template database, see tests/databases.py); the fake clock at SCENARIO_START."""
     fake_clock.set(SCENARIO_START)
-    # scrypt costs ~80 ms a password: hash each demo password once per test run (same salt).
-    monkeypatch.setattr(engine.access.users, "hash_password", _hash_once)
-    seed_demo(session, create_user)
-    seed_registry(session)
-    definitions.deploy(session, definitions.files_from_paths([PROCESSES]))
-    session.commit()
-    yield World(session, session_factory, fake_clock, handler_registry)
+    yield World(session, seeded, fake_clock, handler_registry)
 
 
 __all__ = ["PROCESSES", "SCENARIO_START", "ScenarioError", "World", "handler_registry", "world"]

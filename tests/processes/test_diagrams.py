@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from engine.definitions.deployment import files_from_paths
+from engine.definitions.validation import UploadedFile, validate_files
 from processes.demo import DEMO_GROUPS
 from processes.handlers import HANDLERS
-from tests.processes.test_spiff_runs import add_decisions, called_decisions
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -312,32 +313,15 @@ def test_gateway_branches_are_named_and_conditioned(bpmn: etree._Element) -> Non
                 assert (condition is not None) != is_default, f"{flow.get('id')}: condition xor default"
 
 
-def _spiff_parser(path: Path) -> Any:
-    from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-    from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-    from SpiffWorkflow.spiff.specs.defaults import ManualTask
-
-    tree = etree.parse(str(path))
-    for kind in ("timeDuration", "timeDate", "timeCycle"):  # what the engine's import layer does
-        for el in tree.iterfind(f".//bpmn:{kind}", NS):
-            if el.text and ISO_TIMER.match(el.text.strip()):
-                el.text = repr(el.text.strip())
-    parser = SpiffBpmnParser()
-    # Service tasks are the engine's jobs; here a manual task stands in (instance-level override).
-    parser.OVERRIDE_PARSER_CLASSES = {**parser.OVERRIDE_PARSER_CLASSES,
-                                      full_tag("serviceTask"): (SpiffTaskParser, ManualTask)}
-    add_decisions(parser)
-    parser.add_bpmn_xml(called_decisions(tree.getroot()), filename=path.name)
-    return parser
-
-
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.stem)
 def test_spiffworkflow_parses_the_process(path: Path) -> None:
-    parser = _spiff_parser(path)
-    spec = parser.get_spec(path.stem)
-    ids = {getattr(t, "bpmn_id", None) for t in spec.task_specs.values()}
-    for sub in parser.get_subprocess_specs(path.stem).values():
+    """Parsed as deployment parses it (engine.definitions.validation), every node is a spec."""
+    companions = [f for f in files_from_paths([PROCESSES]) if not f.name.endswith(".bpmn")]
+    result = validate_files([UploadedFile(path.name, path.read_bytes()), *companions])
+    assert result.problems == []
+    [parsed] = [p for p in result.processes if p.process_id == path.stem]
+    ids = {getattr(t, "bpmn_id", None) for t in parsed.spec.task_specs.values()}
+    for sub in parsed.subprocess_specs.values():
         ids |= {getattr(t, "bpmn_id", None) for t in sub.task_specs.values()}
     expected = {n.get("id") for n in _nodes(_parse(path))}
     assert expected <= ids

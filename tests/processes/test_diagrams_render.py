@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from tests.browser import ARGS, CHROMIUM
+from tests.browser import CHROMIUM
 
 REPO = Path(__file__).resolve().parents[2]
 PROCESSES = REPO / "processes"
@@ -116,14 +116,10 @@ def layout_problems(shapes: list[dict[str, Any]], labels: list[dict[str, Any]]) 
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1800, "height": 1000}, device_scale_factor=1)
-        yield context.new_page()
-        browser.close()
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1800, "height": 1000}, device_scale_factor=1)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.mark.parametrize("bpmn_file", sorted(PROCESSES.glob("*.bpmn")), ids=lambda p: p.stem)

@@ -1,68 +1,56 @@
 """Run the Alliance's processes in SpiffWorkflow 3.2.0, in memory, along their main paths.
 
-No engine here: service tasks stand in as manual tasks (completed with what the handler would
-return), user tasks are completed with form data, timers are shortened in the XML. This checks
-what the engine cannot fix for us: conditions, multi-instance data, loops, messages.
+On the engine's own pipeline, without a database: each file goes through what deployment
+runs (`engine.definitions.validation.validate_files`: the engine's normalization for
+SpiffWorkflow, its parser with the service task that waits for the worker, the sandbox's
+static checks), and the workflow runs with the runtime's script engine (the sandbox) and the
+runtime's SpiffWorkflow patches. Service tasks wait as the engine's external service tasks do
+and are completed with what the handler would return; user tasks with form data; timers are
+shortened in the XML. This checks what the engine cannot fix for us: conditions,
+multi-instance data, loops, messages.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn.dmn import read_decision
-from engine.bpmn.specs import DecisionTask, DecisionTaskParser
-from engine.sandbox.evaluator import SandboxScriptEngine
+from engine.definitions.deployment import files_from_paths
+from engine.definitions.validation import UploadedFile, validate_files
+from engine.runtime.context import Runtime
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-ISO_TIMER = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$")
 Answer = dict[str, Any] | Callable[[Any], dict[str, Any]]
+Load = Callable[..., BpmnWorkflow]
 
 
-def load(process_id: str, timers: dict[str, str] | None = None) -> BpmnWorkflow:
-    tree = etree.parse(str(PROCESSES / f"{process_id}.bpmn"))
-    for kind in ("timeDuration", "timeDate", "timeCycle"):
-        for el in tree.iter(f"{{{BPMN}}}{kind}"):
-            text = (timers or {}).get(el.getparent().getparent().get("id"), (el.text or "").strip())
-            el.text = repr(text) if ISO_TIMER.match(text) else text
-    parser = SpiffBpmnParser()
-    parser.OVERRIDE_PARSER_CLASSES = {**parser.OVERRIDE_PARSER_CLASSES,
-                                      full_tag("serviceTask"): (SpiffTaskParser, ManualTask),
-                                      full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask)}
-    add_decisions(parser)
-    parser.add_bpmn_xml(called_decisions(tree.getroot()), filename=f"{process_id}.bpmn")
-    return BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id),
-                        script_engine=SandboxScriptEngine())
+@pytest.fixture
+def load(runtime: Runtime) -> Load:
+    """`load(process_id, timers)`: a new workflow of processes/<id>.bpmn, parsed as deployment
+    parses it and run by the runtime's script engine; `timers` replaces the timer value of
+    the named events (`{"observation_period": "PT0S"}`)."""
+    companions = [f for f in files_from_paths([PROCESSES]) if not f.name.endswith(".bpmn")]
 
+    def make(process_id: str, timers: dict[str, str] | None = None) -> BpmnWorkflow:
+        tree = etree.parse(str(PROCESSES / f"{process_id}.bpmn"))
+        for kind in ("timeDuration", "timeDate", "timeCycle"):
+            for el in tree.iter(f"{{{BPMN}}}{kind}"):
+                event_id = el.getparent().getparent().get("id")
+                if timers and event_id in timers:
+                    el.text = timers[event_id]
+        result = validate_files([UploadedFile(f"{process_id}.bpmn", etree.tostring(tree)), *companions])
+        assert result.problems == []
+        [parsed] = [p for p in result.processes if p.process_id == process_id]
+        return BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=runtime.script_engine)
 
-def add_decisions(parser: Any) -> None:
-    """processes/*.dmn, their FEEL cells translated as deploy translates them."""
-    for path in PROCESSES.glob("*.dmn"):
-        decision, problems = read_decision(path.name, path.read_bytes(),
-                                           etree.fromstring(path.read_bytes()))
-        assert decision is not None, problems
-        parser.add_dmn_xml(decision.translated, filename=path.name)
-
-
-def called_decisions(root: Any) -> Any:
-    """`zeebe:calledDecision` as SpiffWorkflow's `calledDecisionId` (what deploy does)."""
-    spiff = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-    for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
-        called = task.find(".//{http://camunda.org/schema/zeebe/1.0}calledDecision")
-        etree.SubElement(called.getparent(), f"{{{spiff}}}calledDecisionId").text = \
-            called.get("decisionId")
-    return root
+    return make
 
 
 def start(workflow: BpmnWorkflow, data: dict[str, Any]) -> None:
@@ -92,7 +80,7 @@ def drive(workflow: BpmnWorkflow, answers: dict[str, Answer], limit: int = 100) 
     raise AssertionError(f"no end after {limit} steps: {done[-10:]}")
 
 
-def test_committee_establishment_with_change_request_and_revision() -> None:
+def test_committee_establishment_with_change_request_and_revision(load: Load) -> None:
     workflow = load("committee_establishment")
     drafts: list[int] = []
     reviews: list[str] = []
@@ -116,7 +104,7 @@ def test_committee_establishment_with_change_request_and_revision() -> None:
     assert workflow.last_task.data["endorsements"] == ["endorse", "endorse"]  # reset each round
 
 
-def test_committee_establishment_rejected() -> None:
+def test_committee_establishment_rejected(load: Load) -> None:
     workflow = load("committee_establishment")
     draft = {"committee_name": "Tourism", "partner_institutions": ["iran_chamber"]}
     done = drive(workflow, {"draft_tor": draft,
@@ -125,7 +113,7 @@ def test_committee_establishment_rejected() -> None:
     assert done == ["draft_tor", "endorse_tor", "review_tor"] and workflow.is_completed()
 
 
-def _business_council(kind: str, timers: dict[str, str], answers: dict[str, Answer]) -> list[str]:
+def _business_council(load: Load, kind: str, timers: dict[str, str], answers: dict[str, Answer]) -> list[str]:
     workflow = load("business_council_membership", timers)
     start(workflow, {"applicant_name": "Silk Road Trading Co.", "applicant_kind": kind,
                      "sector": "business", "contact_email": "a@b.example", "motivation": "x" * 20})
@@ -141,23 +129,23 @@ def _business_council(kind: str, timers: dict[str, str], answers: dict[str, Answ
     return done
 
 
-def test_business_council_organisation_becomes_member_after_a_year() -> None:
-    done = _business_council("company", {"observation_period": "PT0S"},
+def test_business_council_organisation_becomes_member_after_a_year(load: Load) -> None:
+    done = _business_council(load, "company", {"observation_period": "PT0S"},
                              {"apply_membership": {"membership_kind": "group_member"},
                               "dg_nomination": {"dg_decision": "nominate"}})
     assert done == ["check_completeness", "complete_application", "check_completeness", "chair_decision",
                     "register_observer", "apply_membership", "dg_nomination", "register_member"]
 
 
-def test_business_council_individual_is_informed_and_window_can_close() -> None:
-    done = _business_council("individual", {"observation_period": "PT0S"}, {})
+def test_business_council_individual_is_informed_and_window_can_close(load: Load) -> None:
+    done = _business_council(load, "individual", {"observation_period": "PT0S"}, {})
     assert done[-2:] == ["register_observer", "individual_information"]
-    done = _business_council("organisation", {"observation_period": "PT0S",
+    done = _business_council(load, "organisation", {"observation_period": "PT0S",
                                               "membership_window_closed": "PT0S"}, {})
     assert done[-1] == "register_observer"  # the window closed before an application
 
 
-def test_annual_work_plan_clarification_and_late_committee() -> None:
+def test_annual_work_plan_clarification_and_late_committee(load: Load) -> None:
     workflow = load("annual_work_plan")
     start(workflow, {"year": 2018, "deadline": "2099-03-31T17:00:00+00:00"})
     reviews: dict[str, int] = {}
@@ -186,7 +174,7 @@ def test_annual_work_plan_clarification_and_late_committee() -> None:
     assert done == ["list_committees", "mark_late", "record_work_plan"] and late.is_completed()
 
 
-def test_initiative_and_task_force_correlate_by_initiative_id() -> None:
+def test_initiative_and_task_force_correlate_by_initiative_id(load: Load) -> None:
     initiative = load("initiative_incubation")
     start(initiative, {"initiative_title": "Silk Road Sports Academy", "committee_name": "Sports and Outdoor "
                        "Activities", "partner_cities": ["quanzhou", "chongqing"]})

@@ -1,7 +1,8 @@
 """Fixtures for the web layer: an app on the test database, a client, a live server.
 
-The app reuses `db_engine` from tests/conftest.py: a fresh SQLite file per test, or
-the PostgreSQL test database when DATABASE_URL points at one.
+The app reuses `db_engine` from tests/conftest.py: a copy of a template database per test
+(SQLite file, or the worker's PostgreSQL database when DATABASE_URL points at one); `seeded`
+(the Alliance set up) comes from there too.
 """
 
 from __future__ import annotations
@@ -16,14 +17,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
-from engine.access.users import create_user
-from engine.definitions.deployment import deploy, files_from_paths
 from engine.runtime.context import Runtime
-from processes.demo import DEMO_USERS, seed_demo
-from processes.registry import seed_registry
+from processes.demo import DEMO_USERS
 from web import create_app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,13 +29,6 @@ PROCESSES = REPO / "processes"
 SCREENSHOTS = REPO / "test-output" / "screenshots"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PASSWORDS = {u["username"]: u["password"] for u in DEMO_USERS}
-
-
-def seed_alliance(session: Session) -> None:
-    """Deploy processes/ and create the demo users and the registry's seed rows."""
-    deploy(session, files_from_paths([PROCESSES]))
-    seed_demo(session, create_user)
-    seed_registry(session)
 
 
 @pytest.fixture
@@ -54,15 +45,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
-
-
-@pytest.fixture
-def seeded(session_factory: sessionmaker[Any]) -> sessionmaker[Any]:
-    """The Alliance's processes deployed and its demo users created (committed)."""
-    with session_factory() as session:
-        seed_alliance(session)
-        session.commit()
-    return session_factory
 
 
 def csrf_token(client: FlaskClient, url: str = "/login") -> str:

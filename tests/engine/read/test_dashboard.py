@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,16 +16,12 @@ from engine.read.dashboard import CaseFilters, case_csv_rows, case_page
 from engine.read.process_stats import overview_counts, process_versions, waiting_counts_by_element
 from engine.runtime import case_status
 from engine.store.models import Case, HumanTask, Incident, TaskState
-from tests.web.conftest import seed_alliance
 from tests.web.flows import start_committee, to_review
 
 
 @pytest.fixture
-def alliance(session_factory: sessionmaker[Any]) -> Iterator[sessionmaker[Any]]:
-    with session_factory() as session:
-        seed_alliance(session)
-        session.commit()
-    yield session_factory
+def alliance(seeded: sessionmaker[Any]) -> sessionmaker[Any]:
+    return seeded
 
 
 def who(session: Session, name: str) -> Actor:

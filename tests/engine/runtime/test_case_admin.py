@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,16 +17,12 @@ from engine.runtime.cases import start_case
 from engine.runtime.history import EventKind
 from engine.runtime.tasks import complete_task
 from engine.store.models import Case, HistoryEvent, HumanTask, Incident
-from tests.web.conftest import seed_alliance
 from tests.web.flows import TOR, start_committee, to_review
 
 
 @pytest.fixture
-def alliance(session_factory: sessionmaker[Any]) -> Iterator[sessionmaker[Any]]:
-    with session_factory() as session:
-        seed_alliance(session)
-        session.commit()
-    yield session_factory
+def alliance(seeded: sessionmaker[Any]) -> sessionmaker[Any]:
+    return seeded
 
 
 def events(session: Session, case_id: int, kind: str) -> list[HistoryEvent]:

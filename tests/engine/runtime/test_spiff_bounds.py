@@ -114,7 +114,7 @@ def test_a_process_that_never_waits_is_stopped(
         session: Session, make_user: Callable[..., Actor],
         small_runtime_factory: Callable[..., sessionmaker[Any]]) -> None:
     deploy(session, fixture_files("script_loop.bpmn"))
-    ana = make_user("ana")
+    make_user("ana")
     session.rollback()  # SQLite: the other session needs the write lock
     with small_runtime_factory(max_steps=200)() as small:
         view = cases.start_case(small, "script_loop", user=None, data={"limit": 10**6})

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import engine.store.models  # noqa: F401
 from engine.store.db import Base, make_engine
 from engine.store.migrations import upgrade_database
-from tests.conftest import postgres_url
+from tests.databases import postgres_url, scratch_database
 
 
 @pytest.fixture
 def fresh_url(tmp_path: Path) -> Iterator[str]:
-    base = postgres_url()
-    if base is None:
+    if postgres_url() is None:
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
-    name = f"alliance_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database("migrate") as url:
+        yield url
 
 
+@pytest.mark.database
 def test_upgrade_head_matches_models(fresh_url: str) -> None:
     upgrade_database(fresh_url)
     upgrade_database(fresh_url)  # a second run is a no-op

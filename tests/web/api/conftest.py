@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy.orm import sessionmaker
 
 from engine.access.tokens import create_token
+from tests.conftest import REPO
 
 API = "/api/v1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hypothesis_home() -> None:
+    """Hypothesis's caches under test-output/, one folder per xdist worker (not .hypothesis/)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    set_hypothesis_home_dir(REPO / "test-output" / "hypothesis" / worker)
 
 
 class ApiClient:
