@@ -21,6 +21,7 @@ from engine.bpmn.metadata import ProcessInfo
 from engine.definitions.cache import LoadedDefinition
 from engine.definitions.validation import UploadedFile, ValidationResult, validate_files
 from engine.errors import DeploymentRefused, NotFound, Problem
+from engine.i18n import N_, msg
 from engine.runtime.context import runtime_of
 from engine.runtime.serialization import dump_specs, load_specs
 from engine.store.models import Deployment, DeploymentFile, ProcessDefinition
@@ -182,7 +183,7 @@ def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = 
 def approve_definition(session: Session, process_id: str, version: int, *,
                        user: Actor) -> DeployedProcess:
     """An admin lets a version that calls guarded handlers run."""
-    require_admin(user, "approve a process version")
+    require_admin(user, msg(N_("approve a process version")))
     definition = find_definition(session, process_id, version)
     if definition.approved_at is None:
         definition.approved_at, definition.approved_by = clock.now(), user.username
@@ -224,12 +225,13 @@ def find_definition(session: Session, process_id: str, version: int | None = Non
         query = query.where(ProcessDefinition.approved_at.is_not(None))
     definition = session.scalar(query.order_by(ProcessDefinition.version.desc()).limit(1))
     if definition is None:
-        what = f"process '{process_id}'" + (f" version {version}" if version is not None else "")
+        what = (msg(N_("process '%(process)s' version %(version)s"), process=process_id, version=version)
+                if version is not None else msg(N_("process '%(process)s'"), process=process_id))
         if runnable and session.scalar(select(ProcessDefinition.id).where(
                 ProcessDefinition.process_id == process_id).limit(1)) is not None:
-            raise NotFound(f"{what} has no version approved to run yet (an admin approves versions "
-                           "that call guarded handlers)", process_id=process_id)
-        raise NotFound(f"unknown {what}", process_id=process_id, version=version)
+            raise NotFound(msg(N_("%(what)s has no version approved to run yet (an admin approves "
+                                  "versions that call guarded handlers)"), what=what), process_id=process_id)
+        raise NotFound(msg(N_("unknown %(what)s"), what=what), process_id=process_id, version=version)
     return definition
 
 

@@ -6,33 +6,42 @@ import json
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.i18n import N_, Message, msg
 
 MAX_DATA_BYTES = 1_000_000
 
 
-def check_data(data: Any, what: str = "data") -> dict[str, Any]:
-    """Case data must be a JSON object with plain keys; raise InvalidInput otherwise."""
+def check_data(data: Any, what: str | Message | None = None) -> dict[str, Any]:
+    """Case data must be a JSON object with plain keys; raise InvalidInput otherwise.
+
+    `what` names the data in messages (a Message marked N_, or text; "data" by default)."""
+    what = what if what is not None else msg(N_("data"))
     if data is None:
         return {}
     if isinstance(data, (str, bytes)):
         try:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} "
-                               f"column {exc.colno}") from None
+            raise InvalidInput(msg(N_("%(what)s is not valid JSON: %(problem)s at line %(line)s "
+                                      "column %(column)s"),
+                                   what=what, problem=exc.msg, line=exc.lineno, column=exc.colno)) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{what} must be a JSON object, not {type(data).__name__}")
+        raise InvalidInput(msg(N_("%(what)s must be a JSON object, not %(type)s"), what=what,
+                               type=type(data).__name__))
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise InvalidInput(f"{what} field name {key!r} is not allowed "
-                               "(use letters, digits and underscores, not starting with _)",
+            raise InvalidInput(msg(N_("%(what)s field name '%(key)s' is not allowed "
+                                   "(use letters, digits and underscores, not starting with _)"),
+                                   what=what, key=key),
                                field=str(key))
     try:
         size = len(json.dumps(data))
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{what} is not JSON-serializable: {exc}") from None
+        raise InvalidInput(msg(N_("%(what)s is not JSON-serializable: %(problem)s"), what=what,
+                               problem=str(exc))) from None
     if size > MAX_DATA_BYTES:
-        raise InvalidInput(f"{what} is too large ({size} bytes, limit {MAX_DATA_BYTES})")
+        raise InvalidInput(msg(N_("%(what)s is too large (%(size)s bytes, limit %(limit)s)"), what=what,
+                               size=size, limit=MAX_DATA_BYTES))
     return data
 
 
