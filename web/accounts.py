@@ -30,6 +30,8 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
     timezone: str
     actor: Actor
     """Who the engine sees acting: groups, bodies and organisation (loaded per request)."""
+    language: str | None = None
+    """The language the user chose (None: the browser's)."""
 
     @property
     def username(self) -> str:
@@ -56,7 +58,7 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
 
     @classmethod
     def of(cls, session: Session, user: User) -> CurrentUser:
-        return cls(user.display_name, user.timezone or "UTC", actor_of(session, user))
+        return cls(user.display_name, user.timezone or "UTC", actor_of(session, user), user.language)
 
 
 def load_user(session: Session, username: str) -> CurrentUser | None:

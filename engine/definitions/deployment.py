@@ -19,6 +19,8 @@ from engine.access.policy import is_admin, require_admin, require_deploy
 from engine.access.users import Actor
 from engine.bpmn.metadata import ProcessInfo
 from engine.definitions.cache import LoadedDefinition
+from engine.definitions.translations import FOLDER as TRANSLATIONS
+from engine.definitions.translations import changed_translations
 from engine.definitions.validation import UploadedFile, ValidationResult, validate_files
 from engine.errors import DeploymentRefused, NotFound, Problem
 from engine.i18n import N_, msg
@@ -51,7 +53,8 @@ class DefinitionSummary:
 
 
 def files_from_paths(paths: list[str | Path]) -> list[UploadedFile]:
-    """Read files; a directory contributes its *.bpmn and *.dmn files and forms/*.form."""
+    """Read files; a directory contributes its *.bpmn and *.dmn files, forms/*.form and its
+    translation files i18n/*.json (named `i18n/<process>.<language>.json`)."""
     files: list[UploadedFile] = []
     for raw in paths:
         path = Path(raw)
@@ -59,6 +62,8 @@ def files_from_paths(paths: list[str | Path]) -> list[UploadedFile]:
             for child in (sorted(path.glob("*.bpmn")) + sorted(path.glob("*.dmn"))
                           + sorted(path.glob("forms/*.form"))):
                 files.append(UploadedFile(child.name, child.read_bytes()))
+            for child in sorted(path.glob(f"{TRANSLATIONS}/*.json")):
+                files.append(UploadedFile(f"{TRANSLATIONS}/{child.name}", child.read_bytes()))
         elif path.exists():
             files.append(UploadedFile(path.name, path.read_bytes()))
         else:
@@ -135,7 +140,9 @@ def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = 
                                             approved=existing.approved_at is not None))
         else:
             new.append(parsed)
-    if not new:
+    translations = {name for name, _content in changed_translations(
+        session, [(f.name, f.content) for f in files if f.is_translation])}
+    if not new and not translations:
         return deployed
     now = clock.now()
     username = user.username if user is not None else None
@@ -151,10 +158,12 @@ def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = 
         session.flush()
     stored: dict[str, DeploymentFile] = {}
     for f in files:
+        if (f.is_translation and f.name not in translations) or (not new and not f.is_translation):
+            continue  # stored already (translations are kept apart from the versions' content)
         form_id = result.forms[k][1]["id"] if (k := _form_key(f, result)) else None
         decision_id = next((d.decision_id for d in result.decisions.values() if d.name == f.name),
                            None) if f.is_dmn else None
-        kind = "form" if f.is_form else "dmn" if f.is_dmn else "bpmn"
+        kind = "i18n" if f.is_translation else "form" if f.is_form else "dmn" if f.is_dmn else "bpmn"
         row = DeploymentFile(deployment_id=deployment.id, name=f.name, kind=kind, form_id=form_id,
                              decision_id=decision_id,
                              content=f.content.decode("utf-8", errors="replace"))
