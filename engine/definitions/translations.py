@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.metadata import ProcessInfo
 from engine.errors import Problem
-from engine.store.models import DeploymentFile
+from engine.store.models import DeploymentFile, ProcessDefinition
 
 FOLDER = "i18n"
 FILE_NAME = re.compile(r"^(?:.*/)?(?P<process>[A-Za-z_][\w.-]*?)"
@@ -239,6 +239,32 @@ def translate_form(form: dict[str, Any] | None, texts: ProcessTexts | None,
     return out
 
 
+@dataclass(frozen=True)
+class TranslationStatus:
+    """How far one language covers a process version: the strings it lacks (key, English)."""
+
+    language: str
+    total: int
+    missing: list[tuple[str, str]]
+
+    @property
+    def translated(self) -> int:
+        return self.total - len(self.missing)
+
+
+def translation_status(session: Session, definition: ProcessDefinition,
+                       languages: list[str]) -> list[TranslationStatus]:
+    """For each of `languages`, which of the version's strings have no translation (what the
+    modeler shows an analyst)."""
+    info = ProcessInfo.from_dict(json.loads(definition.metadata_json))
+    strings = translatable_strings(info, json.loads(definition.forms_json or "{}"))
+    stored = latest_translations(session, [definition.process_id])
+    return [TranslationStatus(language, len(strings),
+                              [(key, strings[key]) for key in missing(strings, stored.get(
+                                  (definition.process_id, language)))])
+            for language in languages]
+
+
 def stored_name(process_id: str, language: str) -> str:
     return f"{FOLDER}/{process_id}.{language}.json"
 
@@ -273,6 +299,18 @@ def changed_translations(session: Session, files: list[tuple[str, bytes]]) -> li
             if stored.get(name) != content.decode("utf-8", errors="replace")]
 
 
-__all__ = ["FOLDER", "ProcessTexts", "changed_translations", "form_strings", "is_translation_file",
-           "latest_translations", "missing", "read_translation", "stored_name", "translatable_strings",
-           "translate_form"]
+__all__ = [
+    "FOLDER",
+    "ProcessTexts",
+    "TranslationStatus",
+    "changed_translations",
+    "form_strings",
+    "is_translation_file",
+    "latest_translations",
+    "missing",
+    "read_translation",
+    "stored_name",
+    "translatable_strings",
+    "translate_form",
+    "translation_status",
+]
