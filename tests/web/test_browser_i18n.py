@@ -27,7 +27,7 @@ WORDS: dict[str, dict[str, str]] = {
            "inbox": "Caixa de entrada", "done": "foi concluída", "case_data": "Dados do caso"},
     "zh": {"sign_in": "登录", "process": "设立委员会", "draft": "起草职责范围", "name": "委员会名称",
            "sector": "领域", "tourism": "旅游", "objectives": "目标", "scope": "范围",
-           "membership": "成员构成（城市和机构）", "resources": "资源筹措计划", "partners": "主要合作机构",
+           "membership": "成员构成（城市和机构）",  # noqa: RUF001 "resources": "资源筹措计划", "partners": "主要合作机构",
            "typed": "伊朗", "iran": "伊朗商会", "endorse_task": "认可职责范围", "endorse": "认可",
            "review": "审核职责范围", "take": "领取", "approve": "批准", "inbox": "收件箱",
            "done": "已完成", "case_data": "案件数据"},

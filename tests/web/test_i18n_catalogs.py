@@ -24,7 +24,8 @@ HUMAN_ATTRIBUTES = re.compile(r'\b(?:title|placeholder|aria-label|alt|label)\s*=
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 NOT_WORDS = {"SVG", "JSON", "CSV", "BPMN", "DMN", "FEEL", "YYYY", "MM", "DD", "nbsp", "middot", "rarr",
-             "larr", "hellip", "mdash", "ndash", "times", "amp", "lt", "gt", "quot", "Authorization", "Bearer"}
+             "larr", "hellip", "mdash", "ndash", "times", "amp", "lt", "gt", "quot", "Authorization",
+             "Bearer"}
 """Tokens that are the same in every language (formats and entities)."""
 
 
