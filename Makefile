@@ -8,9 +8,9 @@ export DATABASE_URL
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve bench setup python-deps node-deps browser db lint clean migration dist
+.PHONY: run test serve bench setup python-deps node-deps browser db lint clean migration dist i18n i18n-compile i18n-missing
 
-setup: python-deps node-deps
+setup: python-deps node-deps i18n-compile
 
 python-deps: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -24,6 +24,25 @@ node_modules/.installed: package.json package-lock.json $(wildcard web/assets/*.
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --if-present build
 	touch $@
+
+# Catalogs (web/translations/<lang>/LC_MESSAGES/messages.po): `make i18n` extracts every marked
+# string (templates, web, the engine's N_ templates, the processes' handlers) into messages.pot,
+# merges it into each language's catalog, lists what is untranslated, and compiles the .mo
+# files. The .mo files are built, not committed: setup compiles them (i18n-compile).
+LOCALES := $(notdir $(wildcard web/translations/*))
+MO_FILES := $(foreach l,$(filter-out messages.pot,$(LOCALES)),web/translations/$(l)/LC_MESSAGES/messages.mo)
+i18n: python-deps
+	$(BIN)/pybabel -q extract -F web/babel.cfg -k _ -k gettext -k N_ -k lazy_gettext --no-location --sort-output \
+	  --project "Alliance Workflow" --copyright-holder "Maritime Silk Road Cities Alliance" \
+	  -o web/translations/messages.pot web engine processes
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i web/translations/messages.pot -d web/translations
+	$(BIN)/python -m web.catalogs || true
+	$(MAKE) --no-print-directory i18n-compile
+i18n-compile: $(MO_FILES)
+web/translations/%/LC_MESSAGES/messages.mo: web/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d web/translations -l $* -i $< -o $@
+i18n-missing: python-deps
+	$(BIN)/python -m web.catalogs
 
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

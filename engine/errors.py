@@ -11,13 +11,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import N_, Message, msg
+
 
 class EngineError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
 
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    `message` is English text, or an `engine.i18n.Message` (an English template marked
+    N_ and its parameters) that the doors translate into the reader's language;
+    `self.message` is always the English text, `self.template` the Message (None when
+    the error was raised with plain text, which the doors show as it is).
+    """
+
+    def __init__(self, message: str | Message, **context: Any) -> None:
+        self.template: Message | None = message if isinstance(message, Message) else None
+        text = message.text() if isinstance(message, Message) else message
+        super().__init__(text)
+        self.message = text
         self.context = {k: v for k, v in context.items() if v is not None}
 
     def __str__(self) -> str:
@@ -70,14 +80,15 @@ class FormInvalid(InvalidInput):
     for the doors to translate); `errors` the same as English text by field key.
     """
 
-    def __init__(self, field_errors: Sequence[Any], *, what: str = "the form") -> None:
+    def __init__(self, field_errors: Sequence[Any], *, what: Message | None = None) -> None:
         self.field_errors = tuple(field_errors)
         self.errors: dict[str, list[str]] = {}
         for error in self.field_errors:
             self.errors.setdefault(error.field, []).append(error.text())
         fields = ", ".join(self.errors)
-        super().__init__(f"{what} was not accepted: check {fields}" if fields
-                         else f"{what} was not accepted")
+        subject = what or msg(N_("the form"))
+        super().__init__(msg(N_("%(what)s was not accepted: check %(fields)s"), what=subject, fields=fields)
+                         if fields else msg(N_("%(what)s was not accepted"), what=subject))
 
 
 @dataclass(frozen=True)
@@ -168,8 +179,9 @@ class StepFailed(EngineError):
 
     def __init__(self, failure: StepFailure, case_id: int | None = None) -> None:
         self.failure = failure
-        where = f"'{failure.element_id}'" if failure.element_id else "the process"
-        super().__init__(f"{where} could not run: {failure.message}; nothing was saved",
+        where = f"'{failure.element_id}'" if failure.element_id else msg(N_("the process"))
+        super().__init__(msg(N_("%(where)s could not run: %(reason)s; nothing was saved"),
+                             where=where, reason=failure.message),
                          element_id=failure.element_id, line=failure.line, case_id=case_id,
                          reason=failure.message)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request
-from flask_babel import Babel, get_locale
+from flask import Flask
+from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -29,6 +29,7 @@ from web import (
     db,
     errors,
     home,
+    i18n,
     inbox,
     input_guard,
     modeler,
@@ -42,17 +43,9 @@ from web import (
 from web.config import defaults, finish, from_environment
 
 
-def _locale() -> str | None:
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
-
-
-def _timezone() -> str | None:
-    return current_user.timezone if current_user.is_authenticated else None
-
-
 def _template_globals() -> dict[str, Any]:
     user = current_user if current_user.is_authenticated else None
-    return {"me": user, "is_admin": bool(user and user.is_admin), "lang": str(get_locale() or "en")}
+    return {"me": user, "is_admin": bool(user and user.is_admin), **i18n.template_globals()}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -66,12 +59,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.init_app(app)  # first: the request id is bound before anything else runs
     input_guard.init_app(app)  # before any route: the bounded int converter, JSON rules
     CSRFProtect(app)
-    Babel(app, locale_selector=_locale, timezone_selector=_timezone)
+    Babel(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, admin_bodies.bp, modeler.bp,
-                      profile.bp, assets.bp, dashboard.bp, registry_pages.bp, ops.bp):
+                      profile.bp, assets.bp, dashboard.bp, registry_pages.bp, ops.bp, i18n.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API under /api/v1 (after the app's error handlers)
     app.context_processor(_template_globals)

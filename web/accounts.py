@@ -29,6 +29,8 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
     actor: Actor
     """Who the engine sees acting: groups, bodies and organisation (loaded per request)."""
     session_version: int = 0
+    language: str | None = None
+    """The language the user chose (None: the browser's)."""
 
     @property
     def username(self) -> str:
@@ -56,7 +58,7 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
     @classmethod
     def of(cls, session: Session, user: User) -> CurrentUser:
         return cls(user.display_name, user.timezone or "UTC", actor_of(session, user),
-                   user.session_version)
+                   user.session_version, user.language)
 
 
 def load_user(session: Session, user_id: str) -> CurrentUser | None:

@@ -12,12 +12,14 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from engine.access.preferences import adopt_browser_timezone
 from web.accounts import CurrentUser, authenticate, load_user, sign_out_everywhere
 from web.db import get_db, transaction
 from web.input_guard import safe_next
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {"auth.login", "static", "assets.vendor", "ops.healthz", "ops.readyz", "ops.metrics"}
+PUBLIC_ENDPOINTS = {"auth.login", "i18n.switch", "static", "assets.vendor", "ops.healthz", "ops.readyz",
+                    "ops.metrics"}
 """/healthz and /readyz are for load balancers; /metrics checks its own bearer token (web.ops)."""
 PUBLIC_PREFIXES = ("/api/v1/",)
 """The REST API checks its own bearer tokens and never redirects to the login page."""
@@ -41,7 +43,11 @@ def login() -> Any:
                             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                             lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
         if user is not None:
+            language = session.get("lang")
             session.clear()  # a fresh session: no fixation
+            session["lang"] = language
+            if adopt_browser_timezone(get_db(), user.username, request.form.get("tz")):
+                user = load_user(get_db(), user.username) or user
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.label), "info")
             return redirect(safe_next(request.args.get("next")) or url_for("inbox.index"))

@@ -72,7 +72,7 @@ def defaults() -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
-        "LANGUAGES": ["en"],
+        "LANGUAGES": ["en", "pt", "zh"],
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "INBOX_PER_PAGE": 25,

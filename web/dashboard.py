@@ -38,6 +38,7 @@ from web.dashboard_views import (
     status_labels,
 )
 from web.db import get_db, session_factory
+from web.process_texts import words
 from web.viewmodels import pagination, show_time
 
 bp = Blueprint("dashboard", __name__, url_prefix="/cases")
@@ -72,7 +73,8 @@ def cases() -> str:
         "dashboard/list.html", lines=[case_line(r) for r in page.rows], total=page.total,
         links=pagination("dashboard.cases", args, page.page, page.pages), f=filters, sort=sort,
         sorts=sort_labels(), statuses=status_labels(), processes=sorted(
-            process_names(session).items(), key=lambda i: i[1]),
+            ((pid, words().process(pid, name)) for pid, name in process_names(session).items()),
+            key=lambda i: i[1]),
         csv_url=url_for("dashboard.export", **args), filtered=bool(args), staff=_staff())
 
 
@@ -84,6 +86,7 @@ def export() -> Response:
     factory = session_factory()
 
     def generate() -> Iterator[str]:
+        yield "\ufeff"  # UTF-8 byte-order mark: Excel then reads Chinese and Portuguese correctly
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(csv_header())
@@ -96,7 +99,7 @@ def export() -> Response:
                     buffer.truncate()
         yield buffer.getvalue()
 
-    return Response(stream_with_context(generate()), mimetype="text/csv",
+    return Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=cases.csv"})
 
 

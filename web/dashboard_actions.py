@@ -18,13 +18,14 @@ from werkzeug.wrappers import Response
 
 from engine.access.policy import require_staff
 from engine.errors import InvalidInput, NotFound
+from engine.i18n import N_, msg
 from engine.runtime import case_admin, case_status
 from web.dashboard import back_to, bp
 from web.db import get_db, transaction
 
 
 def _act(case_id: int, action: Callable[[], Any], done: str) -> Response:
-    require_staff(current_user.actor, "change a case")
+    require_staff(current_user.actor, msg(N_("change a case")))
     session = get_db()
     try:
         action()

@@ -15,6 +15,7 @@ from engine.read.case_page import CaseDetail
 from engine.read.dashboard import SORTS, CaseFilters, CaseListRow
 from engine.read.process_stats import Overview
 from engine.runtime.history import HistoryEntry
+from web.process_texts import code_labels, shown_value, words
 from web.viewmodels import event_label, show_time
 
 FILTER_KEYS = ("process", "version", "status", "q", "started_by", "concerned", "lane", "overdue",
@@ -107,7 +108,7 @@ def case_line(row: CaseListRow) -> CaseLine:
     return CaseLine(
         case_id=row.case_id, url=url_for("dashboard.case", case_id=row.case_id),
         label=case_label(row.business_key, row.title, row.case_id),
-        process=f"{row.process_name or row.process_id} v{row.version}",
+        process=f"{words().process(row.process_id, row.process_name)} v{row.version}",
         status=status_labels().get(row.status, row.status), status_key=row.status,
         started_by=row.started_by or "", started=show_time(row.started_at),
         ended=show_time(row.ended_at), waiting=waiting, overdue=row.overdue,
@@ -115,9 +116,11 @@ def case_line(row: CaseListRow) -> CaseLine:
 
 
 def csv_header() -> list[str]:
-    return ["case_id", "process_id", "version", "business_key", "title", "status", "started_by",
-            "started_at", "updated_at", "ended_at", "open_tasks", "waiting_on", "overdue",
-            "incident"]
+    """The export's column headers, in the reader's language (the values keep their codes,
+    ids and ISO 8601 UTC times, so a spreadsheet sorts and filters them)."""
+    return [_("Case id"), _("Process id"), _("Version"), _("Business key"), _("Title"), _("Status"),
+            _("Started by"), _("Started at (UTC)"), _("Updated at (UTC)"), _("Ended at (UTC)"),
+            _("Open tasks"), _("Waiting on"), _("Overdue"), _("Incident")]
 
 
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -135,8 +138,8 @@ def csv_record(row: CaseListRow) -> list[str]:
     cells = [str(row.case_id), row.process_id, str(row.version), row.business_key or "",
              row.title or "", row.status, row.started_by or "", iso(row.started_at),
              iso(row.updated_at), iso(row.ended_at), "; ".join(row.open_tasks),
-             "; ".join(row.waiting_on), "yes" if row.overdue else "no",
-             "yes" if row.incident else "no"]
+             "; ".join(row.waiting_on), _("yes") if row.overdue else _("no"),
+             _("yes") if row.incident else _("no")]
     return [csv_cell(cell) for cell in cells]
 
 
@@ -183,8 +186,8 @@ class HistoryLine:
     data: str
 
 
-def history_line(entry: HistoryEntry) -> HistoryLine:
-    element = entry.element_name or entry.element_id or ""
+def history_line(entry: HistoryEntry, process_id: str = "") -> HistoryLine:
+    element = words().element(process_id, entry.element_id, entry.element_name or entry.element_id or "")
     what = event_label(entry.kind, element)
     data = json.dumps(entry.data, ensure_ascii=False, indent=1, default=str) if entry.data else ""
     return HistoryLine(show_time(entry.at), entry.user or _("the system"), what,
@@ -216,8 +219,9 @@ class CaseModel:
     ended: str
     tasks: list[TaskLine]
     history: list[HistoryLine]
-    data: list[tuple[str, str, str]]
-    """(field, JSON type, value as JSON)."""
+    data: list[tuple[str, str, str, str, str]]
+    """(field, its label in the reader's language, JSON type, value as JSON, the value as people
+    read it: codes by their labels)."""
     linked: list[tuple[str, str, str]]
     """(relation, label, url)."""
     markers: str
@@ -230,14 +234,19 @@ class CaseModel:
 
 def case_model(detail: CaseDetail) -> CaseModel:
     case = detail.case
-    tasks = [TaskLine(a.task.id, a.task.name or a.task.element_id, a.task.element_id,
-                      a.task.subject or a.task.lane or ", ".join(a.task.candidates),
+    texts = words()
+    pid = case.process_id
+    tasks = [TaskLine(a.task.id, texts.element(pid, a.task.element_id, a.task.name), a.task.element_id,
+                      a.task.subject or texts.lane(pid, a.task.lane) or ", ".join(a.task.candidates),
                       a.task.assignee or _("not taken yet"),
                       show_time(a.claimed_at if a.task.assignee and a.claimed_at
                                 else a.task.created_at),
                       show_time(a.task.due_at), a.overdue) for a in detail.active_tasks]
-    data = [(key, detail.field_types.get(key, ""),
-             json.dumps(value, ensure_ascii=False, default=str)[:2000])
+    labels = code_labels({form_id: texts.form(pid, form, form_id)
+                          for form_id, form in detail.forms.items()})
+    data = [(key, labels.get(key, ("", {}))[0], detail.field_types.get(key, ""),
+             json.dumps(value, ensure_ascii=False, default=str)[:2000],
+             shown_value(value, labels.get(key, ("", {}))[1]))
             for key, value in sorted(case.data.items())]
     relation = {"parent": _("Started by"), "child": _("Started")}
     linked = [(relation.get(link.relation, link.relation),
@@ -249,11 +258,11 @@ def case_model(detail: CaseDetail) -> CaseModel:
                           "waiting": detail.waiting_elements, "failed": detail.failed_elements})
     return CaseModel(
         case_id=case.id, label=case_label(case.business_key, case.title, case.id),
-        process=f"{detail.process_name} v{case.process_version}",
+        process=f"{texts.process(pid, detail.process_name)} v{case.process_version}",
         status=status_labels().get(case.status, case.status), status_key=case.status,
         status_reason=case.status_reason or "", started_by=case.started_by or _("the system"),
         started=show_time(case.started_at), ended=show_time(case.ended_at), tasks=tasks,
-        history=[history_line(e) for e in detail.history], data=data, linked=linked,
+        history=[history_line(e, pid) for e in detail.history], data=data, linked=linked,
         markers=markers, may_admin=detail.may_admin,
         status_actions=status_actions(case.status) if detail.may_admin else [],
         can_correct=detail.may_admin and case.status not in ("completed", "cancelled"))

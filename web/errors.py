@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
+from web.i18n import error_text
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def handle_engine_error(exc: engine_errors.EngineError) -> tuple[str, int]:
         log.error("engine error on %s %s: %s", request.method, request.path, exc, exc_info=exc)
         detail = None
     else:
-        detail = exc.message
+        detail = error_text(exc)
     title, message = _engine_text(exc)
     return render_error(code, title, message, detail)
 

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.access.start_rights import latest_definitions
 from engine.read.inbox import COUNT_CAP, SORTS, TABS, CaseRow, InboxRow, inbox_page
 from web.db import get_db
+from web.i18n import overdue_label
+from web.process_texts import words
 from web.viewmodels import PageLink, pagination, show_time
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -37,6 +40,8 @@ class TaskLine:
     created: str
     due: str
     overdue: bool
+    when_due: str
+    """ "3 days overdue" / "due in 2 hours" (empty without a due date)."""
     claim_url: str | None
     unclaim_url: str | None
 
@@ -69,12 +74,14 @@ def case_label(business_key: str | None, title: str | None, case_id: int) -> str
 
 
 def _task_line(row: InboxRow, tab: str, back: str) -> TaskLine:
+    texts = words()
     return TaskLine(
-        task_id=row.task_id, name=row.task_name, url=url_for("tasks.show", task_id=row.task_id),
-        process=row.process_name or row.process_id,
+        task_id=row.task_id, name=texts.element(row.process_id, row.element_id, row.task_name),
+        url=url_for("tasks.show", task_id=row.task_id),
+        process=texts.process(row.process_id, row.process_name),
         case_label=case_label(row.business_key, row.case_title, row.case_id),
-        role=row.subject or row.lane or "", created=show_time(row.created_at), due=show_time(row.due_at),
-        overdue=row.overdue,
+        role=row.subject or texts.lane(row.process_id, row.lane), created=show_time(row.created_at),
+        due=show_time(row.due_at), overdue=row.overdue, when_due=overdue_label(row.due_at),
         claim_url=url_for("tasks.claim", task_id=row.task_id, next=back) if tab == "claimable" else None,
         unclaim_url=(url_for("tasks.unclaim", task_id=row.task_id, next=back)
                      if tab == "assigned" else None))
@@ -83,7 +90,7 @@ def _task_line(row: InboxRow, tab: str, back: str) -> TaskLine:
 def _case_line(row: CaseRow) -> CaseLine:
     status = {"running": _("Running"), "completed": _("Completed"), "cancelled": _("Cancelled"),
               "suspended": _("Suspended"), "failed": _("Needs attention")}.get(row.status, row.status)
-    return CaseLine(case_id=row.case_id, process=row.process_name or row.process_id,
+    return CaseLine(case_id=row.case_id, process=words().process(row.process_id, row.process_name),
                     case_label=case_label(row.business_key, row.title, row.case_id), status=status,
                     started=show_time(row.started_at), next_due=show_time(row.next_due_at),
                     overdue=row.overdue,
@@ -92,7 +99,7 @@ def _case_line(row: CaseRow) -> CaseLine:
 
 def count_label(count: int) -> str:
     """Counting stops at COUNT_CAP + 1: show "10,000+" rather than a false exact number."""
-    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else str(count)
+    return f"{format_decimal(COUNT_CAP)}+" if count > COUNT_CAP else format_decimal(count)
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -124,7 +131,7 @@ def index() -> str:
     labels = tab_labels()
     tabs = [Tab(key, labels[key], count_label(page.counts[key]),
                 url_for("inbox.index", **{**args, "tab": key}), key == tab) for key in TABS]
-    processes = [(d.process_id, d.name or d.process_id) for d in latest_definitions(session)]
+    processes = [(d.process_id, words().process(d.process_id, d.name)) for d in latest_definitions(session)]
     links: list[PageLink] = pagination("inbox.index", args, page.page, page.pages)
     return render_template(
         "inbox/index.html", tab=tab, tabs=tabs, tasks=[_task_line(r, tab, back) for r in page.rows],

@@ -15,10 +15,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.definitions.deployment import approve_definition
+from engine.definitions.translations import translation_status
 from engine.errors import DeploymentRefused, EngineError, InvalidInput
 from web import modeler_service as service
 from web.db import get_db, transaction
 from web.errors import status_for
+from web.i18n import LANGUAGE_NAMES, languages
+from web.process_texts import SOURCE_LANGUAGE
 from web.viewmodels import show_time
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
@@ -71,7 +74,10 @@ def view(process_id: str, version: int) -> str:
         deployed_at=show_time(definition.created_at),
         xml_url=url_for("modeler.download", process_id=process_id, version=version),
         svg_name=f"{service.safe_name(process_id)}-v{version}.svg", labels=status_labels(),
-        may_edit=service.may_model(current_user.actor), may_approve=current_user.is_admin)
+        may_edit=service.may_model(current_user.actor), may_approve=current_user.is_admin,
+        translations=translation_status(session, definition,
+                                        [code for code in languages() if code != SOURCE_LANGUAGE]),
+        language_names=LANGUAGE_NAMES)
 
 
 @bp.route("/<process_id>/v<int:version>/approve", methods=["POST"])

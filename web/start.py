@@ -23,6 +23,7 @@ from web.forms import (
     translated_errors,
     unreadable_message,
 )
+from web.process_texts import words
 from web.viewmodels import group_label
 
 bp = Blueprint("start", __name__, url_prefix="/start")
@@ -41,7 +42,7 @@ class StartLine:
 
 @bp.route("/")
 def index() -> str:
-    lines = [StartLine(p.title, p.process_id, p.version,
+    lines = [StartLine(words().process(p.process_id, p.title), p.process_id, p.version,
                        ", ".join(group_label(x) for x in p.groups) if p.groups else _("Everyone"),
                        url_for("start.form", process_id=p.process_id), p.start_form_id is not None)
              for p in startable_processes(get_db(), current_user.actor)]
@@ -52,10 +53,13 @@ def _render(start: StartForm, *, business_key: str = "", values: dict[str, Any] 
             result: FormResult | None = None, key_error: str | None = None,
             status: int = 200) -> tuple[str, int]:
     errors = result.errors if result else {}
+    texts = words()
+    form = texts.form(start.process.process_id, start.form, start.process.start_form_id)
     return render_template(
-        "start/form.html", process=start.process, form_schema=start.form, form_data=values or {},
-        form_errors=errors_by_component(start.form, errors),
-        error_summary=labelled_errors(start.form, errors), business_key=business_key,
+        "start/form.html", process=start.process,
+        title=texts.process(start.process.process_id, start.process.title), form_schema=form,
+        form_data=values or {}, form_errors=errors_by_component(form, errors),
+        error_summary=labelled_errors(form, errors), business_key=business_key,
         key_error=key_error), status
 
 

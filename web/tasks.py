@@ -28,6 +28,7 @@ from web.forms import (
     unreadable_message,
 )
 from web.inbox import case_label
+from web.process_texts import code_labels, shown_value, words
 from web.viewmodels import event_label, show_time
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -70,8 +71,8 @@ class TaskPage:
     history: list[HistoryLine]
 
 
-def _history_line(entry: HistoryEntry) -> HistoryLine:
-    element = entry.element_name or entry.element_id or ""
+def _history_line(entry: HistoryEntry, process_id: str) -> HistoryLine:
+    element = words().element(process_id, entry.element_id, entry.element_name or entry.element_id or "")
     what = event_label(entry.kind, element)
     return HistoryLine(show_time(entry.at), entry.user or _("the system"), what, entry.reason or "")
 
@@ -80,20 +81,21 @@ def humanize(key: str) -> str:
     return key.replace("_", " ").strip().capitalize()
 
 
-def key_data(case: CaseView) -> list[tuple[str, str]]:
-    """A few short, readable values from the case data (what the case is about)."""
+def key_data(case: CaseView, form: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """A few short, readable values from the case data (what the case is about); a code of the
+    task's form shows as its option label in the reader's language."""
+    labels = code_labels({"form": form})
     out: list[tuple[str, str]] = []
     for key, value in case.data.items():
         if isinstance(value, bool) or value is None or isinstance(value, dict):
             continue
-        if isinstance(value, list):
-            if not all(isinstance(v, (str, int, float)) for v in value):
-                continue
-            value = ", ".join(map(str, value))
-        text = str(value)
+        if isinstance(value, list) and not all(isinstance(v, (str, int, float)) for v in value):
+            continue
+        label, options = labels.get(key, (humanize(key), {}))
+        text = shown_value(value, options)
         if not text or len(text) > 160:
             continue
-        out.append((humanize(key), text))
+        out.append((label, text))
         if len(out) >= KEY_DATA_LIMIT:
             break
     return out
@@ -132,12 +134,14 @@ def _wait_note(context: TaskContext) -> str:
 
 def page_model(context: TaskContext) -> TaskPage:
     task, case = context.task, context.case
+    texts = words()
+    form = texts.form(task.process_id, context.form, task.form_id)
     return TaskPage(
-        task_id=task.id, name=task.name or task.element_id, element_id=task.element_id,
-        process=context.process_name or task.process_id,
+        task_id=task.id, name=texts.element(task.process_id, task.element_id, task.name),
+        element_id=task.element_id, process=texts.process(task.process_id, context.process_name),
         case_label=case_label(case.business_key, case.title, case.id),
         case_status=_status_text(case.status), started_by=case.started_by or "",
-        started_at=show_time(case.started_at), role=task.subject or task.lane or "",
+        started_at=show_time(case.started_at), role=task.subject or texts.lane(task.process_id, task.lane),
         assignee=task.assignee or _("Not yet taken"), created=show_time(task.created_at),
         due=show_time(task.due_at), overdue=bool(task.due_at and task.state == "open"
                                                  and task.due_at < clock.now()),
@@ -145,7 +149,7 @@ def page_model(context: TaskContext) -> TaskPage:
         closed_note=_closed_note(task), may_act=context.may_act, may_claim=context.may_claim,
         may_unclaim=context.may_unclaim, wait_note=_wait_note(context),
         has_form=context.form is not None,
-        key_data=key_data(case), history=[_history_line(e) for e in context.history])
+        key_data=key_data(case, form), history=[_history_line(e, task.process_id) for e in context.history])
 
 
 def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
@@ -154,10 +158,11 @@ def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
     if values:
         data.update(values)
     errors = result.errors if result else {}
+    form = words().form(context.task.process_id, context.form, context.task.form_id)
     return render_template(
-        "tasks/task.html", page=page_model(context), form_schema=context.form, form_data=data,
-        form_errors=errors_by_component(context.form, errors),
-        error_summary=labelled_errors(context.form, errors), bpmn_xml=context.bpmn_xml), status
+        "tasks/task.html", page=page_model(context), form_schema=form, form_data=data,
+        form_errors=errors_by_component(form, errors),
+        error_summary=labelled_errors(form, errors), bpmn_xml=context.bpmn_xml), status
 
 
 @bp.route("/<int:task_id>")

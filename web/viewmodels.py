@@ -7,19 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from engine.bpmn.metadata import group_slug
+from web.i18n import show_time
 
-TIME_FORMAT = "d MMM yyyy, HH:mm"
-
-
-def show_time(moment: datetime | None) -> str:
-    """A UTC time in the user's time zone (Flask-Babel's timezone selector), or ''."""
-    if moment is None:
-        return ""
-    return format_datetime(moment, TIME_FORMAT)
+__all__ = ["PageLink", "event_label", "group_label", "iso", "lane_group", "pagination", "role_label",
+           "show_time"]
 
 
 def iso(moment: datetime | None) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from engine.access.users import Actor
 from engine.errors import NotFound, PermissionDenied
+from engine.i18n import N_, Message, msg
 from engine.store.models import Case, CaseParticipant, HumanTask, TaskCandidate, TaskState
 
 SECRETARIAT = "secretariat"
@@ -67,25 +68,28 @@ def may_send_messages(user: Actor) -> bool:
     return user.operator or user.in_any(MESSAGE_SENDERS)
 
 
-def _require(allowed: bool, message: str, **context: object) -> None:
+def _require(allowed: bool, message: Message, **context: object) -> None:
     if not allowed:
         raise PermissionDenied(message, **context)
 
 
-def require_staff(user: Actor, what: str = "do this") -> None:
-    _require(is_staff(user), f"only the Secretariat or an admin may {what}")
+def require_staff(user: Actor, what: Message | None = None) -> None:
+    """`what` is the action refused, a verb phrase marked N_ (`msg(N_("change a case"))`)."""
+    _require(is_staff(user), msg(N_("only the Secretariat or an admin may %(what)s"),
+                                 what=what or msg(N_("do this"))))
 
 
-def require_admin(user: Actor, what: str = "do this") -> None:
-    _require(is_admin(user), f"only an admin may {what}")
+def require_admin(user: Actor, what: Message | None = None) -> None:
+    _require(is_admin(user), msg(N_("only an admin may %(what)s"), what=what or msg(N_("do this"))))
 
 
 def require_deploy(user: Actor) -> None:
-    _require(may_deploy(user), "only analysts and admins may deploy process versions")
+    _require(may_deploy(user), msg(N_("only analysts and admins may deploy process versions")))
 
 
 def require_send_messages(user: Actor) -> None:
-    _require(may_send_messages(user), "only the Secretariat, admins and integrations may send messages")
+    _require(may_send_messages(user),
+             msg(N_("only the Secretariat, admins and integrations may send messages")))
 
 
 # -- tasks ---------------------------------------------------------------------------------
@@ -140,14 +144,24 @@ def may_reassign(task: HumanTask, user: Actor) -> bool:
     return task.state == TaskState.OPEN and is_staff(user)
 
 
+TASK_ACTIONS = {"see": N_("see"), "claim": N_("claim"), "give back": N_("give back"),
+                "reassign": N_("reassign"), "complete": N_("complete")}
+"""The actions on a task a refusal names (verbs marked for translation)."""
+
+
 def why_not(task: HumanTask, user: Actor, action: str) -> PermissionDenied:
     """A refusal that says whom the task is for, without naming more than the user may know."""
+    verb = msg(TASK_ACTIONS.get(action, action))
+    message: Message
     if task.assignee and task.assignee != user.username:
-        message = f"you may not {action} task {task.id}: it is assigned to someone else"
+        message = msg(N_("you may not %(action)s task %(task)s: it is assigned to someone else"),
+                      action=verb, task=task.id)
     elif task.personal and action == "give back":
-        message = f"task {task.id} was given to you by the process; it cannot be given back"
+        message = msg(N_("task %(task)s was given to you by the process; it cannot be given back"),
+                      task=task.id)
     else:
-        message = f"you may not {action} task {task.id}: it is not offered to you"
+        message = msg(N_("you may not %(action)s task %(task)s: it is not offered to you"),
+                      action=verb, task=task.id)
     return PermissionDenied(message, task_id=task.id)
 
 
@@ -211,9 +225,9 @@ def may_view_case(session: Session, user: Actor, case_id: int) -> bool:
 def require_case_view(session: Session, user: Actor, case_id: int) -> None:
     """NotFound for an unknown case, PermissionDenied for one the user takes no part in."""
     if session.get(Case, case_id) is None:
-        raise NotFound(f"unknown case {case_id}", case_id=case_id)
+        raise NotFound(msg(N_("unknown case %(case)s"), case=case_id), case_id=case_id)
     _require(may_view_case(session, user, case_id),
-             f"case {case_id} is not one you take part in", case_id=case_id)
+             msg(N_("case %(case)s is not one you take part in"), case=case_id), case_id=case_id)
 
 
 __all__ = [

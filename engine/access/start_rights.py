@@ -21,6 +21,7 @@ from engine.access.policy import ADMINS
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
 from engine.errors import NotFound, PermissionDenied
+from engine.i18n import N_, msg
 from engine.store.models import ProcessDefinition
 
 
@@ -114,10 +115,12 @@ def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
     definition = find_definition(session, process_id, runnable=True)
     process = rights_of(session, definition)
     if process is None:
-        raise PermissionDenied(f"process '{process_id}' is started by an event, not by hand",
+        raise PermissionDenied(msg(N_("process '%(process)s' is started by an event, not by hand"),
+                                   process=process_id),
                                process_id=process_id)
     if not allowed(process, user):
-        raise PermissionDenied(f"only {', '.join(process.groups)} may start '{process.title}'",
+        raise PermissionDenied(msg(N_("only %(groups)s may start '%(process)s'"),
+                                   groups=", ".join(process.groups), process=process.title),
                                process_id=process_id)
     form = None
     if process.start_form_id:

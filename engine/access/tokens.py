@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.access.users import Actor, actor_of, get_user
 from engine.errors import InvalidInput, NotFound, PermissionDenied
+from engine.i18n import N_, msg
 from engine.store.models import ApiToken, User
 
 PREFIX = "alw_"
@@ -97,13 +98,13 @@ def revoke_token(session: Session, token_id: int, *, username: str | None = None
 def authenticate_token(session: Session, raw: str) -> Actor:
     """The actor a raw token stands for; raises InvalidToken for anything else."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(PREFIX):
-        raise InvalidToken("invalid API token")
+        raise InvalidToken(msg(N_("invalid API token")))
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if row is None or row.revoked_at is not None:
-        raise InvalidToken("invalid or revoked API token")
+        raise InvalidToken(msg(N_("invalid or revoked API token")))
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        raise InvalidToken("the token's user is not active")
+        raise InvalidToken(msg(N_("the token's user is not active")))
     now = clock.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
         row.last_used_at = now

@@ -12,6 +12,7 @@ from engine.access.bodies import memberships_of
 from engine.access.passwords import hash_password
 from engine.access.principals import Principal
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.i18n import N_, msg
 from engine.runtime.context import runtime_of
 from engine.store.models import Group, User
 
@@ -49,7 +50,7 @@ def get_group(session: Session, name: str, *, create: bool = False) -> Group:
     group = session.scalar(select(Group).where(Group.name == name))
     if group is None:
         if not create:
-            raise NotFound(f"unknown group '{name}'", group=name)
+            raise NotFound(msg(N_("unknown group '%(name)s'"), name=name), group=name)
         group = Group(name=name)
         session.add(group)
     return group
@@ -75,7 +76,7 @@ def create_user(session: Session, username: str, *, groups: list[str] | None = N
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"unknown user '{username}'", username=username)
+        raise NotFound(msg(N_("unknown user '%(name)s'"), name=username), username=username)
     return user
 
 
@@ -83,7 +84,7 @@ def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
     """The acting user with their groups and bodies; unknown or inactive users may not act."""
     user = get_user(session, username)
     if not user.active:
-        raise NotFound(f"user '{username}' is not active", username=username)
+        raise NotFound(msg(N_("user '%(name)s' is not active"), name=username), username=username)
     return actor_of(session, user, operator=operator)
 
 

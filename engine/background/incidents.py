@@ -27,6 +27,7 @@ from engine import clock
 from engine.access import policy
 from engine.access.users import Actor
 from engine.errors import CaseNotActive, CaseStuck, Conflict, InvalidInput, NotFound
+from engine.i18n import N_, msg, state_word
 from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance
 from engine.runtime.context import OpenCase
@@ -116,16 +117,18 @@ def list_incidents(session: Session, *, case_id: int | None = None, include_reso
 def incidents_for(session: Session, user: Actor, *, case_id: int | None = None,
                   include_resolved: bool = False, limit: int = 100) -> list[IncidentView]:
     """Incidents, for staff (a case's participants see its failure on the case page)."""
-    policy.require_staff(user, "list incidents")
+    policy.require_staff(user, msg(N_("list incidents")))
     return list_incidents(session, case_id=case_id, include_resolved=include_resolved, limit=limit)
 
 
 def _incident(session: Session, incident_id: int) -> Incident:
     row = session.get(Incident, incident_id)
     if row is None:
-        raise NotFound(f"unknown incident {incident_id}", incident_id=incident_id)
+        raise NotFound(msg(N_("unknown incident %(incident)s"), incident=incident_id),
+                       incident_id=incident_id)
     if row.resolved_at is not None:
-        raise Conflict(f"incident {incident_id} is already resolved ({row.resolution})",
+        raise Conflict(msg(N_("incident %(incident)s is already resolved (%(resolution)s)"),
+                           incident=incident_id, resolution=row.resolution),
                        incident_id=incident_id)
     return row
 
@@ -152,12 +155,13 @@ def _apply_changes(opened: OpenCase, changes: dict[str, Any], task_id: str | Non
 def correct_case_data(session: Session, case_id: int, *, user: str | None, changes: Any,
                       reason: str | None = None, as_operator: bool = False) -> dict[str, Any]:
     """Change the data the case's open and errored tasks see; recorded as DATA_CORRECTED."""
-    values = check_data(changes, "changes")
+    values = check_data(changes, msg(N_("changes")))
     if not values:
-        raise InvalidInput("no data changes given", field="changes")
+        raise InvalidInput(msg(N_("no data changes given")), field="changes")
     opened = open_case(session, case_id)
     if opened.case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED):
-        raise CaseNotActive(f"case {case_id} is {opened.case.status}; its data cannot change",
+        raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its data cannot change"), case=case_id,
+                                status=state_word(str(opened.case.status))),
                             case_id=case_id, status=opened.case.status)
     before = case_data(opened)
     _apply_changes(opened, values)
@@ -175,10 +179,10 @@ def retry_incident(session: Session, incident_id: int, *, user: Actor, reason: s
     Afterwards the case has an open task, a job or a message it waits for, or it ended:
     a retry that would leave it with none of these is refused (`CaseStuck`).
     """
-    policy.require_staff(user, "retry an incident")
-    text = require_reason(reason, "retry an incident")
+    policy.require_staff(user, msg(N_("retry an incident")))
+    text = require_reason(reason, msg(N_("retry an incident")))
     incident = _incident(session, incident_id)
-    changes = check_data(data, "data")
+    changes = check_data(data)
     # Resolved first: if the retry fails again, the projection opens a fresh incident.
     incident.resolved_at, incident.resolved_by = clock.now(), user.username
     incident.resolution = f"retried: {text}"[:255]
@@ -195,8 +199,8 @@ def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], us
                reason: str) -> None:
     job = session.get(Job, incident.job_id) if incident.job_id else None
     if job is None:
-        raise Conflict(f"the job of incident {incident.id} no longer exists (its task was "
-                       "completed or cancelled)", incident_id=incident.id)
+        raise Conflict(msg(N_("the job of incident %(incident)s no longer exists (its task was "
+                           "completed or cancelled)"), incident=incident.id), incident_id=incident.id)
     if changes and job.case_id is not None and job.spiff_task_id:
         opened = open_case(session, job.case_id)
         _apply_changes(opened, changes, job.spiff_task_id)
@@ -222,7 +226,8 @@ def _retry_step(session: Session, incident: Incident, changes: dict[str, Any], u
     opened = open_case(session, incident.case_id)
     case = opened.case
     if case.status != CaseStatus.FAILED:
-        raise CaseNotActive(f"case {case.id} is {case.status}, not failed", case_id=case.id,
+        raise CaseNotActive(msg(N_("case %(case)s is %(status)s, not failed"), case=case.id,
+                                status=state_word(str(case.status))), case_id=case.id,
                             status=case.status)
     errored = opened.workflow.get_tasks(state=SpiffState.ERROR)
     for task in errored:
@@ -236,8 +241,9 @@ def _retry_step(session: Session, incident: Incident, changes: dict[str, Any], u
            data={"changes": changes} if changes else None, as_operator=user.operator)
     advance(session, opened, user=user.username)
     if opened.case.status == CaseStatus.RUNNING and not _has_work(opened.workflow):
-        raise CaseStuck(f"retrying incident {incident.id} would leave case {case.id} running with "
-                        "nothing to do (no task ready or waiting); correct its data or cancel it",
+        raise CaseStuck(msg(N_("retrying incident %(incident)s would leave case %(case)s running with "
+                            "nothing to do (no task ready or waiting); correct its data or cancel it"),
+                            incident=incident.id, case=case.id),
                         case_id=case.id, incident_id=incident.id)
 
 
@@ -254,8 +260,8 @@ def _has_work(workflow: Any) -> bool:
 def retry_case(session: Session, case_id: int, *, user: Actor, reason: str,
                data: Any = None) -> list[IncidentView]:
     """Retry every open incident of a case (the failed step, or its failed jobs)."""
-    policy.require_staff(user, "retry a case")
+    policy.require_staff(user, msg(N_("retry a case")))
     open_rows = _open_incidents(session, case_id)
     if not open_rows:
-        raise NotFound(f"case {case_id} has no open incident", case_id=case_id)
+        raise NotFound(msg(N_("case %(case)s has no open incident"), case=case_id), case_id=case_id)
     return [retry_incident(session, row.id, user=user, reason=reason, data=data) for row in open_rows]

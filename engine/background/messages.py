@@ -46,6 +46,7 @@ from engine.access.users import Actor
 from engine.bpmn.metadata import read_message_correlation_keys
 from engine.definitions.deployment import LoadedDefinition, load_definition
 from engine.errors import Conflict, InvalidInput, MessageNotDelivered
+from engine.i18n import N_, msg
 from engine.runtime.cases import advance, start_case
 from engine.runtime.context import OpenCase
 from engine.runtime.data import check_data
@@ -358,8 +359,8 @@ def send_message(session: Session, name: str, *, correlation: Any = None, data: 
     policy.require_send_messages(user)
     if not name or not name.strip():
         raise InvalidInput("a message needs a name", field="name")
-    values = check_data(correlation, "correlation")
-    payload = check_data(data, "message data")
+    values = check_data(correlation, msg(N_("correlation")))
+    payload = check_data(data, msg(N_("message data")))
     result = deliver(session, name.strip(), values, payload)
     now = clock.now()
     message = OutboxMessage(name=name.strip(), correlation=canonical(values), payload=payload,

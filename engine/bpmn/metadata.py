@@ -77,16 +77,18 @@ class ProcessInfo:
     name: str | None
     elements: dict[str, ElementInfo]
     start_form_id: str | None = None
+    lanes: dict[str, str] = field(default_factory=dict)
+    """Lane id -> lane name (what translation files key lanes by)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"process_id": self.process_id, "name": self.name,
-                "start_form_id": self.start_form_id,
+                "start_form_id": self.start_form_id, "lanes": self.lanes,
                 "elements": {k: asdict(v) for k, v in self.elements.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProcessInfo:
         return cls(process_id=data["process_id"], name=data.get("name"),
-                   start_form_id=data.get("start_form_id"),
+                   start_form_id=data.get("start_form_id"), lanes=data.get("lanes") or {},
                    elements={k: ElementInfo(**v) for k, v in data["elements"].items()})
 
     def form_ids(self) -> set[str]:
@@ -114,7 +116,9 @@ def read_processes(root: etree._Element) -> dict[str, ProcessInfo]:
             elements[info.element_id] = info
             if kind == "startEvent" and info.form_id and el.getparent() is process:
                 start_form = info.form_id
-        result[pid] = ProcessInfo(pid, process.get("name"), elements, start_form)
+        lane_names = {lane.get("id", ""): lane.get("name") or lane.get("id", "")
+                      for lane in process.iter(bpmn("lane")) if lane.get("id")}
+        result[pid] = ProcessInfo(pid, process.get("name"), elements, start_form, lane_names)
     return result
 
 

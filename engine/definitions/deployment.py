@@ -19,8 +19,11 @@ from engine.access.policy import is_admin, require_admin, require_deploy
 from engine.access.users import Actor
 from engine.bpmn.metadata import ProcessInfo
 from engine.definitions.cache import LoadedDefinition
+from engine.definitions.translations import FOLDER as TRANSLATIONS
+from engine.definitions.translations import changed_translations
 from engine.definitions.validation import UploadedFile, ValidationResult, validate_files
 from engine.errors import DeploymentRefused, NotFound, Problem
+from engine.i18n import N_, msg
 from engine.runtime.context import runtime_of
 from engine.runtime.serialization import dump_specs, load_specs
 from engine.store.models import Deployment, DeploymentFile, ProcessDefinition
@@ -50,7 +53,8 @@ class DefinitionSummary:
 
 
 def files_from_paths(paths: list[str | Path]) -> list[UploadedFile]:
-    """Read files; a directory contributes its *.bpmn and *.dmn files and forms/*.form."""
+    """Read files; a directory contributes its *.bpmn and *.dmn files, forms/*.form and its
+    translation files i18n/*.json (named `i18n/<process>.<language>.json`)."""
     files: list[UploadedFile] = []
     for raw in paths:
         path = Path(raw)
@@ -58,6 +62,8 @@ def files_from_paths(paths: list[str | Path]) -> list[UploadedFile]:
             for child in (sorted(path.glob("*.bpmn")) + sorted(path.glob("*.dmn"))
                           + sorted(path.glob("forms/*.form"))):
                 files.append(UploadedFile(child.name, child.read_bytes()))
+            for child in sorted(path.glob(f"{TRANSLATIONS}/*.json")):
+                files.append(UploadedFile(f"{TRANSLATIONS}/{child.name}", child.read_bytes()))
         elif path.exists():
             files.append(UploadedFile(path.name, path.read_bytes()))
         else:
@@ -134,7 +140,9 @@ def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = 
                                             approved=existing.approved_at is not None))
         else:
             new.append(parsed)
-    if not new:
+    translations = {name for name, _content in changed_translations(
+        session, [(f.name, f.content) for f in files if f.is_translation])}
+    if not new and not translations:
         return deployed
     now = clock.now()
     username = user.username if user is not None else None
@@ -150,10 +158,12 @@ def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = 
         session.flush()
     stored: dict[str, DeploymentFile] = {}
     for f in files:
+        if (f.is_translation and f.name not in translations) or (not new and not f.is_translation):
+            continue  # stored already (translations are kept apart from the versions' content)
         form_id = result.forms[k][1]["id"] if (k := _form_key(f, result)) else None
         decision_id = next((d.decision_id for d in result.decisions.values() if d.name == f.name),
                            None) if f.is_dmn else None
-        kind = "form" if f.is_form else "dmn" if f.is_dmn else "bpmn"
+        kind = "i18n" if f.is_translation else "form" if f.is_form else "dmn" if f.is_dmn else "bpmn"
         row = DeploymentFile(deployment_id=deployment.id, name=f.name, kind=kind, form_id=form_id,
                              decision_id=decision_id,
                              content=f.content.decode("utf-8", errors="replace"))
@@ -182,7 +192,7 @@ def deploy(session: Session, files: list[UploadedFile], *, user: Actor | None = 
 def approve_definition(session: Session, process_id: str, version: int, *,
                        user: Actor) -> DeployedProcess:
     """An admin lets a version that calls guarded handlers run."""
-    require_admin(user, "approve a process version")
+    require_admin(user, msg(N_("approve a process version")))
     definition = find_definition(session, process_id, version)
     if definition.approved_at is None:
         definition.approved_at, definition.approved_by = clock.now(), user.username
@@ -224,12 +234,13 @@ def find_definition(session: Session, process_id: str, version: int | None = Non
         query = query.where(ProcessDefinition.approved_at.is_not(None))
     definition = session.scalar(query.order_by(ProcessDefinition.version.desc()).limit(1))
     if definition is None:
-        what = f"process '{process_id}'" + (f" version {version}" if version is not None else "")
+        what = (msg(N_("process '%(process)s' version %(version)s"), process=process_id, version=version)
+                if version is not None else msg(N_("process '%(process)s'"), process=process_id))
         if runnable and session.scalar(select(ProcessDefinition.id).where(
                 ProcessDefinition.process_id == process_id).limit(1)) is not None:
-            raise NotFound(f"{what} has no version approved to run yet (an admin approves versions "
-                           "that call guarded handlers)", process_id=process_id)
-        raise NotFound(f"unknown {what}", process_id=process_id, version=version)
+            raise NotFound(msg(N_("%(what)s has no version approved to run yet (an admin approves "
+                                  "versions that call guarded handlers)"), what=what), process_id=process_id)
+        raise NotFound(msg(N_("unknown %(what)s"), what=what), process_id=process_id, version=version)
     return definition
 
 

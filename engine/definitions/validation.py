@@ -35,6 +35,7 @@ from engine.bpmn.xmlfile import (
     parse_xml,
     parse_xml_document,
 )
+from engine.definitions.translations import ProcessTexts, is_translation_file, read_translation
 from engine.errors import Problem, ScriptRefused
 from engine.sandbox.evaluator import check_expression, check_script
 
@@ -45,8 +46,13 @@ class UploadedFile:
     content: bytes
 
     @property
+    def is_translation(self) -> bool:
+        """`i18n/<process>.<language>.json` (engine.definitions.translations)."""
+        return is_translation_file(self.name)
+
+    @property
     def is_form(self) -> bool:
-        return self.name.endswith((".form", ".json"))
+        return self.name.endswith((".form", ".json")) and not self.is_translation
 
     @property
     def is_dmn(self) -> bool:
@@ -86,6 +92,7 @@ class ValidationResult:
     forms: dict[str, tuple[UploadedFile, dict[str, Any]]] = field(default_factory=dict)
     decisions: dict[str, DecisionFile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    translations: list[ProcessTexts] = field(default_factory=list)
 
     @property
     def descriptive_only(self) -> bool:
@@ -106,6 +113,11 @@ def validate_files(files: list[UploadedFile],
         return result
     trees: list[tuple[UploadedFile, etree._Element]] = []
     for f in files:
+        if f.is_translation:
+            texts, problems = read_translation(f.name, f.content)
+            result.problems.extend(problems)
+            result.translations.extend([texts] if texts else [])
+            continue
         if f.is_form:
             _read_form(f, result)
             continue

@@ -10,11 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-
-def N_(template: str) -> str:
-    """Mark `template` for translation without translating it (the engine speaks English)."""
-    return template
-
+from engine.i18n import N_
 
 MESSAGES: dict[str, str] = {
     # the submission as a whole

@@ -10,7 +10,7 @@ see it is engine.access.policy's.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +76,8 @@ class CaseDetail:
     field_types: dict[str, str]
     """Data field -> JSON type, for the correction form."""
     may_admin: bool
+    forms: dict[str, Any] = field(default_factory=dict)
+    """The forms of the case's version, by form id (the doors show codes by their labels)."""
 
 
 def json_type(value: Any) -> str:
@@ -146,7 +148,7 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
         waiting_elements=sorted(e for e in waiting if e), failed_elements=sorted(failed),
         incidents=incidents, linked=linked_cases(session, case),
         field_types=field_types(view.data, form_field_types(case_forms(case))),
-        may_admin=is_staff(user))
+        may_admin=is_staff(user), forms=case_forms(case))
 
 
 def _utc(moment: datetime) -> datetime:

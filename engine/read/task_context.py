@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from engine.access import policy
 from engine.access.users import Actor
 from engine.errors import NotFound
+from engine.i18n import N_, msg
 from engine.runtime.cases import view_case
 from engine.runtime.data import INTERNAL_KEYS
 from engine.runtime.history import HistoryEntry, case_history
@@ -51,7 +52,7 @@ def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
     row = readable_task(session, task_id, user)
     case = session.get(Case, row.case_id)
     if case is None:  # pragma: no cover - foreign key
-        raise NotFound(f"unknown case {row.case_id}", case_id=row.case_id)
+        raise NotFound(msg(N_("unknown case %(case)s"), case=row.case_id), case_id=row.case_id)
     definition = case.definition
     forms: dict[str, Any] = json.loads(definition.forms_json) if row.form_id else {}
     is_open = row.state == TaskState.OPEN

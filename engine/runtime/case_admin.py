@@ -17,6 +17,7 @@ from engine.access.users import Actor
 from engine.background.incidents import IncidentView, retry_incident
 from engine.background.incidents import correct_case_data as _merge_case_data
 from engine.errors import InvalidInput, NotFound
+from engine.i18n import N_, msg
 from engine.read.case_page import case_forms, form_field_types, json_type
 from engine.runtime.case_status import require_reason
 from engine.runtime.data import case_data
@@ -30,19 +31,22 @@ def retry(session: Session, case_id: int, incident_id: int, *, user: Actor,
           reason: str) -> IncidentView:
     incident = session.get(Incident, incident_id)
     if incident is None or incident.case_id != case_id:
-        raise NotFound(f"case {case_id} has no incident {incident_id}", incident_id=incident_id)
+        raise NotFound(msg(N_("case %(case)s has no incident %(incident)s"), case=case_id,
+                           incident=incident_id),
+                       incident_id=incident_id)
     return retry_incident(session, incident_id, user=user, reason=reason)
 
 
 def reassign(session: Session, case_id: int, task_id: int, *, user: Actor, assignee: str,
              reason: str) -> TaskView:
-    require_staff(user, "change a case")
-    text = require_reason(reason, "change a case")
+    require_staff(user, msg(N_("change a case")))
+    text = require_reason(reason, msg(N_("change a case")))
     row = session.get(HumanTask, task_id)
     if row is None or row.case_id != case_id:
-        raise NotFound(f"case {case_id} has no task {task_id}", task_id=task_id)
+        raise NotFound(msg(N_("case %(case)s has no task %(task)s"), case=case_id, task=task_id),
+                       task_id=task_id)
     if not assignee.strip():
-        raise InvalidInput("name the user who should take the task", field="assignee")
+        raise InvalidInput(msg(N_("name the user who should take the task")), field="assignee")
     return assign_task(session, task_id, user=user, assignee=assignee.strip(), reason=text)
 
 
@@ -52,8 +56,8 @@ def parse_value(raw: Any) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"the new value is not JSON ({exc.msg}); write text in double quotes, "
-                           "e.g. \"Tourism\"", field="value") from None
+        raise InvalidInput(msg(N_("the new value is not JSON (%(problem)s); write text in double quotes, "
+                               "e.g. \"Tourism\""), problem=exc.msg), field="value") from None
 
 
 def correct_case_data(session: Session, case_id: int, *, user: Actor, field: str, value: Any,
@@ -65,25 +69,27 @@ def correct_case_data(session: Session, case_id: int, *, user: Actor, field: str
     The change goes through open_case/save_case (version check) and is recorded as
     DATA_CORRECTED with the old and the new value and the reason.
     """
-    require_staff(user, "change a case")
-    text = require_reason(reason, "change a case")
+    require_staff(user, msg(N_("change a case")))
+    text = require_reason(reason, msg(N_("change a case")))
     name = (field or "").strip()
     if not name.isidentifier() or name.startswith("_"):
-        raise InvalidInput(f"{name!r} is not a data field name", field="field")
+        raise InvalidInput(msg(N_("'%(name)s' is not a data field name"), name=name), field="field")
     new = parse_value(value)
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"unknown case {case_id}", case_id=case_id)
+        raise NotFound(msg(N_("unknown case %(case)s"), case=case_id), case_id=case_id)
     with peek_case(session, case_id) as opened:
         current = case_data(opened)
     declared = form_field_types(case_forms(case)).get(name)
     if declared is None and name not in current:
-        raise InvalidInput(f"the case has no data field {name!r} and no form declares it",
+        raise InvalidInput(msg(N_("the case has no data field '%(name)s' and no form declares it"),
+                               name=name),
                            field="field")
     expected = declared or json_type(current.get(name))
     actual = json_type(new)
     if expected != "null" and actual != expected and not (new is None and declared is None):
-        raise InvalidInput(f"{name} must stay a JSON {expected}, not a {actual}", field="value")
+        raise InvalidInput(msg(N_("%(name)s must stay a JSON %(expected)s, not a %(actual)s"), name=name,
+                               expected=expected, actual=actual), field="value")
     return _merge_case_data(session, case_id, user=user.username, changes={name: new}, reason=text,
                             as_operator=user.operator)
 

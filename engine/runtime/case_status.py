@@ -12,6 +12,7 @@ from engine import clock
 from engine.access import policy
 from engine.access.users import Actor
 from engine.errors import CaseNotActive, InvalidInput
+from engine.i18n import N_, Message, msg, state_word
 from engine.runtime.cases import view_case
 from engine.runtime.history import EventKind, record
 from engine.runtime.persistence import open_case, save_case
@@ -21,21 +22,31 @@ from engine.store.models import CaseStatus
 MAX_REASON = 2000
 
 
-def require_reason(reason: str | None, what: str = "this") -> str:
+CASE_ACTIONS = {"cancel": (N_("cancel a case"), N_("cancelled")),
+                "suspend": (N_("suspend a case"), N_("suspended")),
+                "resume": (N_("resume a case"), N_("resumed"))}
+"""What a status change is called in a refusal, and its past participle."""
+
+
+def require_reason(reason: str | None, what: Message | None = None) -> str:
+    """The reason, trimmed; `what` names the action (a verb phrase marked N_)."""
     text = (reason or "").strip()
     if not text:
-        raise InvalidInput(f"a reason is required to {what}", field="reason")
+        raise InvalidInput(msg(N_("a reason is required to %(what)s"), what=what or msg(N_("do this"))),
+                           field="reason")
     return text[:MAX_REASON]
 
 
 def _change_status(session: Session, case_id: int, user: Actor, *, allowed: set[str],
                    to: CaseStatus, kind: EventKind, reason: str, verb: str) -> CaseView:
-    policy.require_staff(user, f"{verb} a case")
-    text = require_reason(reason, f"{verb} a case")
+    action, done = CASE_ACTIONS[verb]
+    policy.require_staff(user, msg(action))
+    text = require_reason(reason, msg(action))
     opened = open_case(session, case_id)
     case = opened.case
     if case.status not in allowed:
-        raise CaseNotActive(f"case {case_id} is {case.status}; it cannot be {kind.split('_')[1]}",
+        raise CaseNotActive(msg(N_("case %(case)s is %(status)s; it cannot be %(done)s"), case=case_id,
+                                status=state_word(str(case.status)), done=msg(done)),
                             case_id=case_id, status=case.status)
     case.status = to
     if to == CaseStatus.CANCELLED:

@@ -19,6 +19,7 @@ from engine.access.start_rights import require_start
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
 from engine.errors import InvalidInput, NotFound, StepFailed, StepFailure
+from engine.i18n import N_, msg
 from engine.runtime.assignment import AssignmentFailed
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.data import case_data, check_data
@@ -49,11 +50,12 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
     """
     if business_key is not None and (len(business_key) > MAX_BUSINESS_KEY
                                      or not business_key.isprintable()):
-        raise InvalidInput(f"a business key is at most {MAX_BUSINESS_KEY} printable characters",
+        raise InvalidInput(msg(N_("a business key is at most %(n)s printable characters"),
+                               n=MAX_BUSINESS_KEY),
                            field="business_key")
     if user is not None:
         start = require_start(session, user, process_id)
-        initial = accepted(start.form, data, what="the start form")
+        initial = accepted(start.form, data, what=msg(N_("the start form")))
     else:
         initial = check_data(data)
     definition_row = find_definition(session, process_id, version, runnable=version is None)
@@ -131,7 +133,7 @@ def get_case(session: Session, case_id: int, *, user: Actor) -> CaseView:
 def view_case(session: Session, case_id: int, opened: OpenCase | None = None) -> CaseView:
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"unknown case {case_id}", case_id=case_id)
+        raise NotFound(msg(N_("unknown case %(case)s"), case=case_id), case_id=case_id)
     if opened is not None:
         data = case_data(opened)
     else:

@@ -6,37 +6,46 @@ import json
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.i18n import N_, Message, msg
 from engine.runtime import values
 
 MAX_DATA_BYTES = 1_000_000
 
 
-def check_data(data: Any, what: str = "data") -> dict[str, Any]:
+def check_data(data: Any, what: str | Message | None = None) -> dict[str, Any]:
     """Case data must be a JSON object with plain keys, within the engine's value rules
-    (engine.runtime.values: no NUL, finite numbers, bounded depth); InvalidInput otherwise."""
+    (engine.runtime.values: no NUL, finite numbers, bounded depth); InvalidInput otherwise.
+
+    `what` names the data in messages (a Message marked N_, or text; "data" by default)."""
+    what = what if what is not None else msg(N_("data"))
     if data is None:
         return {}
     if isinstance(data, (str, bytes)):
         try:
-            data = values.loads(data, what)
+            data = values.loads(data, str(what))
         except values.ValueRefused as exc:
-            raise InvalidInput(str(exc)) from None
+            raise InvalidInput(msg(N_("%(what)s is not accepted: %(problem)s"), what=what,
+                                   problem=str(exc))) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{what} must be a JSON object, not {type(data).__name__}")
+        raise InvalidInput(msg(N_("%(what)s must be a JSON object, not %(type)s"), what=what,
+                               type=type(data).__name__))
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
-            raise InvalidInput(f"{what} field name {key!r} is not allowed "
-                               "(use letters, digits and underscores, not starting with _)",
+            raise InvalidInput(msg(N_("%(what)s field name '%(key)s' is not allowed "
+                                   "(use letters, digits and underscores, not starting with _)"),
+                                   what=what, key=key),
                                field=str(key))
-    problem = values.json_problem(data, what)
+    problem = values.json_problem(data, str(what))
     if problem:
         raise InvalidInput(problem)
     try:
         size = len(json.dumps(data))
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{what} is not JSON-serializable: {exc}") from None
+        raise InvalidInput(msg(N_("%(what)s is not JSON-serializable: %(problem)s"), what=what,
+                               problem=str(exc))) from None
     if size > MAX_DATA_BYTES:
-        raise InvalidInput(f"{what} is too large ({size} bytes, limit {MAX_DATA_BYTES})")
+        raise InvalidInput(msg(N_("%(what)s is too large (%(size)s bytes, limit %(limit)s)"), what=what,
+                               size=size, limit=MAX_DATA_BYTES))
     return data
 
 

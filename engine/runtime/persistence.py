@@ -23,6 +23,7 @@ from engine import clock
 from engine.definitions.cache import LoadedDefinition
 from engine.definitions.deployment import load_definition
 from engine.errors import ConcurrentUpdate, NotFound, StepFailure
+from engine.i18n import N_, msg
 from engine.runtime.compaction import compact
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.live import PENDING_KEY, WRITTEN_KEY
@@ -39,7 +40,7 @@ def open_case(session: Session, case_id: int) -> OpenCase:
     """The case for a change: its live workflow is taken out of the cache (or deserialized)."""
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"unknown case {case_id}", case_id=case_id)
+        raise NotFound(msg(N_("unknown case %(case)s"), case=case_id), case_id=case_id)
     runtime = runtime_of(session)
     definition = load_definition(session, case.definition)
     workflow = runtime.live.take(case.id, case.version)

@@ -6,10 +6,11 @@ from typing import Any
 
 from engine.errors import FormInvalid
 from engine.forms.validate import validate as validate_form
+from engine.i18n import Message
 
 
 def accepted(form: dict[str, Any] | None, submitted: Any, *, context: dict[str, Any] | None = None,
-             what: str = "the form") -> dict[str, Any]:
+             what: Message | None = None) -> dict[str, Any]:
     """What a person submitted, as the form accepts it; `FormInvalid` with field errors otherwise.
 
     With a form, only its fields are accepted (engine.forms); without one, any case data

@@ -22,6 +22,7 @@ from engine.access import policy
 from engine.access.users import Actor
 from engine.access.users import actor as load_actor
 from engine.errors import CaseNotActive, InvalidInput, NotFound, TaskHeldByOther, TaskNotOpen
+from engine.i18n import N_, msg, state_word
 from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance, view_case
 from engine.runtime.history import EventKind, record
@@ -35,7 +36,7 @@ from engine.store.models import Case, CaseStatus, HumanTask, TaskState
 def find_task(session: Session, task_id: int) -> HumanTask:
     row = session.get(HumanTask, task_id)
     if row is None:
-        raise NotFound(f"unknown task {task_id}", task_id=task_id)
+        raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
     return row
 
 
@@ -49,14 +50,16 @@ def readable_task(session: Session, task_id: int, user: Actor) -> HumanTask:
 
 def _require_open(row: HumanTask) -> None:
     if row.state != TaskState.OPEN:
-        raise TaskNotOpen(f"task {row.id} ('{row.name}') is {row.state}; it can no longer be worked on",
+        raise TaskNotOpen(msg(N_("task %(task)s ('%(name)s') is %(state)s; it can no longer be worked on"),
+                              task=row.id, name=row.name, state=state_word(str(row.state))),
                           task_id=row.id, state=row.state)
 
 
 def _require_case_running(session: Session, row: HumanTask) -> None:
     status = session.scalar(select(Case.status).where(Case.id == row.case_id))
     if status != CaseStatus.RUNNING:
-        raise CaseNotActive(f"case {row.case_id} is {status}; its tasks cannot be worked on now",
+        raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its tasks cannot be worked on now"),
+                                case=row.case_id, status=state_word(str(status))),
                             case_id=row.case_id, status=status)
 
 
@@ -70,7 +73,8 @@ def claim_task(session: Session, task_id: int, *, user: Actor) -> TaskView:
     if row.assignee == user.username:
         return TaskView.of(row)
     if row.assignee:
-        raise TaskHeldByOther(f"task {task_id} is held by someone else", task_id=task_id)
+        raise TaskHeldByOther(msg(N_("task %(task)s is held by someone else"), task=task_id),
+                              task_id=task_id)
     if not policy.may_claim(row, user):
         raise policy.why_not(row, user, "claim")
     _require_case_running(session, row)
@@ -102,10 +106,10 @@ def assign_task(session: Session, task_id: int, *, user: Actor, assignee: str,
     _require_open(row)
     if not policy.may_reassign(row, user):
         raise policy.why_not(row, user, "reassign")
-    reason = require_reason(reason, "reassign a task")
+    reason = require_reason(reason, msg(N_("reassign a task")))
     assignee = (assignee or "").strip()
     if not assignee:
-        raise InvalidInput("name the user who should take the task", field="assignee")
+        raise InvalidInput(msg(N_("name the user who should take the task")), field="assignee")
     load_actor(session, assignee)
     _conditional_update(session, row, expect_assignee=row.assignee, assignee=assignee,
                         claimed_at=clock.now())
@@ -126,8 +130,8 @@ def _conditional_update(session: Session, row: HumanTask, *, expect_assignee: st
                              .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.expire(row)
-        raise TaskHeldByOther(f"task {row.id} changed meanwhile (claimed or completed by someone "
-                              "else); reload it", task_id=row.id)
+        raise TaskHeldByOther(msg(N_("task %(task)s changed meanwhile (claimed or completed by someone "
+                                  "else); reload it"), task=row.id), task_id=row.id)
     session.expire(row)
 
 
@@ -137,15 +141,18 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     _require_open(row)
     if not policy.may_complete(row, user):
         if row.assignee and policy.is_candidate(row, user):  # someone else took it first
-            raise TaskHeldByOther(f"task {task_id} is held by someone else", task_id=task_id)
+            raise TaskHeldByOther(msg(N_("task %(task)s is held by someone else"), task=task_id),
+                                  task_id=task_id)
         raise policy.why_not(row, user, "complete")
     opened = open_case(session, row.case_id)
     if opened.case.status != CaseStatus.RUNNING:
-        raise CaseNotActive(f"case {row.case_id} is {opened.case.status}; its tasks cannot be worked "
-                            "on now", case_id=row.case_id, status=opened.case.status)
+        raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its tasks cannot be worked on now"),
+                                case=row.case_id, status=state_word(str(opened.case.status))),
+                            case_id=row.case_id, status=opened.case.status)
     spiff_task = opened.workflow.get_task_from_id(UUID(row.spiff_task_id))
     if spiff_task is None or not spiff_task.has_state(SpiffState.READY):
-        raise TaskNotOpen(f"task {task_id} is no longer waiting in case {row.case_id}",
+        raise TaskNotOpen(msg(N_("task %(task)s is no longer waiting in case %(case)s"), task=task_id,
+                              case=row.case_id),
                           task_id=task_id)
     form = opened.definition.forms.get(row.form_id) if row.form_id else None
     submitted = accepted(form, data, context=dict(spiff_task.data))
@@ -158,7 +165,8 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
                                     HumanTask.assignee == values["assignee"]))
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise TaskNotOpen(f"task {task_id} was completed or taken by someone else meanwhile",
+        raise TaskNotOpen(msg(N_("task %(task)s was completed or taken by someone else meanwhile"),
+                              task=task_id),
                           task_id=task_id)
     for key, value in values.items():
         set_committed_value(row, key, value)

@@ -136,8 +136,8 @@ def test_csv_cells_are_escaped(stack: Stack) -> None:
             padded.strip()
     export = stack.browser("sec_wang").get(f"{stack.url}/cases/export.csv", timeout=30)
     assert export.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(export.text)))
-    cells = {row["business_key"] for row in rows} | {row["title"] for row in rows}
+    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    cells = {row["Business key"] for row in rows} | {row["Title"] for row in rows}
     for text in keys[:-1] + titles:
         assert "'" + text in cells and text not in cells, text
     assert "PLAIN" in cells

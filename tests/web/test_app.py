@@ -57,7 +57,7 @@ def _dummy_args(rule: Any) -> dict[str, Any]:
 
 def test_every_page_but_login_and_assets_requires_a_user(app: Flask, client: FlaskClient,
                                                          seeded: sessionmaker[Any]) -> None:
-    public = {"auth.login", "static", "assets.vendor", "ops.healthz", "ops.readyz"}
+    public = {"auth.login", "i18n.switch", "static", "assets.vendor", "ops.healthz", "ops.readyz"}
     token = csrf_token(client)
     checked = 0
     with app.test_request_context():

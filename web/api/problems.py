@@ -13,21 +13,36 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, json, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
 from engine.access.tokens import InvalidToken
+from engine.i18n import N_
 from web.errors import status_for
 from web.forms import translated_errors
+from web.i18n import error_text
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://alliance-workflow.example/problems/"
 API_PREFIX = "/api/v1"
-TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 413: "Payload too large",
-          415: "Unsupported media type", 422: "Unprocessable content",
-          500: "Internal server error"}
+TITLES = {400: N_("Bad request"), 401: N_("Unauthorized"), 403: N_("Forbidden"), 404: N_("Not found"),
+          405: N_("Method not allowed"), 409: N_("Conflict"), 413: N_("Payload too large"),
+          415: N_("Unsupported media type"), 422: N_("Unprocessable content"),
+          500: N_("Internal server error")}
+"""Problem titles, English templates translated by the request's Accept-Language."""
+DETAILS = {400: N_("The request could not be understood."),
+           401: N_("A valid API token is required (Authorization: Bearer ...)."),
+           403: N_("You may not do this."),
+           404: N_("There is nothing at this address."),
+           405: N_("This method is not allowed here."),
+           409: N_("The resource changed meanwhile."),
+           413: N_("The request is too large."),
+           415: N_("Send JSON (Content-Type: application/json)."),
+           422: N_("The data was not accepted."),
+           500: N_("The request could not be completed; it has been logged.")}
+"""Details for errors that werkzeug raised (their own descriptions are English only)."""
 SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
          405: "method-not-allowed", 409: "conflict", 413: "too-large", 415: "unsupported-media-type",
          422: "invalid-input", 500: "server-error"}
@@ -36,7 +51,7 @@ SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-fo
 def problem(status: int, detail: str, *, errors: dict[str, list[str]] | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> Response:
     body: dict[str, Any] = {"type": TYPE_BASE + SLUGS.get(status, str(status)),
-                            "title": TITLES.get(status, "Error"), "status": status,
+                            "title": _(TITLES.get(status, N_("Error"))), "status": status,
                             "detail": detail}
     if errors:
         body["errors"] = errors
@@ -85,32 +100,35 @@ class FieldErrors(engine_errors.InvalidInput):
 
 
 def handle_engine_error(exc: engine_errors.EngineError) -> Response:
+    detail = error_text(exc)
     if isinstance(exc, InvalidToken):
-        return problem(401, exc.message)
+        return problem(401, detail)
     status = status_for(exc)
     if status == 500:
         log.error("engine error on %s %s: %s", request.method, request.path, exc, exc_info=exc)
-        return problem(500, "the request could not be completed; it has been logged")
+        return problem(500, _(DETAILS[500]))
     if isinstance(exc, engine_errors.StepFailed):
-        return problem(status, exc.message, element_id=exc.failure.element_id,
+        return problem(status, detail, element_id=exc.failure.element_id,
                        reason=exc.failure.message, line=exc.failure.line)
     if isinstance(exc, engine_errors.FormInvalid):
-        return problem(status, exc.message, errors=translated_errors(exc))
+        return problem(status, detail, errors=translated_errors(exc))
     errors = getattr(exc, "errors", None)
     if errors is None and status == 422:
         field = exc.context.get("field")
         problems = exc.context.get("problems")
-        errors = {str(field): [exc.message]} if field else None
+        errors = {str(field): [detail]} if field else None
         if problems:
-            return problem(status, exc.message, errors=errors, problems=problems)
-    return problem(status, exc.message, errors=errors)
+            return problem(status, detail, errors=errors, problems=problems)
+    return problem(status, detail, errors=errors)
 
 
 def handle_http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     data = getattr(exc, "data", None) or {}
     errors = flatten_messages(data["messages"]) if "messages" in data else None
-    detail = data.get("message") or exc.description or TITLES.get(status, "Error")
+    custom = exc.description if exc.description != type(exc).description else None
+    detail = data.get("message") or custom or (_(DETAILS[status]) if status in DETAILS
+                                               else exc.description)
     if status == 400 and errors:
         detail = "; ".join(m for ms in errors.values() for m in ms)
     if status >= 500:
@@ -123,7 +141,7 @@ def handle_http_error(exc: HTTPException) -> Response:
 
 def handle_unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
-    return problem(500, "an unexpected error happened; it has been logged")
+    return problem(500, _(DETAILS[500]))
 
 
 def register(target: Any) -> None:

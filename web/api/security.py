@@ -11,6 +11,7 @@ from marshmallow import Schema
 from engine.access import idempotency
 from engine.access.tokens import InvalidToken, authenticate_token
 from engine.access.users import Actor
+from engine.i18n import N_, msg
 from web.db import get_db
 
 MAX_ID = 2**31 - 1
@@ -27,8 +28,8 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        raise InvalidToken("an API token is required: send 'Authorization: Bearer <token>' "
-                           "(create one on your profile page)")
+        raise InvalidToken(msg(N_("an API token is required: send 'Authorization: Bearer <token>' "
+                               "(create one on your profile page)")))
     g.api_actor = authenticate_token(get_db(), raw.strip())
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.store.db import Base
@@ -34,6 +35,10 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    timezone_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    """False while `timezone` is the default: the browser's zone replaces it at sign-in."""
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The language the user chose on the profile page (None: the browser's)."""
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id",
                                                                    ondelete="SET NULL"))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

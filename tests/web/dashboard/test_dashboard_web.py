@@ -18,8 +18,10 @@ from tests.web.conftest import post
 def csv_ids(client: FlaskClient, query: str) -> list[int]:
     response = client.get(f"/cases/export.csv{query}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    return [int(r["case_id"]) for r in rows]
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads Chinese and Portuguese right
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    return [int(r["Case id"]) for r in rows]
 
 
 def listed(client: FlaskClient, query: str) -> str:
