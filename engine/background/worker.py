@@ -36,7 +36,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
 from engine.background import jobs
-from engine.background.maintenance import run_archive_job, schedule_archive
+from engine.background.maintenance import (
+    run_archive_job,
+    run_upkeep_job,
+    schedule_archive,
+    schedule_upkeep,
+)
 from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
 from engine.background.services import run_service_job
 from engine.background.timers import fire_start_timer, sync_start_timers, waiting_timers
@@ -130,6 +135,7 @@ class Worker:
             try:
                 sync_start_timers(session)
                 schedule_archive(session, self.archive_after_days)
+                schedule_upkeep(session)
                 session.commit()
             except Exception:
                 session.rollback()
@@ -204,6 +210,9 @@ class Worker:
             fire_start_timer(session, job)
             job.locked_by = job.locked_until = None
             return "started"
+        if job.kind == JobKind.UPKEEP:
+            log.info("forgot %d expired idempotency key(s)", run_upkeep_job(session, job))
+            return "upkept"
         if job.kind == JobKind.ARCHIVE:
             result = run_archive_job(session, job)
             log.info("archived the history of %d case(s), %d event(s)", result.cases, result.events)

@@ -22,6 +22,7 @@ class JobKind(StrEnum):
     MESSAGE = "message"            # deliver one outbox message
     START_TIMER = "start_timer"    # start a case of a process whose start event is a timer
     ARCHIVE = "archive"            # archive the history of long-finished cases, then run again later
+    UPKEEP = "upkeep"              # forget expired idempotency keys, then run again later
 
 
 class JobStatus(StrEnum):
