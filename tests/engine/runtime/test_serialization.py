@@ -44,7 +44,7 @@ def test_an_event_gateway_case_round_trips_through_json(
     case = cases.start_case(session, "gateway", user=ana)
     session.commit()
     fake_clock.advance(timedelta(hours=2))
-    assert Worker(session_factory(db_engine, build_runtime())).run_once().done == 1
+    assert Worker(session_factory(db_engine, build_runtime())).run_once().by_kind["timer"] == 1
     with session_factory(db_engine, build_runtime())() as fresh:  # a new runtime: empty caches
         view = cases.view_case(fresh, case.id)
         assert [t.element_id for t in view.open_tasks] == ["chase"]
