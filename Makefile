@@ -52,12 +52,18 @@ db: setup
 	$(BIN)/alliance deploy processes/ --operator --comment "deployed by make"
 	$(BIN)/alliance seed
 
-# The demo: demo users (their passwords are printed), the web app and a background worker.
+# The demo: demo users (their passwords are printed), the web app, a background worker and a
+# local SMTP sink (aiosmtpd) whose mails the app shows at /dev/mail.
+SMTP_SINK_PORT ?= 8025
 run: db
 	$(BIN)/alliance seed --demo
-	@echo "Serving on http://$(HOST):$(PORT) (with a background worker; Ctrl-C stops both)"
-	@bash -c '$(BIN)/alliance worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	  $(BIN)/flask --app "web:create_app()" run --host $(HOST) --port $(PORT)'
+	@echo "Serving on http://$(HOST):$(PORT) (with a background worker and a mail sink; Ctrl-C stops all)"
+	@echo "Mails the people would receive: http://$(HOST):$(PORT)/dev/mail"
+	@bash -c 'mkdir -p instance/mail/cur instance/mail/new instance/mail/tmp; \
+	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(SMTP_SINK_PORT) -c aiosmtpd.handlers.Mailbox instance/mail & sink=$$!; \
+	  SMTP_URL=smtp://127.0.0.1:$(SMTP_SINK_PORT) BASE_URL=http://$(HOST):$(PORT) $(BIN)/alliance worker & worker=$$!; \
+	  trap "kill $$worker $$sink 2>/dev/null" EXIT INT TERM; \
+	  DEV_MAILDIR=instance/mail $(BIN)/flask --app "web:create_app()" run --host $(HOST) --port $(PORT)'
 
 # Production-style serving: gunicorn with several workers (alliance serve), no demo data.
 serve: db

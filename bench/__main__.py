@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ["engine", "sandbox", "worker", "inbox", "dashboard", "api", "forms"]
+BENCHMARKS = ["engine", "sandbox", "worker", "inbox", "dashboard", "api", "forms", "notify"]
 
 
 def main(names: list[str]) -> int:

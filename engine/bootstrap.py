@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from importlib.metadata import version as installed_version
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -21,6 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.background.projection import sync_case_jobs
 from engine.definitions.cache import SpecCache
+from engine.documents.storage import DocumentStore, store_from_env
+from engine.notify.handler import BUILTIN_HANDLERS
+from engine.notify.projector import project_notifications
 from engine.runtime import spiff_patches
 from engine.runtime.context import RUNTIME_KEY, Runtime
 from engine.runtime.handlers import Handler, HandlerRegistry
@@ -62,7 +66,9 @@ def limits_from_environment(environ: Mapping[str, str] | None = None) -> dict[st
 def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
                   load_handlers: bool = True, sandbox: SandboxLimits | None = None,
                   max_instances: int | None = None, max_steps: int | None = None,
-                  password_cost: ScryptCost = PRODUCTION_COST) -> Runtime:
+                  password_cost: ScryptCost = PRODUCTION_COST,
+                  documents: DocumentStore | None = None,
+                  catalogs: Path | None = None) -> Runtime:
     """A runtime; handlers from a mapping, a dotted path, or the default path.
 
     Its scripts and expressions run in its own pool of evaluator processes (started on
@@ -70,14 +76,17 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
     multi-instance activity may fan out to, `max_steps` the engine tasks one advance
     may run without the case waiting; limits not given come from the environment
     (LIMIT_VARIABLES), else the defaults. `password_cost` is scrypt's cost for new password
-    hashes: the production cost unless a caller (the test suite) asks for less.
+    hashes: the production cost unless a caller (the test suite) asks for less. Documents go
+    to the store given, else as $DOCUMENT_STORE and $DOCUMENT_MAX_MB say (the database, 10 MB).
+    Notifications are written in each person's language from `catalogs`, else the catalogs
+    installed beside the engine (`default_catalogs`).
     """
     found = installed_version("SpiffWorkflow")
     if found != SPIFFWORKFLOW_VERSION:
         raise RuntimeError(f"the engine is built for SpiffWorkflow {SPIFFWORKFLOW_VERSION}, "
                            f"found {found}; its patches would not fit")
     spiff_patches.apply()
-    registry = HandlerRegistry()
+    registry = HandlerRegistry(BUILTIN_HANDLERS)  # a process's own handlers may replace them
     if isinstance(handlers, Mapping):
         registry.update(handlers)
     elif load_handlers:
@@ -91,8 +100,18 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
     evaluators = EvaluatorPool(sandbox)
     script_engine = SandboxScriptEngine(PooledEnvironment(evaluators), max_instances=max_instances)
     return Runtime(script_engine=script_engine, specs=SpecCache(), live=LiveWorkflows(),
-                   handlers=registry, projectors=(sync_human_tasks, sync_case_jobs),
-                   evaluators=evaluators, max_steps=max_steps, password_cost=password_cost)
+                   handlers=registry,
+                   projectors=(sync_human_tasks, sync_case_jobs, project_notifications),
+                   evaluators=evaluators, max_steps=max_steps, password_cost=password_cost,
+                   documents=documents or store_from_env(),
+                   catalogs=catalogs or default_catalogs())
+
+
+def default_catalogs() -> Path | None:
+    """The web's compiled catalogs, found by path (not imported: the engine imports no web
+    code); `web/` sits beside `engine/` in the checkout and in the installed wheel alike."""
+    folder = Path(__file__).resolve().parents[1] / "web" / "translations"
+    return folder if folder.is_dir() else None
 
 
 def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmaker[Any]:

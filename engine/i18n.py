@@ -10,9 +10,16 @@ A parameter may itself be a `Message` (a verb, a status): it is translated too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.support import NullTranslations, Translations
 
 
 def N_(template: str) -> str:
@@ -61,4 +68,42 @@ def render(message: Message, gettext: Any) -> str:
         return message.template % values if values else message.template
 
 
-__all__ = ["N_", "STATE_WORDS", "Message", "msg", "render", "state_word"]
+def show_moment(moment: datetime, locale: Locale, zone: tzinfo) -> str:
+    """A time in `zone` and `locale`, the zone named: the locale's medium date, a 24-hour time,
+    the locale's way of joining them ("Nov 29, 2026, 18:30 GMT+8", "29 de nov. de 2026 18:30
+    GMT+8", "2026年11月29日 18:30 GMT+8"). The pages and the notifications say times alike."""
+    local = moment.astimezone(zone)
+    joined = str(locale.datetime_formats.get("medium", "{1} {0}"))
+    text = joined.replace("{1}", format_date(local, "medium", locale=locale)) \
+        .replace("{0}", format_time(local, "HH:mm", locale=locale))
+    return f"{text} {gmt_offset(local)}"
+
+
+def gmt_offset(moment: datetime) -> str:
+    """The offset of an aware time, the way CLDR's short form writes it in English, Portuguese
+    and Chinese alike: "GMT+8", "GMT-3", "GMT+5:30", "GMT"."""
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    if not minutes:
+        return "GMT"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    return f"GMT{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
+@lru_cache(maxsize=32)
+def _catalog(directory: str, language: str) -> NullTranslations:
+    return Translations.load(directory, [language], domain="messages")
+
+
+def catalog_gettext(directory: Path | None, language: str | None) -> Callable[[str], str]:
+    """`gettext` of the compiled catalog for `language` under `directory` (the web's
+    translations: one catalog for the doors and the engine's N_ templates), for what the
+    engine writes on its own in a person's language (notifications and their mails). English,
+    a language without a catalog or no directory: the template as is."""
+    if directory is None or not language or language == "en":
+        return N_
+    return _catalog(str(directory), language).gettext
+
+
+__all__ = ["N_", "STATE_WORDS", "Message", "catalog_gettext", "gmt_offset", "msg", "render",
+           "show_moment", "state_word"]

@@ -15,7 +15,11 @@ from sqlalchemy.orm import Session
 
 class CreateUser(Protocol):
     def __call__(self, session: Session, username: str, *, groups: list[str], password: str,
-                 display_name: str) -> Any: ...
+                 display_name: str, email: str | None = None) -> Any: ...
+
+
+DEMO_MAIL_DOMAIN = "demo.alliance.example"
+"""Demo users' addresses (`quanzhou@demo.alliance.example`): `make run`'s mail sink keeps them."""
 
 
 DEMO_USERS: list[dict[str, Any]] = [
@@ -62,7 +66,7 @@ DEMO_GROUPS: frozenset[str] = frozenset(g for user in DEMO_USERS for g in user["
 def seed_demo(session: Session, create_user: CreateUser, *, existing: Collection[str] = ()) -> list[str]:
     """Create every demo user with `create_user`; returns the usernames created.
 
-    `create_user(session, username, *, groups, password, display_name)` is the engine's
+    `create_user(session, username, *, groups, password, display_name, email)` is the engine's
     user-creating function, passed in so that this module does not import the engine.
     Usernames in `existing` are skipped, so a caller that passes the users it already has
     can run the seed twice. Does not commit.
@@ -72,9 +76,9 @@ def seed_demo(session: Session, create_user: CreateUser, *, existing: Collection
         if user["username"] in existing:
             continue
         create_user(session, user["username"], groups=list(user["groups"]), password=user["password"],
-                    display_name=user["display_name"])
+                    display_name=user["display_name"], email=f"{user['username']}@{DEMO_MAIL_DOMAIN}")
         created.append(user["username"])
     return created
 
 
-__all__ = ["DEMO_GROUPS", "DEMO_USERS", "CreateUser", "seed_demo"]
+__all__ = ["DEMO_GROUPS", "DEMO_MAIL_DOMAIN", "DEMO_USERS", "CreateUser", "seed_demo"]

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
 from processes import call_data
 from processes.call_data import HandlerError
@@ -99,7 +100,11 @@ def list_established_committees(session: Session, call: ServiceCall) -> dict[str
 
 
 def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Write one notice (e.g. "review open for 30 days") per idempotency key."""
+    """Write one notice (e.g. "review open for 30 days") per idempotency key.
+
+    With `notify_to`, it is the engine's own `notify` (engine.notify.handler)."""
+    if call.data.get("notify_to"):
+        return notify_handler(session, call)
     existing = session.scalar(select(RegistryNotification)
                               .where(RegistryNotification.idempotency_key == call.idempotency_key))
     if existing is None:
@@ -110,6 +115,8 @@ def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
                                         recipient_group=group, subject=subject[:300])
         session.add(existing)
         session.flush()
+        # Deliver it: the group's people get it in the app and by e-mail (engine.notify).
+        remind(session, call.case_id, key=call.idempotency_key, to=f"group:{group}", subject=subject)
     return {"last_notification_id": existing.id}
 
 

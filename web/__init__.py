@@ -14,25 +14,30 @@ from flask import Flask
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import engine.store.models  # noqa: F401
 import processes.registry  # noqa: F401  (the registry's tables share the metadata)
+from engine.notify.bell import unread_count
 from web import (
     admin,
     admin_bodies,
     api,
     assets,
     auth,
+    collab,
     csp,
     dashboard,
     db,
+    devmail,
     errors,
     home,
     i18n,
     inbox,
     input_guard,
     modeler,
+    notifications,
     observability,
     ops,
     profile,
@@ -45,7 +50,14 @@ from web.config import defaults, finish, from_environment
 
 def _template_globals() -> dict[str, Any]:
     user = current_user if current_user.is_authenticated else None
-    return {"me": user, "is_admin": bool(user and user.is_admin), **i18n.template_globals()}
+    unread = 0
+    if user is not None:
+        try:
+            unread = unread_count(db.get_db(), user.actor)
+        except SQLAlchemyError:  # an error page about the database still renders
+            db.get_db().rollback()
+    return {"me": user, "is_admin": bool(user and user.is_admin), **i18n.template_globals(),
+            "unread_notifications": unread}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -64,7 +76,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     for blueprint in (home.bp, inbox.bp, tasks.bp, start.bp, admin.bp, admin_bodies.bp, modeler.bp,
-                      profile.bp, assets.bp, dashboard.bp, registry_pages.bp, ops.bp, i18n.bp):
+                      profile.bp, assets.bp, dashboard.bp, registry_pages.bp, ops.bp, i18n.bp,
+                      notifications.bp, collab.bp, devmail.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # the REST API under /api/v1 (after the app's error handlers)
     app.context_processor(_template_globals)

@@ -9,8 +9,18 @@
                         x pool size x nodes must stay under the server's max_connections
     DB_MAX_OVERFLOW     10: extra connections a web process may open at a peak
     DB_CONNECT_TIMEOUT  10: seconds to wait for PostgreSQL before a request (or /readyz) fails
-    SMTP_URL            smtps://user:password@host:465, or smtp://host:25 (a local relay); nothing
-                        sends mail yet: checked and kept for the notifications to come
+    SMTP_URL            smtps://user:password@host:465, smtp://host:587?starttls=true, or
+                        smtp://host:25 (a local relay): the workers mail notifications through it
+                        (engine.notify); unset: people are told in the app only
+    MAIL_FROM           the sender of notification mails; default Alliance Workflow <noreply@host>
+    BASE_URL            what links in mails start with (https://alliance.example.org); default
+                        http://127.0.0.1:5000
+    DIGEST_HOUR         7: the hour (UTC) of the daily digest mail
+    DOCUMENT_STORE      db (default: uploaded documents in the database, seen by every node) or
+                        folder:/path (a folder every node shares)
+    DOCUMENT_MAX_MB     10: the largest document one may upload
+    DEV_MAILDIR         development only: the Maildir the local SMTP sink of `make run` writes,
+                        shown at /dev/mail (default instance/mail)
     TRUSTED_PROXIES     0: how many reverse proxies stand in front; each adds one X-Forwarded-*
                         hop trusted through werkzeug's ProxyFix; 0 trusts none
     SESSION_COOKIE_SECURE  true in production (refused: false), false in development
@@ -56,6 +66,12 @@ def defaults() -> dict[str, Any]:
         "DB_CONNECT_TIMEOUT": 10,
         "SECRET_KEY": None,
         "SMTP_URL": None,
+        "MAIL_FROM": None,
+        "BASE_URL": None,
+        "DIGEST_HOUR": 7,
+        "DOCUMENT_STORE": "db",
+        "DOCUMENT_MAX_MB": 10,
+        "DEV_MAILDIR": None,
         "TRUSTED_PROXIES": 0,
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": None,  # json in production, text otherwise
@@ -82,8 +98,9 @@ def defaults() -> dict[str, Any]:
 
 
 TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "ALLIANCE_ENV", "SMTP_URL", "LOG_LEVEL", "LOG_FORMAT",
-                 "METRICS_TOKEN", "VENDOR_DIR")
-INT_SETTINGS = ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "DB_CONNECT_TIMEOUT", "TRUSTED_PROXIES")
+                 "METRICS_TOKEN", "VENDOR_DIR", "MAIL_FROM", "BASE_URL", "DOCUMENT_STORE", "DEV_MAILDIR")
+INT_SETTINGS = ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "DB_CONNECT_TIMEOUT", "TRUSTED_PROXIES", "DIGEST_HOUR",
+                "DOCUMENT_MAX_MB")
 BOOL_SETTINGS = ("SESSION_COOKIE_SECURE",)
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("0", "false", "no", "off")
@@ -141,7 +158,8 @@ def finish(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"ALLIANCE_ENV must be 'production' or 'development', not {mode!r}")
     production = mode == "production"
     for key, low, high in (("DB_POOL_SIZE", 1, 1000), ("DB_MAX_OVERFLOW", 0, 1000),
-                           ("DB_CONNECT_TIMEOUT", 1, 600), ("TRUSTED_PROXIES", 0, 10)):
+                           ("DB_CONNECT_TIMEOUT", 1, 600), ("TRUSTED_PROXIES", 0, 10),
+                           ("DIGEST_HOUR", 0, 23), ("DOCUMENT_MAX_MB", 1, 1024)):
         _integer(config, key, low, high)
     level = str(config.get("LOG_LEVEL") or "INFO").upper()
     if level not in LEVELS:
@@ -152,6 +170,9 @@ def finish(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}")
     config["LOG_FORMAT"] = log_format
     _check_smtp(config.get("SMTP_URL"), production)
+    store = str(config.get("DOCUMENT_STORE") or "db")
+    if store != "db" and not (store.startswith("folder:") and store[7:].strip()):
+        raise ConfigError(f"DOCUMENT_STORE must be 'db' or 'folder:/path', not {store!r}")
     secure = _boolean(config.get("SESSION_COOKIE_SECURE"), "SESSION_COOKIE_SECURE")
     metrics_token = config.get("METRICS_TOKEN")
     secret_key = config.get("SECRET_KEY")

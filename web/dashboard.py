@@ -17,7 +17,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from engine.access.policy import is_staff
+from engine.collab.comments import case_comments
 from engine.definitions.deployment import find_definition
+from engine.documents.service import case_documents
 from engine.read.case_page import case_detail
 from engine.read.dashboard import case_csv_rows, case_page
 from engine.read.process_stats import (
@@ -105,8 +107,10 @@ def export() -> Response:
 
 @bp.route("/<int:case_id>")
 def case(case_id: int) -> str:
-    detail = case_detail(get_db(), case_id, current_user.actor)
-    model = case_model(detail)
+    session = get_db()
+    user = current_user.actor
+    detail = case_detail(session, case_id, user)
+    model = case_model(detail, case_comments(session, user, case_id), case_documents(session, user, case_id))
     return render_template("dashboard/case.html", c=model, bpmn_xml=detail.bpmn_xml,
                            incidents=[(i, show_time(i.created_at)) for i in detail.incidents],
                            fields=list(detail.field_types.items()))

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from engine.collab.comments import CommentView
+from engine.documents.views import DocumentView
 from engine.read.case_page import CaseDetail
 from engine.read.dashboard import SORTS, CaseFilters, CaseListRow
 from engine.read.process_stats import Overview
+from engine.read.waits import Wait
 from engine.runtime.history import HistoryEntry
 from web.process_texts import code_labels, shown_value, words
 from web.viewmodels import event_label, show_time
@@ -105,6 +109,11 @@ def case_line(row: CaseListRow) -> CaseLine:
     waiting = ", ".join(row.open_tasks)
     if row.waiting_on:
         waiting = f"{waiting} ({', '.join(row.waiting_on)})"
+    events = [_("a message “%(name)s”", name=name) for name in row.messages]
+    if row.timer_at is not None:
+        events.append(_("a timer, until %(when)s", when=show_time(row.timer_at)))
+    if events:
+        waiting = "; ".join(([waiting] if waiting else []) + events)
     return CaseLine(
         case_id=row.case_id, url=url_for("dashboard.case", case_id=row.case_id),
         label=case_label(row.business_key, row.title, row.case_id),
@@ -184,6 +193,8 @@ class HistoryLine:
     element_id: str
     reason: str
     data: str
+    comment_html: Markup | None = None
+    """A comment's sanitised HTML (engine.collab.markdown), shown among the events."""
 
 
 def history_line(entry: HistoryEntry, process_id: str = "") -> HistoryLine:
@@ -192,6 +203,82 @@ def history_line(entry: HistoryEntry, process_id: str = "") -> HistoryLine:
     data = json.dumps(entry.data, ensure_ascii=False, indent=1, default=str) if entry.data else ""
     return HistoryLine(show_time(entry.at), entry.user or _("the system"), what,
                        entry.element_id or "", entry.reason or "", data)
+
+
+def comment_line(comment: CommentView) -> HistoryLine:
+    what = (_("commented on “%(task)s”", task=comment.task_name) if comment.task_name
+            else _("commented"))
+    return HistoryLine(show_time(comment.created_at), comment.author_name, what, "", "", "",
+                       Markup(comment.html))  # sanitised by nh3 in the engine (engine.collab.markdown)
+
+
+def timeline(history: list[HistoryEntry], comments: list[CommentView],
+             process_id: str = "") -> list[HistoryLine]:
+    """Events and comments, oldest first."""
+    items: list[tuple[datetime, int, HistoryLine]] = [(e.at, 0, history_line(e, process_id))
+                                                      for e in history]
+    items += [(c.created_at, 1, comment_line(c)) for c in comments]
+    return [line for _at, _order, line in sorted(items, key=lambda item: (item[0], item[1]))]
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    field: str
+    version: str
+    name: str
+    size: str
+    content_type: str
+    uploaded: str
+    url: str
+
+
+def size_label(size: int) -> str:
+    if size >= 1024 * 1024:
+        return _("%(n).1f MB", n=size / 1048576)
+    if size >= 1024:
+        return _("%(n)d KB", n=round(size / 1024))
+    return _("%(n)d bytes", n=size)
+
+
+def document_lines(documents: list[DocumentView]) -> list[DocumentLine]:
+    return [DocumentLine(humanize(d.field or ""), f"v{d.version}", d.name, size_label(d.size),
+                         d.content_type,
+                         _("%(who)s, %(when)s", who=d.uploaded_by, when=show_time(d.uploaded_at)),
+                         url_for("collab.download", document_id=d.id)) for d in documents]
+
+
+def humanize(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+@dataclass(frozen=True)
+class WaitLine:
+    element_id: str
+    text: str
+    until: str
+
+
+def wait_lines(waits: list[Wait]) -> list[WaitLine]:
+    """What the case waits for, in words."""
+    out = []
+    for w in waits:
+        name = w.element_name or w.element_id or ""
+        until = show_time(w.until)
+        if w.kind == "timer":
+            text = _("A timer, “%(name)s”: it fires on %(until)s.", name=name, until=until)
+        elif w.kind == "message":
+            text = _("A message, “%(message)s”, at “%(name)s”.", message=w.detail or "", name=name)
+        elif w.parked:
+            text = _("“%(name)s” (%(handler)s) waits until the case runs again.", name=name,
+                     handler=w.detail or "")
+        elif w.attempts:
+            text = _("“%(name)s” (%(handler)s) failed %(n)d time(s); next attempt %(until)s: %(error)s",
+                     name=name, handler=w.detail or "", n=w.attempts, until=until, error=w.last_error or "")
+        else:
+            text = _("“%(name)s” is being done automatically (%(handler)s).", name=name,
+                     handler=w.detail or "")
+        out.append(WaitLine(w.element_id or "", text, until))
+    return out
 
 
 @dataclass(frozen=True)
@@ -230,9 +317,12 @@ class CaseModel:
     status_actions: list[tuple[str, str]]
     """(endpoint name, button label) of the status changes allowed now."""
     can_correct: bool
+    waits: list[WaitLine]
+    documents: list[DocumentLine]
 
 
-def case_model(detail: CaseDetail) -> CaseModel:
+def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
+               documents: list[DocumentView] | None = None) -> CaseModel:
     case = detail.case
     texts = words()
     pid = case.process_id
@@ -253,19 +343,23 @@ def case_model(detail: CaseDetail) -> CaseModel:
                f"{case_label(link.business_key, link.title, link.case_id)} ({link.process_id}, "
                f"{status_labels().get(link.status, link.status)})",
                url_for("dashboard.case", case_id=link.case_id)) for link in detail.linked]
+    waits = wait_lines(detail.waits)
     markers = json.dumps({"completed": detail.completed_elements,
                           "active": [a.task.element_id for a in detail.active_tasks],
-                          "waiting": detail.waiting_elements, "failed": detail.failed_elements})
+                          "waiting": detail.waiting_elements, "failed": detail.failed_elements,
+                          "until": [{"id": w.element_id, "label": w.until} for w in waits
+                                    if w.element_id and w.until]})
     return CaseModel(
         case_id=case.id, label=case_label(case.business_key, case.title, case.id),
         process=f"{texts.process(pid, detail.process_name)} v{case.process_version}",
         status=status_labels().get(case.status, case.status), status_key=case.status,
         status_reason=case.status_reason or "", started_by=case.started_by or _("the system"),
         started=show_time(case.started_at), ended=show_time(case.ended_at), tasks=tasks,
-        history=[history_line(e, pid) for e in detail.history], data=data, linked=linked,
+        history=timeline(detail.history, comments or [], pid), data=data, linked=linked,
         markers=markers, may_admin=detail.may_admin,
         status_actions=status_actions(case.status) if detail.may_admin else [],
-        can_correct=detail.may_admin and case.status not in ("completed", "cancelled"))
+        can_correct=detail.may_admin and case.status not in ("completed", "cancelled"),
+        waits=waits, documents=document_lines(documents or []))
 
 
 def status_actions(status: str) -> list[tuple[str, str]]:

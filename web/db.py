@@ -17,7 +17,9 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.bootstrap import build_runtime
 from engine.bootstrap import session_factory as engine_session_factory
+from engine.documents.storage import store_from_setting
 from engine.store.db import make_engine
 
 EXTENSION = "alliance_db"
@@ -35,7 +37,9 @@ def _pool_options(app: Flask) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     engine: Engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"],
                                                                 pool_pre_ping=True, **_pool_options(app))
-    app.extensions[EXTENSION] = engine_session_factory(engine, app.config.get("ENGINE_RUNTIME"))
+    runtime = app.config.get("ENGINE_RUNTIME") or build_runtime(documents=store_from_setting(
+        app.config["DOCUMENT_STORE"], app.config["DOCUMENT_MAX_MB"]))
+    app.extensions[EXTENSION] = engine_session_factory(engine, runtime)
     app.teardown_appcontext(_close_session)
 
 

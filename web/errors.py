@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -86,13 +86,23 @@ def _http_text(code: int) -> tuple[str, str]:
         "An unexpected error happened on our side. It has been logged; please try again later.")))
 
 
-def render_error(code: int, title: str, message: str, detail: str | None = None) -> tuple[str, int]:
+def wants_json() -> bool:
+    """A script's request (fetch with `Accept: application/json`): errors answer in JSON."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes["application/json"] > \
+        request.accept_mimetypes["text/html"]
+
+
+def render_error(code: int, title: str, message: str, detail: str | None = None,
+                 field: str | None = None) -> Any:
+    if wants_json():
+        return jsonify({"title": title, "message": message, "detail": detail, "field": field}), code
     submitted = g.get("submitted")
     return render_template("error.html", code=code, title=title, message=message, detail=detail,
                            submitted=submitted), code
 
 
-def handle_engine_error(exc: engine_errors.EngineError) -> tuple[str, int]:
+def handle_engine_error(exc: engine_errors.EngineError) -> Any:
     code = status_for(exc)
     if code == 500:
         log.error("engine error on %s %s: %s", request.method, request.path, exc, exc_info=exc)
@@ -100,10 +110,11 @@ def handle_engine_error(exc: engine_errors.EngineError) -> tuple[str, int]:
     else:
         detail = error_text(exc)
     title, message = _engine_text(exc)
-    return render_error(code, title, message, detail)
+    field = exc.context.get("field")
+    return render_error(code, title, message, detail, field=str(field) if field else None)
 
 
-def handle_csrf_error(exc: CSRFError) -> tuple[str, int]:
+def handle_csrf_error(exc: CSRFError) -> Any:
     return render_error(400, _("The form has expired"), _(
         "This form was not sent from this site, or it was open too long. Go back, reload the "
         "page and send it again."))
@@ -117,7 +128,7 @@ def handle_http_error(exc: HTTPException) -> Any:
     return render_error(code, title, message)
 
 
-def handle_unexpected(exc: Exception) -> tuple[str, int]:
+def handle_unexpected(exc: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
     title, message = _http_text(500)
     return render_error(500, title, message)

@@ -17,7 +17,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Blueprint, current_app, redirect, request, session, url_for
-from flask_babel import format_date, format_time, format_timedelta, get_locale, get_timezone
+from flask_babel import format_timedelta, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 from engine import clock
 from engine.access.preferences import set_language
 from engine.errors import EngineError
-from engine.i18n import Message, render
+from engine.i18n import Message, render, show_moment
 from engine.store.db import as_utc
 from web.db import get_db, transaction
 
@@ -73,27 +73,10 @@ def error_text(exc: EngineError) -> str:
 
 
 def show_time(moment: datetime | None) -> str:
-    """A UTC time in the reader's zone and language, the zone named: the locale's medium date,
-    a 24-hour time, the locale's way of joining them ("Nov 29, 2026, 18:30 GMT+8",
-    "29 de nov. de 2026 18:30 GMT+8", "2026年11月29日 18:30 GMT+8")."""
+    """A UTC time in the reader's zone and language, the zone named (engine.i18n.show_moment)."""
     if moment is None:
         return ""
-    moment = as_utc(moment)
-    locale = get_locale() or Locale("en")
-    joined = str(locale.datetime_formats.get("medium", "{1} {0}"))
-    text = joined.replace("{1}", format_date(moment, "medium")).replace("{0}", format_time(moment, "HH:mm"))
-    return f"{text} {gmt_offset(moment)}"
-
-
-def gmt_offset(moment: datetime) -> str:
-    """The reader's zone at `moment` as its offset, the way CLDR's short form writes it in
-    English, Portuguese and Chinese alike: "GMT+8", "GMT-3", "GMT+5:30", "GMT"."""
-    offset = moment.astimezone(get_timezone()).utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset else 0
-    if not minutes:
-        return "GMT"
-    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
-    return f"GMT{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+    return show_moment(as_utc(moment), get_locale() or Locale("en"), get_timezone())
 
 
 def overdue_label(due: datetime | None) -> str:

@@ -111,8 +111,8 @@ def _int_arg(name: str, default: int) -> int:
 
 @bp.route("/")
 def index() -> str:
-    tab = request.args.get("tab", "assigned")
-    tab = tab if tab in TABS else "assigned"
+    asked = request.args.get("tab")
+    tab: str | None = asked if asked in TABS else None  # None: where the user's work is
     process_id = request.args.get("process") or None
     overdue = request.args.get("overdue") == "1"
     search = (request.args.get("q") or "").strip() or None
@@ -123,6 +123,7 @@ def index() -> str:
     page = inbox_page(session, current_user.actor, tab=tab, process_id=process_id, overdue=overdue,
                       search=search, sort=sort, page=page_number,
                       per_page=current_app.config["INBOX_PER_PAGE"])
+    tab = page.tab
     args: dict[str, Any] = {k: v for k, v in {"tab": tab, "process": process_id,
                                               "overdue": "1" if overdue else None, "q": search,
                                               "sort": sort if sort != "created" else None}.items()

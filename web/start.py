@@ -38,13 +38,15 @@ class StartLine:
     who: str
     url: str
     has_form: bool
+    documentation: str
 
 
 @bp.route("/")
 def index() -> str:
     lines = [StartLine(words().process(p.process_id, p.title), p.process_id, p.version,
                        ", ".join(group_label(x) for x in p.groups) if p.groups else _("Everyone"),
-                       url_for("start.form", process_id=p.process_id), p.start_form_id is not None)
+                       url_for("start.form", process_id=p.process_id), p.start_form_id is not None,
+                       p.documentation or "")
              for p in startable_processes(get_db(), current_user.actor)]
     return render_template("start/index.html", processes=lines)
 
@@ -60,7 +62,8 @@ def _render(start: StartForm, *, business_key: str = "", values: dict[str, Any] 
         title=texts.process(start.process.process_id, start.process.title), form_schema=form,
         form_data=values or {}, form_errors=errors_by_component(form, errors),
         error_summary=labelled_errors(form, errors), business_key=business_key,
-        key_error=key_error), status
+        key_error=key_error,
+        upload_url=url_for("collab.upload_start_document", process_id=start.process.process_id)), status
 
 
 @bp.route("/<process_id>")

@@ -11,13 +11,16 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import clock
+from engine.collab.comments import case_comments
+from engine.collab.drafts import load_draft
+from engine.documents.service import case_documents
 from engine.errors import FormInvalid
 from engine.read.task_context import TaskContext, task_context
 from engine.runtime import values as value_rules
-from engine.runtime.history import HistoryEntry
 from engine.runtime.tasks import claim_task, complete_task, next_task_for, unclaim_task
 from engine.runtime.views import CaseView, TaskView
 from web.auth import safe_next
+from web.dashboard_views import document_lines, timeline
 from web.db import get_db, transaction
 from web.forms import (
     FormResult,
@@ -29,18 +32,10 @@ from web.forms import (
 )
 from web.inbox import case_label
 from web.process_texts import code_labels, shown_value, words
-from web.viewmodels import event_label, show_time
+from web.viewmodels import show_time
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 KEY_DATA_LIMIT = 10
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    when: str
-    who: str
-    what: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -68,13 +63,6 @@ class TaskPage:
     """Why the form is not offered, when it is not."""
     has_form: bool
     key_data: list[tuple[str, str]]
-    history: list[HistoryLine]
-
-
-def _history_line(entry: HistoryEntry, process_id: str) -> HistoryLine:
-    element = words().element(process_id, entry.element_id, entry.element_name or entry.element_id or "")
-    what = event_label(entry.kind, element)
-    return HistoryLine(show_time(entry.at), entry.user or _("the system"), what, entry.reason or "")
 
 
 def humanize(key: str) -> str:
@@ -149,20 +137,36 @@ def page_model(context: TaskContext) -> TaskPage:
         closed_note=_closed_note(task), may_act=context.may_act, may_claim=context.may_claim,
         may_unclaim=context.may_unclaim, wait_note=_wait_note(context),
         has_form=context.form is not None,
-        key_data=key_data(case, form), history=[_history_line(e, task.process_id) for e in context.history])
+        key_data=key_data(case, form))
 
 
 def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
                 result: FormResult | None = None, status: int = 200) -> tuple[str, int]:
+    session = get_db()
+    user = current_user.actor
+    task_id = context.task.id
     data = dict(context.data)
+    restored = ""
+    if context.may_act and values is None:
+        draft = load_draft(session, user, task_id)
+        if draft is not None:
+            data.update(draft[0])
+            restored = show_time(draft[1])
     if values:
         data.update(values)
     errors = result.errors if result else {}
     form = words().form(context.task.process_id, context.form, context.task.form_id)
+    comments = case_comments(session, user, context.case.id)
     return render_template(
         "tasks/task.html", page=page_model(context), form_schema=form, form_data=data,
         form_errors=errors_by_component(form, errors),
-        error_summary=labelled_errors(form, errors), bpmn_xml=context.bpmn_xml), status
+        error_summary=labelled_errors(form, errors), bpmn_xml=context.bpmn_xml,
+        timeline=timeline(context.history, comments, context.task.process_id),
+        documents=document_lines(case_documents(session, user, context.case.id)),
+        upload_url=url_for("collab.upload_task_document", task_id=task_id) if context.may_act else None,
+        draft_url=url_for("collab.draft", task_id=task_id) if context.may_act else None,
+        draft_restored=restored, comment_case_id=context.case.id, comment_task_id=task_id,
+        comment_next=url_for("tasks.show", task_id=task_id)), status
 
 
 @bp.route("/<int:task_id>")

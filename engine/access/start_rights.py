@@ -58,7 +58,7 @@ def rights_of(session: Session, definition: ProcessDefinition) -> StartableProce
     ids = [spec.bpmn_id or spec.name for spec in starts]
     groups: set[str] = set()
     everyone = False
-    documentation = None
+    documentation = loaded.info.documentation  # the process's own, else its start event's
     for element_id in ids:
         info = loaded.info.elements.get(element_id)
         if info is None or not info.candidate_groups:

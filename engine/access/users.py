@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -97,6 +98,18 @@ def set_groups(session: Session, username: str, groups: list[str]) -> User:
     user = get_user(session, username)
     user.groups = [get_group(session, g, create=True) for g in groups]
     return user
+
+
+MAX_EMAIL = 255
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+def set_email(session: Session, username: str, email: str | None) -> None:
+    """The address notifications are mailed to (None or '': none, then only the app tells)."""
+    text = (email or "").strip()
+    if text and (len(text) > MAX_EMAIL or not _EMAIL.match(text)):
+        raise InvalidInput(f"{text!r} is not an e-mail address (name@example.org)", field="email")
+    get_user(session, username).email = text or None
 
 
 def set_password(session: Session, username: str, password: str) -> None:

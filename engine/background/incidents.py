@@ -28,6 +28,7 @@ from engine.access import policy
 from engine.access.users import Actor
 from engine.errors import CaseNotActive, CaseStuck, Conflict, InvalidInput, NotFound
 from engine.i18n import N_, msg, state_word
+from engine.notify import triggers as tell
 from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance
 from engine.runtime.context import OpenCase
@@ -35,6 +36,7 @@ from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
 from engine.runtime.persistence import open_case, save_case
 from engine.store.models import (
+    Case,
     CaseStatus,
     Incident,
     IncidentKind,
@@ -79,6 +81,12 @@ def open_job_incident(session: Session, job: Job, error: str) -> Incident:
         if message is not None:
             message.status = OutboxStatus.UNDELIVERABLE
             incident.element_id = incident.element_id or f"message:{message.name}"
+    if incident.case_id is not None:  # a case's work: its staff hear of it (not the mail's own jobs)
+        session.flush()
+        case = session.get(Case, incident.case_id)
+        if case is not None:
+            tell.case_incident(session, case, key=f"job:{incident.id}", element_id=incident.element_id,
+                               error=incident.error)
     return incident
 
 

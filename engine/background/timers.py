@@ -92,15 +92,18 @@ def next_due(workflow: Any) -> datetime | None:
 
 def project_timer_job(session: Session, opened: OpenCase, existing: dict[str, Job],
                       now: datetime) -> dict[str, Job]:
-    """The case's `timer:<id>` job at its earliest timer (or none)."""
-    due = next_due(opened.workflow)
-    if due is None:
+    """The case's `timer:<id>` job at its earliest timer (or none), naming that timer's element
+    (the dashboards mark it)."""
+    waiting = waiting_timers(opened.workflow)
+    if not waiting:
         return {}
+    task, due = min(waiting, key=lambda pair: pair[1])
     key = f"timer:{opened.case.id}"
     previous = existing.get(key)
     changed = previous is not None and previous.due_at != due + EPSILON
     job = upsert_job(session, existing, key=key, kind=JobKind.TIMER, due_at=due + EPSILON,
-                     case_id=opened.case.id, now=now)
+                     case_id=opened.case.id, now=now,
+                     element_id=getattr(task.task_spec, "bpmn_id", None))
     if changed:  # a new due time: a fresh job (a running worker's lease on the old one ends)
         job.locked_by, job.locked_until, job.attempts = None, None, 0
     return {key: job}

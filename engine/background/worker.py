@@ -12,6 +12,10 @@ Per job kind:
 - message: deliver an outbox message (engine.background.messages).
 - start_timer: start a case of the latest version (engine.background.timers).
 - archive: archive the history of long-finished cases (engine.background.maintenance).
+- notify: fan a notification event out to people (engine.notify.fanout); mail: send one
+  e-mail (engine.notify.delivery, which commits once mid-job); deadline: a task due soon or
+  overdue (engine.notify.deadlines); digest: the daily e-mails (engine.notify.digest).
+  Mail needs the worker's `mail` settings (SMTP_URL); without them no e-mail is written.
 Each job runs with a request id `job-<id>-<attempt>` bound (engine.observability.context),
 so the history rows it writes and its log lines say which job wrote them.
 A job of a case that is not running is parked (kept; un-parked when the case
@@ -46,6 +50,11 @@ from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
 from engine.background.services import run_service_job
 from engine.background.timers import fire_start_timer, sync_start_timers, waiting_timers
 from engine.errors import ConcurrentUpdate, HandlerMissing, HandlerNotAllowed, InvalidInput
+from engine.notify.deadlines import run_deadline_job
+from engine.notify.delivery import deliver_mail
+from engine.notify.digest import run_digest_job, schedule_digest
+from engine.notify.fanout import fan_out
+from engine.notify.mail import MailSettings
 from engine.observability.context import request_id_bound
 from engine.observability.metrics import JOBS_RUN
 from engine.runtime.cases import advance
@@ -82,8 +91,9 @@ class Worker:
     def __init__(self, session_factory: sessionmaker[Any], *, worker_id: str | None = None,
                  concurrency: int = 1, batch: int | None = None,
                  lease: timedelta = jobs.DEFAULT_LEASE,
-                 archive_after_days: float | None = None) -> None:
+                 archive_after_days: float | None = None, mail: MailSettings | None = None) -> None:
         self.session_factory = session_factory
+        self.mail = mail
         self.worker_id = worker_id or new_worker_id()
         self.concurrency = max(concurrency, 1)
         self.batch = batch or self.concurrency * 4
@@ -136,6 +146,7 @@ class Worker:
                 sync_start_timers(session)
                 schedule_archive(session, self.archive_after_days)
                 schedule_upkeep(session)
+                schedule_digest(session, self.mail)
                 session.commit()
             except Exception:
                 session.rollback()
@@ -213,6 +224,16 @@ class Worker:
         if job.kind == JobKind.UPKEEP:
             log.info("forgot %d expired idempotency key(s)", run_upkeep_job(session, job))
             return "upkept"
+        if job.kind == JobKind.NOTIFY:
+            told = fan_out(session, int((job.payload or {})["event_id"]), self.mail)
+            session.delete(job)
+            return f"told {told}"
+        if job.kind == JobKind.MAIL:
+            return deliver_mail(session, job, self.mail)
+        if job.kind == JobKind.DEADLINE:
+            return run_deadline_job(session, job)
+        if job.kind == JobKind.DIGEST:
+            return run_digest_job(session, job, self.mail)
         if job.kind == JobKind.ARCHIVE:
             result = run_archive_job(session, job)
             log.info("archived the history of %d case(s), %d event(s)", result.cases, result.events)

@@ -79,16 +79,20 @@ class ProcessInfo:
     start_form_id: str | None = None
     lanes: dict[str, str] = field(default_factory=dict)
     """Lane id -> lane name (what translation files key lanes by)."""
+    documentation: str | None = None
+    """The process's own `<documentation>`: what it is for, in the analyst's words."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"process_id": self.process_id, "name": self.name,
                 "start_form_id": self.start_form_id, "lanes": self.lanes,
+                "documentation": self.documentation,
                 "elements": {k: asdict(v) for k, v in self.elements.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProcessInfo:
         return cls(process_id=data["process_id"], name=data.get("name"),
                    start_form_id=data.get("start_form_id"), lanes=data.get("lanes") or {},
+                   documentation=data.get("documentation"),
                    elements={k: ElementInfo(**v) for k, v in data["elements"].items()})
 
     def form_ids(self) -> set[str]:
@@ -118,7 +122,10 @@ def read_processes(root: etree._Element) -> dict[str, ProcessInfo]:
                 start_form = info.form_id
         lane_names = {lane.get("id", ""): lane.get("name") or lane.get("id", "")
                       for lane in process.iter(bpmn("lane")) if lane.get("id")}
-        result[pid] = ProcessInfo(pid, process.get("name"), elements, start_form, lane_names)
+        doc = process.find(bpmn("documentation"))
+        text = doc.text.strip() if doc is not None and doc.text else None
+        result[pid] = ProcessInfo(pid, process.get("name"), elements, start_form, lane_names,
+                                  text or None)
     return result
 
 
@@ -240,5 +247,20 @@ def read_message_correlation_keys(root: etree._Element) -> dict[str, str]:
     return keys
 
 
-__all__ = ["INITIATOR", "ZEEBE_NS", "ElementInfo", "ProcessInfo", "embedded_form_id",
-           "group_slug", "read_embedded_forms", "read_message_correlation_keys", "read_processes"]
+def process_documentation(xml: str, process_id: str) -> str | None:
+    """The `<documentation>` of one process in a BPMN document (for versions deployed before
+    ProcessInfo kept it)."""
+    try:
+        root = etree.fromstring(xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    for process in root.iter(bpmn("process")):
+        if process.get("id") == process_id:
+            doc = process.find(bpmn("documentation"))
+            return doc.text.strip() or None if doc is not None and doc.text else None
+    return None
+
+
+__all__ = ["INITIATOR", "ZEEBE_NS", "ElementInfo", "ProcessInfo", "embedded_form_id", "group_slug",
+           "process_documentation", "read_embedded_forms", "read_message_correlation_keys",
+           "read_processes"]

@@ -15,6 +15,8 @@ from engine.background import messages as message_uc
 from engine.background.worker import Worker
 from engine.bootstrap import build_runtime, session_factory
 from engine.cli.app import CliContext, acting, acting_actor, cli, emit, parse_json_option, pass_cli
+from engine.errors import InvalidInput
+from engine.notify.mail import settings_from_env as mail_settings_from_env
 from engine.observability.logs import configure_logging, settings_from_env
 from engine.observability.metrics_server import serve_metrics
 from engine.store.db import make_engine
@@ -44,14 +46,22 @@ log = logging.getLogger("alliance.worker")
 def worker(ctx: CliContext, once: bool, concurrency: int, poll: float, lease: float,
            handlers: str | None, archive_after_days: float | None, metrics_port: int | None,
            metrics_host: str, verbose: bool) -> None:
-    """Fire due timers, deliver messages and run service tasks (any number may run at once)."""
+    """Fire due timers, deliver messages and run service tasks (any number may run at once).
+
+    E-mail: $SMTP_URL, $MAIL_FROM, $BASE_URL, $DIGEST_HOUR (see web/config.py); without
+    SMTP_URL people are told in the app only.
+    """
     configure_logging(*settings_from_env(verbose=verbose))
+    try:
+        mail = mail_settings_from_env()
+    except InvalidInput as exc:
+        raise click.UsageError(str(exc)) from None
     runtime = build_runtime(handlers=handlers)
     engine = make_engine(ctx.url, **({"pool_size": concurrency + 2}
                                      if not ctx.url.startswith("sqlite") else {}))
     factory = session_factory(engine, runtime)
     runner = Worker(factory, concurrency=concurrency, lease=timedelta(seconds=lease),
-                    archive_after_days=archive_after_days)
+                    archive_after_days=archive_after_days, mail=mail)
     if metrics_port is not None:
         server = serve_metrics(factory, metrics_host, metrics_port, os.environ.get("METRICS_TOKEN"))
         click.echo(f"worker metrics on http://{metrics_host}:{server.server_port}/metrics", err=True)
@@ -63,7 +73,9 @@ def worker(ctx: CliContext, once: bool, concurrency: int, poll: float, lease: fl
     signal.signal(signal.SIGINT, _stop)
     if not once:
         click.echo(f"worker {runner.worker_id}: {concurrency} thread(s), poll {poll}s, "
-                   f"handlers from {runtime.handlers.loaded_from}", err=True)
+                   f"handlers from {runtime.handlers.loaded_from}, e-mail "
+                   f"{'through ' + mail.smtp_url.rpartition('@')[2] if mail else 'off (no SMTP_URL)'}",
+                   err=True)
     try:
         stats = runner.run(poll=poll, once=once)
     finally:

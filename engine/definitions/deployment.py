@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.access.policy import is_admin, require_admin, require_deploy
 from engine.access.users import Actor
-from engine.bpmn.metadata import ProcessInfo
+from engine.bpmn.metadata import ProcessInfo, process_documentation
 from engine.definitions.cache import LoadedDefinition
 from engine.definitions.translations import FOLDER as TRANSLATIONS
 from engine.definitions.translations import changed_translations
@@ -52,7 +53,7 @@ class DefinitionSummary:
 
 
 
-def files_from_paths(paths: list[str | Path]) -> list[UploadedFile]:
+def files_from_paths(paths: Sequence[str | Path]) -> list[UploadedFile]:
     """Read files; a directory contributes its *.bpmn and *.dmn files, forms/*.form and its
     translation files i18n/*.json (named `i18n/<process>.<language>.json`)."""
     files: list[UploadedFile] = []
@@ -251,9 +252,12 @@ def load_definition(session: Session, definition: ProcessDefinition) -> LoadedDe
     if cached is not None and cached.definition_id == definition.id:
         return cached
     spec, subs = load_specs(definition.spec_json)
+    metadata = json.loads(definition.metadata_json)
+    info = ProcessInfo.from_dict(metadata)
+    if "documentation" not in metadata:  # deployed before the metadata kept it
+        info.documentation = process_documentation(definition.bpmn_file.content, definition.process_id)
     loaded = LoadedDefinition(definition.id, definition.process_id, definition.version,
-                              definition.content_hash, spec, subs,
-                              ProcessInfo.from_dict(json.loads(definition.metadata_json)),
+                              definition.content_hash, spec, subs, info,
                               json.loads(definition.forms_json))
     specs.put(definition.content_hash, loaded)
     return loaded

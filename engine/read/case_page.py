@@ -22,6 +22,7 @@ from engine import clock
 from engine.access.policy import is_staff, require_case_view
 from engine.access.users import Actor
 from engine.background.incidents import IncidentView, list_incidents
+from engine.read.waits import Wait, case_waits
 from engine.runtime.cases import view_case
 from engine.runtime.history import EventKind, HistoryEntry, case_history
 from engine.runtime.persistence import peek_case
@@ -78,6 +79,8 @@ class CaseDetail:
     may_admin: bool
     forms: dict[str, Any] = field(default_factory=dict)
     """The forms of the case's version, by form id (the doors show codes by their labels)."""
+    waits: list[Wait] = field(default_factory=list)
+    """Timers (until when), messages and service jobs the case waits for (engine.read.waits)."""
 
 
 def json_type(value: Any) -> str:
@@ -123,6 +126,7 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
         view = view_case(session, case_id, opened)
         done_in_tree = {t.task_spec.bpmn_id for t in opened.workflow.get_tasks(state=SpiffState.COMPLETED)
                         if getattr(t.task_spec, "bpmn_id", None)}
+        waits = case_waits(session, case_id, opened.workflow, opened.definition)
     history = case_history(session, case_id)
     now = clock.now()
     tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
@@ -137,6 +141,7 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
                                   .where(MessageSubscription.case_id == case_id)).all())
     waiting |= set(session.scalars(select(Job.element_id).where(
         Job.case_id == case_id, Job.status.in_([JobStatus.READY, JobStatus.PARKED]))).all())
+    waiting |= {w.element_id for w in waits if w.element_id}
     incidents = list_incidents(session, case_id=case_id)
     failed = {i.element_id for i in incidents if i.element_id}
     if case.failed_element_id:
@@ -148,7 +153,7 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
         waiting_elements=sorted(e for e in waiting if e), failed_elements=sorted(failed),
         incidents=incidents, linked=linked_cases(session, case),
         field_types=field_types(view.data, form_field_types(case_forms(case))),
-        may_admin=is_staff(user), forms=case_forms(case))
+        may_admin=is_staff(user), forms=case_forms(case), waits=waits)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -30,6 +30,9 @@ from engine.store.models import (
     CaseStatus,
     HumanTask,
     Incident,
+    Job,
+    JobKind,
+    MessageSubscription,
     ProcessDefinition,
     TaskState,
 )
@@ -98,6 +101,10 @@ class CaseListRow:
     waiting_on: list[str] = field(default_factory=list)
     overdue: bool = False
     incident: bool = False
+    timer_at: datetime | None = None
+    """When the case's next timer fires (it waits on a timer)."""
+    messages: list[str] = field(default_factory=list)
+    """Messages the case waits for."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,8 @@ def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow
     ids = [r[0] for r in found]
     tasks: dict[int, list[tuple[str, str | None, bool]]] = {}
     incidents: set[int] = set()
+    timers: dict[int | None, datetime] = {}
+    messages: dict[int, list[str]] = {}
     if ids:
         for case_id, name, element_id, lane, assignee, due in session.execute(
                 select(HumanTask.case_id, HumanTask.name, HumanTask.element_id, HumanTask.lane,
@@ -193,6 +202,12 @@ def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow
             tasks.setdefault(case_id, []).append((name or element_id, assignee or lane, late))
         incidents = {i for i in session.scalars(select(Incident.case_id).where(
             Incident.case_id.in_(ids), Incident.resolved_at.is_(None))).all() if i is not None}
+        timers = dict(session.execute(select(Job.case_id, Job.due_at).where(
+            Job.case_id.in_(ids), Job.kind == JobKind.TIMER)).tuples().all())
+        for case_id, name in session.execute(select(MessageSubscription.case_id,
+                                                    MessageSubscription.message_name)
+                                             .where(MessageSubscription.case_id.in_(ids))).all():
+            messages.setdefault(case_id, []).append(name)
     out = []
     for r in found:
         mine = tasks.get(r[0], [])
@@ -201,7 +216,8 @@ def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow
             title=r[5], status=r[6], started_by=r[7], started_at=as_utc(r[8]),
             updated_at=as_utc(r[9]), ended_at=as_utc(r[10]), open_tasks=[t[0] for t in mine],
             waiting_on=sorted({t[1] for t in mine if t[1]}), overdue=any(t[2] for t in mine),
-            incident=r[0] in incidents))
+            incident=r[0] in incidents, timer_at=as_utc(timers.get(r[0])),
+            messages=sorted(set(messages.get(r[0], [])))))
     return out
 
 

@@ -237,10 +237,20 @@ def _case_page(session: Session, user: Actor, filters: list[ColumnElement[bool]]
 
 
 
-def inbox_page(session: Session, user: Actor, *, tab: str, process_id: str | None = None,
+def landing_tab(counts: dict[str, int]) -> str:
+    """Where the user's work is: their own tasks, else their groups' and bodies', else their cases."""
+    return next((tab for tab in TABS if counts.get(tab)), TABS[0])
+
+
+def inbox_page(session: Session, user: Actor, *, tab: str | None, process_id: str | None = None,
                overdue: bool = False, search: str | None = None, sort: str = "created",
                page: int = 1, per_page: int = 25) -> InboxPage:
-    """One page of the user's inbox; `counts` are the unfiltered totals of every tab."""
+    """One page of the user's inbox; `counts` are the unfiltered totals of every tab.
+
+    `tab` None: the tab where the user's work is (`landing_tab`)."""
+    counts = inbox_counts(session, user)
+    if tab is None:
+        tab = landing_tab(counts)
     if tab not in TABS:
         raise ValueError(f"unknown inbox tab {tab!r}")
     if sort not in SORTS:
@@ -251,7 +261,6 @@ def inbox_page(session: Session, user: Actor, *, tab: str, process_id: str | Non
     now = clock.now()
     rows: list[InboxRow] = []
     cases: list[CaseRow] = []
-    counts = inbox_counts(session, user)
     if tab == "started":
         filters = _case_filters(process_id=process_id, overdue=overdue, search=search, now=now)
         cases, total = _case_page(session, user, filters, sort, per_page, offset, now)
@@ -264,4 +273,5 @@ def inbox_page(session: Session, user: Actor, *, tab: str, process_id: str | Non
                      counts=counts, page=page, per_page=per_page, sort=sort)
 
 
-__all__ = ["COUNT_CAP", "SORTS", "TABS", "CaseRow", "InboxPage", "InboxRow", "inbox_counts", "inbox_page"]
+__all__ = ["COUNT_CAP", "SORTS", "TABS", "CaseRow", "InboxPage", "InboxRow", "inbox_counts", "inbox_page",
+           "landing_tab"]

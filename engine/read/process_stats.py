@@ -161,7 +161,8 @@ def process_versions(session: Session, process_id: str | None = None) -> list[Pr
 def waiting_counts_by_element(session: Session, process_id: str, version: int) -> dict[str, dict[str, int]]:
     """element id -> {"tasks"|"jobs"|"messages"|"incidents": number of cases waiting there}.
 
-    Timer jobs are one per case without an element; they are counted under "" (see report).
+    A case's timer job names its earliest timer's element (jobs written before that named
+    none: they are counted under "").
     """
     definition_id = select(ProcessDefinition.id).where(
         ProcessDefinition.process_id == process_id, ProcessDefinition.version == version

@@ -13,6 +13,7 @@ from engine.access import policy
 from engine.access.users import Actor
 from engine.errors import CaseNotActive, InvalidInput
 from engine.i18n import N_, Message, msg, state_word
+from engine.notify import triggers as tell
 from engine.runtime.cases import view_case
 from engine.runtime.history import EventKind, record
 from engine.runtime.persistence import open_case, save_case
@@ -57,8 +58,11 @@ def _change_status(session: Session, case_id: int, user: Actor, *, allowed: set[
         case.status_reason = text
     else:
         case.status_reason = None
+    opened.actor = user.username
     save_case(session, opened)
     record(session, case_id, kind, user=user.username, reason=text, as_operator=user.operator)
+    if to == CaseStatus.CANCELLED:
+        tell.case_finished(session, case, actor=user.username)
     return view_case(session, case_id, opened)
 
 

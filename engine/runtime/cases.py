@@ -18,8 +18,10 @@ from engine.access.policy import require_case_view
 from engine.access.start_rights import require_start
 from engine.access.users import Actor
 from engine.definitions.deployment import find_definition, load_definition
+from engine.documents.attach import attach_documents
 from engine.errors import InvalidInput, NotFound, StepFailed, StepFailure
 from engine.i18n import N_, msg
+from engine.notify import triggers as tell
 from engine.runtime.assignment import AssignmentFailed
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.data import case_data, check_data
@@ -53,9 +55,12 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
         raise InvalidInput(msg(N_("a business key is at most %(n)s printable characters"),
                                n=MAX_BUSINESS_KEY),
                            field="business_key")
+    attached: list[Any] = []
     if user is not None:
         start = require_start(session, user, process_id)
         initial = accepted(start.form, data, what=msg(N_("the start form")))
+        initial, attached = attach_documents(session, initial, case=None, process_id=process_id,
+                                             user=user)
     else:
         initial = check_data(data)
     definition_row = find_definition(session, process_id, version, runnable=version is None)
@@ -73,6 +78,8 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
                 parent_case_id=parent_case_id)
     session.add(case)
     session.flush()
+    for document in attached:  # the start form's uploads now belong to the case
+        document.case_id = case.id
     add_user(session, case.id, username)
     record(session, case.id, EventKind.CASE_STARTED, user=username,
            data={"business_key": business_key, "version": definition_row.version, **initial},
@@ -102,6 +109,7 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
     and the failure returned (the projection opens an incident).
     """
     was = opened.case.status
+    opened.actor = user
     failure = run_steps(opened, runtime_of(session).max_steps)
     if failure is not None and atomic:
         raise StepFailed(failure, opened.case.id)
@@ -119,8 +127,11 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
     if failure is not None:
         record(session, case.id, EventKind.CASE_FAILED, user=user, element_id=failure.element_id,
                reason=failure.message, data={"line": failure.line} if failure.line else None)
+        tell.case_incident(session, case, key=f"step:{case.id}:{case.version}",
+                           element_id=failure.element_id, error=failure.message)
     elif case.status == CaseStatus.COMPLETED and was != CaseStatus.COMPLETED:
         record(session, case.id, EventKind.CASE_COMPLETED, user=user)
+        tell.case_finished(session, case, actor=user)
     return failure
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.definitions.cache import LoadedDefinition, SpecCache
+from engine.documents.storage import DocumentStore
 from engine.runtime.handlers import HandlerRegistry
 from engine.runtime.live import LiveWorkflows
 from engine.sandbox.evaluator import SandboxScriptEngine
@@ -37,6 +39,10 @@ class OpenCase:
     workflow: BpmnWorkflow
     read_version: int
     events: list[Any] = field(default_factory=list)
+    actor: str | None = None
+    """Who is moving the case now (None: the engine), for projectors that tell people."""
+    new_tasks: list[Any] = field(default_factory=list)
+    """Human tasks opened by the save in progress (engine.runtime.projections fills it)."""
 
 
 Projector = Callable[[Session, OpenCase, datetime], None]
@@ -55,6 +61,11 @@ class Runtime:
     max_steps: int = 10_000
     """Engine tasks one advance may run without the case waiting (engine.runtime.steps)."""
     password_cost: ScryptCost = PRODUCTION_COST
+    documents: DocumentStore = field(default_factory=DocumentStore)
+    """Where uploaded documents' bytes go, and how big one may be (engine.documents)."""
+    catalogs: Path | None = None
+    """The compiled message catalogs (`<dir>/<lang>/LC_MESSAGES/messages.mo`) the engine
+    translates what it writes on its own with (notifications, mails); None: English only."""
 
     def close(self) -> None:
         """Stop the evaluator processes (they also stop when the runtime is collected)."""

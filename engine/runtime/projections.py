@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.access.bodies import principal_labels
@@ -23,7 +23,7 @@ from engine.bpmn.timer_values import TimerValueError
 from engine.runtime.assignment import Assignment, resolve_assignment
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.participants import add_participants, add_user
-from engine.store.models import HumanTask, TaskCandidate, TaskState
+from engine.store.models import HumanTask, Job, TaskCandidate, TaskState
 
 
 def ready_human_tasks(workflow: Any) -> list[Any]:
@@ -42,6 +42,8 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
         if row.spiff_task_id not in ready:
             row.state = TaskState.CANCELLED
             row.completed_at = now
+            if row.due_at is not None:  # its due-date reminders (engine.notify.deadlines) end with it
+                session.execute(delete(Job).where(Job.key == f"deadline:{row.id}"))
     engine = runtime_of(session).script_engine
     for spiff_id, task in ready.items():
         if spiff_id in known:
@@ -59,6 +61,7 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
         for principal in sorted(assignment.candidates):
             row.candidates.append(TaskCandidate(kind=principal.kind, name=principal.name))
         session.add(row)
+        opened.new_tasks.append(row)
         add_participants(session, case.id, assignment.candidates)
         add_user(session, case.id, assignment.assignee)
     session.flush()

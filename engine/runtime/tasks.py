@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,8 +21,10 @@ from engine import clock
 from engine.access import policy
 from engine.access.users import Actor
 from engine.access.users import actor as load_actor
+from engine.documents.attach import attach_documents
 from engine.errors import CaseNotActive, InvalidInput, NotFound, TaskHeldByOther, TaskNotOpen
 from engine.i18n import N_, msg, state_word
+from engine.notify import triggers as tell
 from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance, view_case
 from engine.runtime.history import EventKind, record
@@ -30,7 +32,7 @@ from engine.runtime.participants import add_user
 from engine.runtime.persistence import open_case
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
-from engine.store.models import Case, CaseStatus, HumanTask, TaskState
+from engine.store.models import Case, CaseStatus, HumanTask, Job, TaskDraft, TaskState
 
 
 def find_task(session: Session, task_id: int) -> HumanTask:
@@ -117,6 +119,9 @@ def assign_task(session: Session, task_id: int, *, user: Actor, assignee: str,
     record(session, row.case_id, EventKind.TASK_ASSIGNED, user=user.username, task_id=row.id,
            element_id=row.element_id, element_name=row.name, reason=reason,
            data={"assignee": assignee}, as_operator=user.operator)
+    case = session.get(Case, row.case_id)
+    if case is not None:
+        tell.task_reassigned(session, row, case, assignee=assignee, actor=user.username, at=clock.now())
     return TaskView.of(row)
 
 
@@ -156,6 +161,8 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
                           task_id=task_id)
     form = opened.definition.forms.get(row.form_id) if row.form_id else None
     submitted = accepted(form, data, context=dict(spiff_task.data))
+    submitted, _attached = attach_documents(session, submitted, case=opened.case,
+                                            process_id=row.process_id, user=user, task_id=row.id)
     now = clock.now()
     values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
               "assignee": row.assignee or user.username}
@@ -172,6 +179,9 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
         set_committed_value(row, key, value)
     spiff_task.data.update(submitted)
     spiff_task.run()
+    session.execute(delete(TaskDraft).where(TaskDraft.task_id == row.id))  # engine.collab.drafts
+    if row.due_at is not None:  # its due-date reminders (engine.notify.deadlines) end with it
+        session.execute(delete(Job).where(Job.key == f"deadline:{row.id}"))
     add_user(session, row.case_id, user.username)
     record(session, row.case_id, EventKind.TASK_COMPLETED, user=user.username, task_id=task_id,
            element_id=row.element_id, element_name=row.name, data=submitted,

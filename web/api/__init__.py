@@ -16,7 +16,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from web.api import cases, definitions, messages, problems, tasks
+from web.api import cases, collab, definitions, messages, problems, tasks
 from web.api.schemas import ProblemSchema
 
 API_CONFIG: dict[str, Any] = {
@@ -38,7 +38,7 @@ API_CONFIG: dict[str, Any] = {
     },
 }
 BLUEPRINTS = (definitions.bp, definitions.deployments, cases.bp, tasks.bp, messages.bp,
-              messages.incidents)
+              messages.incidents, collab.bp)
 
 
 class AllianceApi(Api):  # type: ignore[misc]

@@ -260,3 +260,67 @@ class RetryArgs(Schema):
     variables = variables_field()
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
                            metadata={"description": "why (recorded in the case's history)"})
+
+
+# --- comments, documents, notifications -------------------------------------------------------
+
+
+class CommentSchema(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    task_id = fields.Integer(allow_none=True)
+    author = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "the Markdown source"})
+    html = fields.String(required=True, metadata={"description": "sanitised HTML of the body"})
+    mentions = fields.List(fields.String(), required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class CommentListSchema(Schema):
+    items = fields.List(fields.Nested(CommentSchema), required=True)
+
+
+class CommentArgs(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000),
+                         metadata={"description": "Markdown (a small subset); @username tells them"})
+    task_id = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer(required=True)
+    case_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    field = fields.String(allow_none=True, metadata={"description": "the form field it was sent in"})
+    version = fields.Integer(allow_none=True, metadata={"description": "1, 2 ... per field of the case"})
+    name = fields.String(required=True)
+    content_type = fields.String(required=True, metadata={"description": "read from the bytes"})
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    uploaded_by = fields.String(required=True)
+    uploaded_at = fields.DateTime(required=True)
+
+
+class DocumentListSchema(Schema):
+    items = fields.List(fields.Nested(DocumentSchema), required=True)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    subject = fields.String(required=True)
+    body = fields.String(required=True)
+    link = fields.String(required=True, metadata={"description": "a path in the web app"})
+    case_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    read_at = fields.DateTime(allow_none=True)
+
+
+class NotificationListSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    unread = fields.Integer(required=True)
+
+
+class NotificationQuery(Schema):
+    unread = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

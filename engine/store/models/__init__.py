@@ -2,6 +2,7 @@
 
 from engine.store.models.access import Body, CaseParticipant, Membership, Organisation
 from engine.store.models.cases import Case, CaseStatus
+from engine.store.models.collab import Comment, Document, DocumentContent, TaskDraft
 from engine.store.models.definitions import Deployment, DeploymentFile, ProcessDefinition
 from engine.store.models.history import CaseArchive, HistoryEvent
 from engine.store.models.idempotency import IdempotencyKey
@@ -15,6 +16,7 @@ from engine.store.models.jobs import (
     OutboxMessage,
     OutboxStatus,
 )
+from engine.store.models.notify import Notification, NotificationEvent, NotificationPreference, OutgoingMail
 from engine.store.models.tasks import HumanTask, TaskCandidate, TaskState
 from engine.store.models.tokens import ApiToken
 from engine.store.models.users import Group, User, user_group
@@ -26,8 +28,11 @@ __all__ = [
     "CaseArchive",
     "CaseParticipant",
     "CaseStatus",
+    "Comment",
     "Deployment",
     "DeploymentFile",
+    "Document",
+    "DocumentContent",
     "Group",
     "HistoryEvent",
     "HumanTask",
@@ -39,11 +44,16 @@ __all__ = [
     "JobStatus",
     "Membership",
     "MessageSubscription",
+    "Notification",
+    "NotificationEvent",
+    "NotificationPreference",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "OutgoingMail",
     "ProcessDefinition",
     "TaskCandidate",
+    "TaskDraft",
     "TaskState",
     "User",
     "user_group",

@@ -23,6 +23,10 @@ class JobKind(StrEnum):
     START_TIMER = "start_timer"    # start a case of a process whose start event is a timer
     ARCHIVE = "archive"            # archive the history of long-finished cases, then run again later
     UPKEEP = "upkeep"              # forget expired idempotency keys, then run again later
+    NOTIFY = "notify"              # fan a notification event out to the people it concerns
+    MAIL = "mail"                  # send one outgoing e-mail (engine.notify.delivery)
+    DEADLINE = "deadline"          # tell a task's people it is due tomorrow, then that it is overdue
+    DIGEST = "digest"              # send the daily digests, then run again the next day
 
 
 class JobStatus(StrEnum):
@@ -37,7 +41,10 @@ class Job(Base):
 
     `key` makes the projection idempotent: one timer job per case
     (`timer:<case>`), one job per service task (`service:<case>:<task>`), one per
-    outbox message (`message:<id>`), one per timer-started process (`start:<pid>`).
+    outbox message (`message:<id>`), one per timer-started process (`start:<pid>`),
+    one per notification event (`notify:<id>`), e-mail (`mail:<id>`) and task with a due
+    date (`deadline:<task>`), and one `digest`. Notification jobs carry no case id: they
+    are not the case's work, and a case's save never removes or parks them.
     """
 
     __tablename__ = "job"

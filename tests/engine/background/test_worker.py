@@ -166,7 +166,7 @@ def test_worker_killed_mid_job_leaves_it_to_another(session: Session, session_fa
     runtime.handlers.load("tests.engine.worker_handlers:HANDLERS")
     os.environ.pop("WORKER_TEST_SLEEP", None)
     stats = Worker(session_factory, worker_id="survivor").run_once()
-    assert stats.by_kind.get("service") == 1
+    assert stats.by_kind["service"] == 1  # (and whatever notification jobs were due)
     session.expire_all()
     view = cases.view_case(session, case.id)
     assert [t.element_id for t in view.open_tasks] == ["after"]

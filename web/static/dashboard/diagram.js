@@ -31,6 +31,19 @@
     });
   }
 
+  function untilBadges(viewer, items) {
+    var registry = viewer.get("elementRegistry");
+    var layer = viewer.get("overlays");
+    (items || []).forEach(function (item) {
+      if (!registry.get(item.id)) { return; }
+      var badge = document.createElement("div");
+      badge.className = "wait-until";
+      badge.textContent = "\u23F1 " + item.label;
+      badge.dataset.elementId = item.id;
+      layer.add(item.id, "wait-until", { position: { bottom: -6, left: -20 }, html: badge });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var node = document.getElementById("diagram");
     var xml = readJson("bpmn-xml");
@@ -44,6 +57,7 @@
         mark(viewer, markers.waiting, "case-waiting");
         mark(viewer, markers.active, "case-active");
         mark(viewer, markers.failed, "case-failed");
+        untilBadges(viewer, markers.until);
       }
       overlays(viewer, readJson("counts"));
       node.dataset.ready = "yes";

@@ -1,0 +1,39 @@
+"""The case's save tells people about the tasks it opened (one of the runtime's projectors).
+
+Cheap by design: it does nothing unless the save opened a human task; then one event and
+one job per task (the fan-out to people runs later in a worker), plus one `deadline:<task>`
+job for a task with a due time (engine.notify.deadlines).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from engine.notify.triggers import task_created
+from engine.runtime.context import OpenCase
+from engine.store.models import Job, JobKind, JobStatus
+
+DUE_SOON = timedelta(days=1)
+"""How long before its due time a task's people are told it is due."""
+
+
+def deadline_job(task_id: int, due_at: datetime, now: datetime) -> Job:
+    return Job(key=f"deadline:{task_id}", kind=JobKind.DEADLINE, status=JobStatus.READY,
+               due_at=max(now, due_at - DUE_SOON), attempts=0, max_attempts=3, created_at=now,
+               payload={"task_id": task_id})
+
+
+def project_notifications(session: Session, opened: OpenCase, now: datetime) -> None:
+    if not opened.new_tasks:
+        return
+    tasks, opened.new_tasks = opened.new_tasks, []
+    process_name = opened.definition.info.name
+    for task in tasks:
+        task_created(session, task, opened.case, actor=opened.actor, process_name=process_name)
+        if task.due_at is not None:
+            session.add(deadline_job(task.id, task.due_at, now))
+
+
+__all__ = ["DUE_SOON", "deadline_job", "project_notifications"]
