@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
 from engine.access.users import get_user
+from engine.definitions.deployment import deploy
+from engine.definitions.validation import UploadedFile
 from tests.web.conftest import login, post
 from tests.web.flows import start_committee
 
 API = "/api/v1"
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
 
 def test_the_login_page_speaks_the_browsers_language(client: FlaskClient) -> None:
@@ -152,9 +156,16 @@ def test_task_and_case_pages_use_the_process_translation(
     assert "设立委员会" in case_page and "起草职责范围" in case_page
 
 
-def test_the_modeler_lists_strings_without_a_translation(login_as: Callable[[str], FlaskClient]) -> None:
+def test_the_modeler_lists_strings_without_a_translation(login_as: Callable[[str], FlaskClient],
+                                                         seeded: sessionmaker[Any]) -> None:
     client = login_as("sec_wang")
-    page = client.get("/modeler/committee_establishment/v1/").text
+    page = client.get("/modeler/task_force/v1/").text
     assert 'data-language="pt"' in page and 'data-language="zh"' in page
-    done = client.get("/modeler/task_force/v1/").text
-    assert "forms.task_force_appointment" in done or "elements." in done  # not translated yet: listed
+    assert "<code>elements.close_task_force</code>" not in page  # every process ships complete
+    texts = json.loads((PROCESSES / "i18n" / "task_force.pt.json").read_text(encoding="utf-8"))
+    del texts["elements"]["close_task_force"]
+    with seeded() as session:
+        deploy(session, [UploadedFile("i18n/task_force.pt.json", json.dumps(texts).encode())])
+        session.commit()
+    page = client.get("/modeler/task_force/v1/").text
+    assert "<code>elements.close_task_force</code>: Close task force" in page
