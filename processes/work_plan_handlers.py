@@ -100,10 +100,11 @@ def record_submission(session: Session, call: ServiceCall) -> dict[str, Any]:
     committee = call_data.required(d, "committee")
     plan = _require_plan(session, d)
     entries = _entries(d)
-    first = d.get("first_submitted_at") or call_data.now().isoformat()
     rows = {r.position: r for r in session.scalars(select(RegistryWorkPlanActivity).where(
         RegistryWorkPlanActivity.work_plan_id == plan.id, RegistryWorkPlanActivity.case_id == call.case_id,
         RegistryWorkPlanActivity.committee_name == committee))}
+    earlier = [r.submitted_at for r in rows.values() if r.submitted_at is not None]
+    first = d.get("first_submitted_at") or (min(earlier) if earlier else call_data.now()).isoformat()
     kept: list[RegistryWorkPlanActivity] = []
     for position, entry in enumerate(entries):
         row = rows.pop(position, None)

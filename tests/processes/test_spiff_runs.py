@@ -155,23 +155,39 @@ def test_annual_work_plan_clarification_and_late_committee(load: Load) -> None:
         reviews[committee] = reviews.get(committee, 0) + 1
         return {"review_decision": "clarify" if reviews[committee] == 1 else "accept"}
 
-    def record(task: Any) -> dict[str, Any]:
-        return {"activity_outcome": {"committee": task.data["committee"], "status": "approved"}}
+    def recorded(task: Any) -> dict[str, Any]:
+        titles = [a["activity_title"] for a in task.data["activities"]]
+        return {"submitted_activities": [{"activity_id": i, "activity_title": t}
+                                         for i, t in enumerate(titles)]}
+
+    def decided(task: Any) -> dict[str, Any]:
+        return {"activity_outcome": {"committee": task.data["committee"],
+                                     "title": task.data["activity"]["activity_title"], "status": "approved"}}
 
     done = drive(workflow, {
-        "list_committees": {"committees": ["Business Council", "Sports and Outdoor Activities"]},
-        "submit_activity": {"activity_title": "Silk Road Sports Academy"}, "review_submission": review,
-        "board_decision": {"board_decision": "approve"}, "record_activity": record})
-    assert done.count("submit_activity") == 4 and done[-1] == "record_work_plan"
-    assert [o["committee"] for o in workflow.last_task.data["activity_outcomes"]] == [
-        "Business Council", "Sports and Outdoor Activities"]
+        "open_call": {"call_refused": False,
+                      "committees": ["Business Council", "Sports and Outdoor Activities"]},
+        "submit_activity": {"activities": [{"activity_title": "Silk Road Sports Academy"},
+                                           {"activity_title": "Youth sports exchanges"}]},
+        "revise_submission": {"activities": [{"activity_title": "Silk Road Sports Academy"}]},
+        "record_submission": recorded, "review_submission": review,
+        "board_decision": {"board_decision": "approve"}, "record_activity": decided})
+    assert done.count("submit_activity") == 2 and done.count("revise_submission") == 2
+    assert done.count("board_decision") == 2 and done[-1] == "record_work_plan"
+    outcomes = workflow.last_task.data["committee_outcomes"]
+    assert [[o["committee"] for o in per] for per in outcomes] == [
+        ["Business Council"], ["Sports and Outdoor Activities"]]
 
     late = load("annual_work_plan")
     start(late, {"year": 2018, "deadline": "2018-03-31T17:00:00+00:00"})
-    done = drive(late, {"list_committees": {"committees": ["Investment and Trade"]},
-                        "mark_late": {"activity_outcome": {"committee": "Investment and Trade",
-                                                           "status": "late"}}})
-    assert done == ["list_committees", "mark_late", "record_work_plan"] and late.is_completed()
+    done = drive(late, {"open_call": {"call_refused": False, "committees": ["Investment and Trade"]},
+                        "mark_late": {"committee_outcome": [{"committee": "Investment and Trade",
+                                                             "status": "late"}]}})
+    assert done == ["open_call", "mark_late", "record_work_plan"] and late.is_completed()
+
+    refused = load("annual_work_plan")
+    start(refused, {"year": 2018, "deadline": "2018-03-31T17:00:00+00:00"})
+    assert drive(refused, {"open_call": {"call_refused": True}}) == ["open_call"] and refused.is_completed()
 
 
 def test_initiative_and_task_force_correlate_by_initiative_id(load: Load) -> None:
