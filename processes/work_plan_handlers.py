@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.runtime.handlers import ServiceCall
+from engine.runtime.handlers import Handler, ServiceCall
 from processes import call_data
 from processes.call_data import HandlerError
 from processes.registry import RegistryCommittee, RegistryWorkPlan, RegistryWorkPlanActivity
@@ -195,7 +195,7 @@ def record_work_plan(session: Session, call: ServiceCall) -> dict[str, Any]:
             "approved_activities": len(approved)}
 
 
-HANDLERS = {f.__name__: f for f in (open_work_plan_call, record_submission, record_activity,
-                                     mark_submission_late, record_work_plan)}
+HANDLERS: dict[str, Handler] = {f.__name__: f for f in (
+    open_work_plan_call, record_submission, record_activity, mark_submission_late, record_work_plan)}
 
 __all__ = ["HANDLERS", "INVITED_STATUSES"]
