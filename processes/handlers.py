@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 
 from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
-from processes import call_data, work_plan_handlers
+from processes import call_data, membership_handlers, work_plan_handlers
 from processes.call_data import HandlerError
 from processes.registry import (
     INITIATIVE_STATUSES,
-    RegistryBusinessCouncilMember,
     RegistryCommittee,
     RegistryInitiative,
     RegistryNotification,
@@ -116,52 +115,6 @@ def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
         # Deliver it: the group's people get it in the app and by e-mail (engine.notify).
         remind(session, call.case_id, key=call.idempotency_key, to=f"group:{group}", subject=subject)
     return {"last_notification_id": existing.id}
-
-
-def _member(session: Session, name: str) -> RegistryBusinessCouncilMember | None:
-    return session.scalar(select(RegistryBusinessCouncilMember)
-                          .where(RegistryBusinessCouncilMember.name == name))
-
-
-def register_observer(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Register an approved applicant as observer; eligible for membership one year later."""
-    d = call.data
-    name = call_data.required(d, "applicant_name")
-    member = _member(session, name)
-    if member is not None and member.kind != "observer":
-        raise HandlerError(f"{name!r} is already a {member.kind}")
-    if member is None or member.case_id != call.case_id:
-        since = call_data.now().date()
-        if member is None:
-            member = RegistryBusinessCouncilMember(name=name, kind="observer", since=since)
-            session.add(member)
-        member.since, member.case_id = since, call.case_id
-    member.eligible_from = call_data.one_year_later(member.since)
-    member.organisation_type = call_data.text(d, "applicant_kind")
-    member.sector = call_data.text(d, "sector")
-    member.contact_email = call_data.text(d, "contact_email")
-    session.flush()
-    return {"observer_since": member.since.isoformat(), "eligible_from": member.eligible_from.isoformat()}
-
-
-def register_member(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Admit a nominated observer as group or individual member (upsert by name)."""
-    d = call.data
-    name = call_data.required(d, "applicant_name")
-    kind = call_data.text(d, "membership_kind", required=True)
-    if kind not in ("group_member", "individual_member"):
-        raise HandlerError(f"unknown membership kind {kind!r}")
-    member = _member(session, name)
-    if member is None:
-        member = RegistryBusinessCouncilMember(name=name, kind=kind, since=call_data.now().date())
-        session.add(member)
-    elif member.kind != kind:
-        member.kind, member.since = kind, call_data.now().date()
-    member.organisation_type = call_data.text(d, "organisation_type") or member.organisation_type
-    member.nominee_name = call_data.text(d, "nominee_name")
-    member.case_id = call.case_id
-    session.flush()
-    return {"member_kind": kind, "member_since": member.since.isoformat()}
 
 
 def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
@@ -271,8 +224,7 @@ _UNGUARDED: dict[str, Handler] = {f.__name__: f for f in (list_established_commi
 _GUARDED: dict[str, dict[str, Handler]] = {
     "committee_establishment": {
         f.__name__: f for f in (register_committee, set_board_representatives)},
-    "business_council_membership": {
-        f.__name__: f for f in (register_observer, register_member)},
+    "business_council_membership": membership_handlers.HANDLERS,
     "annual_work_plan": work_plan_handlers.HANDLERS,
     "initiative_incubation": {
         **{f.__name__: f for f in (register_initiative, set_initiative_status,
