@@ -49,6 +49,8 @@ CHOICE_TYPES = {"select", "radio", "checklist", "taglist"}
 CONTAINER_TYPES = {"dynamiclist", "group"}
 HANDLER_FLAGS = {"call_refused"}
 """Conditions on a boolean a service task's handler returns (open_work_plan_call)."""
+HANDLER_VALUES = {"registry_kind": {"new", "observer", "member"}}
+"""Values a handler returns that conditions test (find_business_council_member)."""
 VALIDATE_KEYS = {"required", "minLength", "maxLength", "min", "max", "pattern"}
 ISO_TIMER = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$|^\d{4}-\d{2}-\d{2}")
 
@@ -208,6 +210,8 @@ def test_decisions_offer_the_values_their_conditions_test(bpmn: etree._Element) 
         for comp in _load_form(FORMS / f"{form_id}.form")["components"]:
             if comp["type"] in ("radio", "select"):
                 radios.setdefault(comp["key"], set()).update(v["value"] for v in comp["values"])
+    for key, values in HANDLER_VALUES.items():
+        radios.setdefault(key, set()).update(values)
     decided = {d.get("resultVariable") for d in bpmn.iterfind(".//zeebe:calledDecision", NS)}
     for cond in bpmn.iterfind(".//bpmn:conditionExpression", NS):
         if (cond.text or "").strip() in HANDLER_FLAGS:  # a boolean a handler returns

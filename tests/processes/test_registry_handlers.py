@@ -128,8 +128,16 @@ def test_observer_then_member(registry: Session) -> None:
     assert eligible.year == since.year + 1
     assert (eligible.month, eligible.day) in {(since.month, since.day), (2, 28)}
     before = count(registry, RegistryBusinessCouncilMember)
+    found = run_twice(registry, "find_business_council_member", data, case_id=11)
+    assert found["registry_kind"] == "observer" and found["eligible_from"] == observer["eligible_from"]
+    with pytest.raises(HandlerError):  # a single company is not a group
+        HANDLERS["register_member"](registry, Call("register_member", {
+            **data, "membership_kind": "group_member", "organisation_type": "company"}, case_id=11))
+    with pytest.raises(HandlerError):  # an individual membership names its person
+        HANDLERS["register_member"](registry, Call("register_member", {
+            **data, "membership_kind": "individual_member"}, case_id=11))
     member = run_twice(registry, "register_member", {**data, "membership_kind": "group_member",
-                                                     "organisation_type": "company"}, case_id=11)
+                                                     "organisation_type": "business_association"}, case_id=11)
     assert member["member_kind"] == "group_member"
     assert count(registry, RegistryBusinessCouncilMember) == before
     row = registry.scalar(select(RegistryBusinessCouncilMember)
@@ -137,6 +145,9 @@ def test_observer_then_member(registry: Session) -> None:
     assert row is not None and row.kind == "group_member"
     with pytest.raises(HandlerError):  # a member is not registered as observer again
         HANDLERS["register_observer"](registry, Call("register_observer", data, case_id=12))
+    assert run_twice(registry, "find_business_council_member", data, case_id=12)["registry_kind"] == "member"
+    assert run_twice(registry, "find_business_council_member", {"applicant_name": "Nobody"},
+                     case_id=13) == {"registry_kind": "new"}
 
 
 def test_work_plan_records_each_activity_once(registry: Session) -> None:

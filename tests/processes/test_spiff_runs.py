@@ -124,7 +124,7 @@ def _business_council(load: Load, kind: str, timers: dict[str, str], answers: di
         return {"completeness": checks[-1]}
 
     done = drive(workflow, {"check_completeness": check, "chair_decision": {"chair_decision": "approve"},
-                            **answers})
+                            "find_in_registry": {"registry_kind": "new"}, **answers})
     assert workflow.is_completed(), done
     return done
 
@@ -133,16 +133,24 @@ def test_business_council_organisation_becomes_member_after_a_year(load: Load) -
     done = _business_council(load, "company", {"observation_period": "PT0S"},
                              {"apply_membership": {"membership_kind": "group_member"},
                               "dg_nomination": {"dg_decision": "nominate"}})
-    assert done == ["check_completeness", "complete_application", "check_completeness", "chair_decision",
-                    "register_observer", "apply_membership", "dg_nomination", "register_member"]
+    assert done == ["check_completeness", "complete_application", "check_completeness", "find_in_registry",
+                    "chair_decision", "register_observer", "apply_membership", "dg_nomination",
+                    "register_member"]
 
 
-def test_business_council_individual_is_informed_and_window_can_close(load: Load) -> None:
+def test_business_council_individual_is_informed(load: Load) -> None:
     done = _business_council(load, "individual", {"observation_period": "PT0S"}, {})
     assert done[-2:] == ["register_observer", "individual_information"]
-    done = _business_council(load, "organisation", {"observation_period": "PT0S",
-                                              "membership_window_closed": "PT0S"}, {})
-    assert done[-1] == "register_observer"  # the window closed before an application
+
+
+def test_business_council_registered_observer_applies_directly(load: Load) -> None:
+    done = _business_council(load, "company", {}, {
+        "find_in_registry": {"registry_kind": "observer", "may_apply_for_membership": True,
+                             "eligible_at": "2017-11-01T00:00:00+00:00"},
+        "apply_membership": {"membership_kind": "individual_member"},
+        "dg_nomination": {"dg_decision": "decline"}})
+    assert done == ["check_completeness", "complete_application", "check_completeness", "find_in_registry",
+                    "apply_membership", "dg_nomination"]
 
 
 def test_annual_work_plan_clarification_and_late_committee(load: Load) -> None:
