@@ -117,6 +117,11 @@ def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
     return {"last_notification_id": existing.id}
 
 
+def initiative_key(initiative_id: int) -> str:
+    """The initiative's key as people quote it (INI-7)."""
+    return f"INI-{initiative_id}"
+
+
 def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
     """Create the proposed initiative (one per case) and return its id for correlation."""
     d = call.data
@@ -130,7 +135,9 @@ def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
     initiative.description = call_data.text(d, "initiative_description")
     initiative.partner_cities = call_data.names(d.get("partner_cities"))
     session.flush()
-    return {"initiative_id": initiative.id}
+    # The case is titled with the initiative (not its committee), and carries its key.
+    return {"initiative_id": initiative.id, "initiative_key": initiative_key(initiative.id),
+            "case_title": initiative.title}
 
 
 def _set_status(session: Session, call: ServiceCall, status: str) -> dict[str, Any]:
@@ -188,7 +195,10 @@ def register_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
     task_force.mandate = call_data.text(d, "task_force_mandate")
     task_force.status = "active"
     session.flush()
-    return {"task_force_id": task_force.id, "initiative_id": initiative.id}
+    # The task-force case carries its initiative's key, title and case (the link back).
+    return {"task_force_id": task_force.id, "initiative_id": initiative.id,
+            "initiative_key": initiative_key(initiative.id), "initiative_case_id": initiative.case_id,
+            "case_title": f"Task force: {initiative.title}"}
 
 
 def _task_force(session: Session, call: ServiceCall) -> RegistryTaskForce:
