@@ -39,6 +39,14 @@ def required(data: dict[str, Any], key: str) -> str:
     return value
 
 
+def parse_time(value: Any) -> datetime:
+    """An ISO datetime (as stored in case data) as a datetime."""
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise HandlerError(f"not a date and time: {value!r}") from exc
+
+
 def money(data: dict[str, Any], key: str) -> Decimal:
     value = data.get(key)
     if value in (None, ""):

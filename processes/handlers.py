@@ -13,7 +13,6 @@ the Secretariat can retry after fixing the data).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -21,18 +20,15 @@ from sqlalchemy.orm import Session
 
 from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
-from processes import call_data
+from processes import call_data, membership_handlers, work_plan_handlers
 from processes.call_data import HandlerError
 from processes.registry import (
     INITIATIVE_STATUSES,
-    RegistryBusinessCouncilMember,
     RegistryCommittee,
     RegistryInitiative,
     RegistryNotification,
     RegistryTaskForce,
     RegistryTaskForceReport,
-    RegistryWorkPlan,
-    RegistryWorkPlanActivity,
 )
 
 
@@ -108,8 +104,9 @@ def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
     existing = session.scalar(select(RegistryNotification)
                               .where(RegistryNotification.idempotency_key == call.idempotency_key))
     if existing is None:
+        about = call_data.text(call.data, "committee_name") or call_data.text(call.data, "committee")
         subject = call_data.text(call.data, "notification_subject") or (
-            f"Reminder: {call_data.text(call.data, 'committee_name') or 'a case'} is waiting for your review")
+            f"Reminder: {about or 'a case'} is waiting for your review")
         group = call_data.text(call.data, "notification_group") or "secretariat"
         existing = RegistryNotification(idempotency_key=call.idempotency_key, case_id=call.case_id,
                                         recipient_group=group, subject=subject[:300])
@@ -120,130 +117,9 @@ def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
     return {"last_notification_id": existing.id}
 
 
-def _member(session: Session, name: str) -> RegistryBusinessCouncilMember | None:
-    return session.scalar(select(RegistryBusinessCouncilMember)
-                          .where(RegistryBusinessCouncilMember.name == name))
-
-
-def register_observer(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Register an approved applicant as observer; eligible for membership one year later."""
-    d = call.data
-    name = call_data.required(d, "applicant_name")
-    member = _member(session, name)
-    if member is not None and member.kind != "observer":
-        raise HandlerError(f"{name!r} is already a {member.kind}")
-    if member is None or member.case_id != call.case_id:
-        since = call_data.now().date()
-        if member is None:
-            member = RegistryBusinessCouncilMember(name=name, kind="observer", since=since)
-            session.add(member)
-        member.since, member.case_id = since, call.case_id
-    member.eligible_from = call_data.one_year_later(member.since)
-    member.organisation_type = call_data.text(d, "applicant_kind")
-    member.sector = call_data.text(d, "sector")
-    member.contact_email = call_data.text(d, "contact_email")
-    session.flush()
-    return {"observer_since": member.since.isoformat(), "eligible_from": member.eligible_from.isoformat()}
-
-
-def register_member(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Admit a nominated observer as group or individual member (upsert by name)."""
-    d = call.data
-    name = call_data.required(d, "applicant_name")
-    kind = call_data.text(d, "membership_kind", required=True)
-    if kind not in ("group_member", "individual_member"):
-        raise HandlerError(f"unknown membership kind {kind!r}")
-    member = _member(session, name)
-    if member is None:
-        member = RegistryBusinessCouncilMember(name=name, kind=kind, since=call_data.now().date())
-        session.add(member)
-    elif member.kind != kind:
-        member.kind, member.since = kind, call_data.now().date()
-    member.organisation_type = call_data.text(d, "organisation_type") or member.organisation_type
-    member.nominee_name = call_data.text(d, "nominee_name")
-    member.case_id = call.case_id
-    session.flush()
-    return {"member_kind": kind, "member_since": member.since.isoformat()}
-
-
-def _year(data: dict[str, Any]) -> int:
-    try:
-        return int(data["year"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise HandlerError(f"bad work-plan year {data.get('year')!r}") from exc
-
-
-def _work_plan(session: Session, year: int, case_id: int) -> RegistryWorkPlan:
-    plan = session.scalar(select(RegistryWorkPlan).where(RegistryWorkPlan.year == year))
-    if plan is None:
-        plan = RegistryWorkPlan(year=year, status="open", approved_budget=Decimal("0"), case_id=case_id)
-        session.add(plan)
-        session.flush()
-    return plan
-
-
-def _activity(session: Session, call: ServiceCall) -> RegistryWorkPlanActivity:
-    committee = call_data.required(call.data, "committee")
-    plan = _work_plan(session, _year(call.data), call.case_id)
-    row = session.scalar(select(RegistryWorkPlanActivity).where(
-        RegistryWorkPlanActivity.work_plan_id == plan.id,
-        RegistryWorkPlanActivity.committee_name == committee))
-    if row is None:
-        row = RegistryWorkPlanActivity(work_plan_id=plan.id, committee_name=committee, partner_cities=[])
-        session.add(row)
-    row.case_id = call.case_id
-    return row
-
-
-_BOARD_STATUS = {"approve": "approved", "partly_approve": "partly_approved", "reject": "rejected"}
-
-
-def record_activity(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Store one committee's activity with the Project Board's decision."""
-    d = call.data
-    status = _BOARD_STATUS.get(str(d.get("board_decision")))
-    if status is None:
-        raise HandlerError(f"unknown board decision {d.get('board_decision')!r}")
-    row = _activity(session, call)
-    row.title = call_data.text(d, "activity_title")
-    row.description = call_data.text(d, "activity_description")
-    row.requested_seed_funding = call_data.money(d, "requested_seed_funding")
-    row.co_funding_mobilized = call_data.money(d, "co_funding_mobilized")
-    row.expected_results = call_data.text(d, "expected_results")
-    row.partner_cities = call_data.names(d.get("activity_partner_cities"))
-    row.status = status
-    if status == "approved":
-        row.approved_seed_funding = row.requested_seed_funding
-    elif status == "partly_approved":
-        row.approved_seed_funding = min(call_data.money(d, "approved_seed_funding"),
-                                        row.requested_seed_funding)
-    else:
-        row.approved_seed_funding = Decimal("0")
-    session.flush()
-    return {"activity_outcome": {"committee": row.committee_name, "title": row.title, "status": status,
-                                 "approved_seed_funding": float(row.approved_seed_funding)}}
-
-
-def mark_submission_late(session: Session, call: ServiceCall) -> dict[str, Any]:
-    row = _activity(session, call)
-    row.status = "late"
-    row.approved_seed_funding = Decimal("0")
-    session.flush()
-    return {"activity_outcome": {"committee": row.committee_name, "title": None, "status": "late",
-                                 "approved_seed_funding": 0.0}}
-
-
-def record_work_plan(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Approve the year's Annual Work Plan: the approved activities and their seed funding."""
-    plan = _work_plan(session, _year(call.data), call.case_id)
-    approved = [a for a in plan.activities if a.status in ("approved", "partly_approved")]
-    plan.approved_budget = sum((a.approved_seed_funding for a in approved), Decimal("0"))
-    plan.status = "approved"
-    plan.approved_at = plan.approved_at or call_data.now()
-    plan.case_id = call.case_id
-    session.flush()
-    return {"work_plan_id": plan.id, "approved_budget": float(plan.approved_budget),
-            "approved_activities": len(approved)}
+def initiative_key(initiative_id: int) -> str:
+    """The initiative's key as people quote it (INI-7)."""
+    return f"INI-{initiative_id}"
 
 
 def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
@@ -259,7 +135,9 @@ def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
     initiative.description = call_data.text(d, "initiative_description")
     initiative.partner_cities = call_data.names(d.get("partner_cities"))
     session.flush()
-    return {"initiative_id": initiative.id}
+    # The case is titled with the initiative (not its committee), and carries its key.
+    return {"initiative_id": initiative.id, "initiative_key": initiative_key(initiative.id),
+            "case_title": initiative.title}
 
 
 def _set_status(session: Session, call: ServiceCall, status: str) -> dict[str, Any]:
@@ -317,7 +195,10 @@ def register_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
     task_force.mandate = call_data.text(d, "task_force_mandate")
     task_force.status = "active"
     session.flush()
-    return {"task_force_id": task_force.id, "initiative_id": initiative.id}
+    # The task-force case carries its initiative's key, title and case (the link back).
+    return {"task_force_id": task_force.id, "initiative_id": initiative.id,
+            "initiative_key": initiative_key(initiative.id), "initiative_case_id": initiative.case_id,
+            "case_title": f"Task force: {initiative.title}"}
 
 
 def _task_force(session: Session, call: ServiceCall) -> RegistryTaskForce:
@@ -353,10 +234,8 @@ _UNGUARDED: dict[str, Handler] = {f.__name__: f for f in (list_established_commi
 _GUARDED: dict[str, dict[str, Handler]] = {
     "committee_establishment": {
         f.__name__: f for f in (register_committee, set_board_representatives)},
-    "business_council_membership": {
-        f.__name__: f for f in (register_observer, register_member)},
-    "annual_work_plan": {
-        f.__name__: f for f in (record_activity, mark_submission_late, record_work_plan)},
+    "business_council_membership": membership_handlers.HANDLERS,
+    "annual_work_plan": work_plan_handlers.HANDLERS,
     "initiative_incubation": {
         **{f.__name__: f for f in (register_initiative, set_initiative_status,
                                    record_cooperation_agreement)},

@@ -21,7 +21,8 @@ COMMITTEE_STATUSES = ("preparatory", "established", "dissolved")
 MEMBER_KINDS = ("group_member", "individual_member", "observer")
 INITIATIVE_STATUSES = ("proposed", "incubated", "implementing", "closed", "rejected")
 TASK_FORCE_STATUSES = ("active", "closed")
-ACTIVITY_STATUSES = ("submitted", "approved", "partly_approved", "rejected", "late")
+ACTIVITY_STATUSES = ("submitted", "approved", "partly_approved", "rejected", "late", "withdrawn")
+WORK_PLAN_STATUSES = ("open", "approved", "amending")
 
 # (name, sector) as listed in the Alliance's operating framework (section 5).
 ESTABLISHED_COMMITTEES: tuple[tuple[str, str], ...] = (
@@ -101,16 +102,24 @@ class RegistryWorkPlan(Base):
     approved_budget: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
     approved_at: Mapped[datetime | None] = mapped_column()
     case_id: Mapped[int | None] = mapped_column()
+    amended_at: Mapped[datetime | None] = mapped_column()
+    amended_by_case_id: Mapped[int | None] = mapped_column()
     activities: Mapped[list[RegistryWorkPlanActivity]] = relationship(
         back_populates="work_plan", order_by="RegistryWorkPlanActivity.id"
     )
 
 
 class RegistryWorkPlanActivity(Base):
-    """One committee's submission for one year (the natural key is (work plan, committee))."""
+    """One activity of a committee's submission for one year.
+
+    A submission holds any number of activities; the natural key is (work plan, case,
+    committee, position in the submission), so an amending call adds rows to the same plan.
+    `submitted_at` is the time of the FIRST submission: a revision asked for by the Secretariat
+    never changes it (lateness is decided by it)."""
 
     __tablename__ = "registry_work_plan_activities"
-    __table_args__ = (UniqueConstraint("work_plan_id", "committee_name"),)
+    __table_args__ = (UniqueConstraint("work_plan_id", "case_id", "committee_name", "position",
+                                       name="uq_registry_work_plan_activity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_plan_id: Mapped[int] = mapped_column(ForeignKey("registry_work_plans.id", ondelete="CASCADE"))
@@ -124,6 +133,9 @@ class RegistryWorkPlanActivity(Base):
     partner_cities: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     case_id: Mapped[int | None] = mapped_column()
+    position: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    board_comment: Mapped[str | None] = mapped_column(Text)
     work_plan: Mapped[RegistryWorkPlan] = relationship(back_populates="activities")
 
 

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from itertools import combinations, pairwise
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ FLOW_NODES = ("userTask", "serviceTask", "businessRuleTask", "scriptTask", "manu
 FIELD_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist", "taglist",
                "datetime"}
 CHOICE_TYPES = {"select", "radio", "checklist", "taglist"}
+CONTAINER_TYPES = {"dynamiclist", "group"}
+HANDLER_FLAGS = {"call_refused"}
+"""Conditions on a boolean a service task's handler returns (open_work_plan_call)."""
+HANDLER_VALUES = {"registry_kind": {"new", "observer", "member"}}
+"""Values a handler returns that conditions test (find_business_council_member)."""
 VALIDATE_KEYS = {"required", "minLength", "maxLength", "min", "max", "pattern"}
 ISO_TIMER = re.compile(r"^(R\d*/)?P[0-9YMWDTHS.]+$|^\d{4}-\d{2}-\d{2}")
 
@@ -157,6 +163,14 @@ def test_every_user_task_names_an_existing_form(bpmn: etree._Element) -> None:
             assert definition.get("formId") in forms
 
 
+def _flat(components: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every component, the fields inside a dynamic list or group included."""
+    for comp in components:
+        yield comp
+        if comp["type"] in CONTAINER_TYPES:
+            yield from _flat(comp.get("components", []))
+
+
 def test_every_form_is_used_and_well_formed() -> None:
     used = {d.get("formId") for p in BPMN_FILES for d in _parse(p).iterfind(".//zeebe:formDefinition", NS)}
     assert _form_ids() == used, "every form is referenced by a process, every reference has a form"
@@ -164,11 +178,15 @@ def test_every_form_is_used_and_well_formed() -> None:
         form = _load_form(path)
         assert form["id"] == path.stem and form["type"] == "default", path.name
         assert isinstance(form["schemaVersion"], int) and form["schemaVersion"] >= 16
-        keys = [c["key"] for c in form["components"] if "key" in c]
+        keys = [c["key"] for c in _flat(form["components"]) if "key" in c]
         assert keys and len(keys) == len(set(keys)), f"{path.name}: duplicate or no keys"
-        ids = [c["id"] for c in form["components"]]
+        ids = [c["id"] for c in _flat(form["components"])]
         assert len(ids) == len(set(ids)), f"{path.name}: duplicate component ids"
-        for comp in form["components"]:
+        for comp in _flat(form["components"]):
+            if comp["type"] in CONTAINER_TYPES:
+                assert re.fullmatch(r"[a-z][a-z0-9_]*", comp.get("path", "")), f"{path.name}: {comp['id']}"
+                assert comp.get("label", "").strip() and comp.get("components"), f"{path.name}: {comp['id']}"
+                continue
             if comp["type"] == "text":
                 assert comp.get("text", "").strip(), f"{path.name}: empty text component"
                 continue
@@ -192,8 +210,12 @@ def test_decisions_offer_the_values_their_conditions_test(bpmn: etree._Element) 
         for comp in _load_form(FORMS / f"{form_id}.form")["components"]:
             if comp["type"] in ("radio", "select"):
                 radios.setdefault(comp["key"], set()).update(v["value"] for v in comp["values"])
+    for key, values in HANDLER_VALUES.items():
+        radios.setdefault(key, set()).update(values)
     decided = {d.get("resultVariable") for d in bpmn.iterfind(".//zeebe:calledDecision", NS)}
     for cond in bpmn.iterfind(".//bpmn:conditionExpression", NS):
+        if (cond.text or "").strip() in HANDLER_FLAGS:  # a boolean a handler returns
+            continue
         negated = re.fullmatch(r"not (\w+)", (cond.text or "").strip())
         if negated:  # a decision table's boolean result
             assert negated.group(1) in decided, cond.text

@@ -138,4 +138,5 @@ def test_each_process_renders_in_bpmn_js(page: Any, bpmn_file: Path) -> None:
     assert not missing, f"flow nodes without a rendered shape: {sorted(missing)}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"diagram-{bpmn_file.stem}.png"), full_page=True)
-    assert layout_problems(result["shapes"], result["labels"]) == []
+    problems = layout_problems(result["shapes"], result["labels"])
+    assert problems == [], "\n".join(problems)

@@ -128,8 +128,16 @@ def test_observer_then_member(registry: Session) -> None:
     assert eligible.year == since.year + 1
     assert (eligible.month, eligible.day) in {(since.month, since.day), (2, 28)}
     before = count(registry, RegistryBusinessCouncilMember)
+    found = run_twice(registry, "find_business_council_member", data, case_id=11)
+    assert found["registry_kind"] == "observer" and found["eligible_from"] == observer["eligible_from"]
+    with pytest.raises(HandlerError):  # a single company is not a group
+        HANDLERS["register_member"](registry, Call("register_member", {
+            **data, "membership_kind": "group_member", "organisation_type": "company"}, case_id=11))
+    with pytest.raises(HandlerError):  # an individual membership names its person
+        HANDLERS["register_member"](registry, Call("register_member", {
+            **data, "membership_kind": "individual_member"}, case_id=11))
     member = run_twice(registry, "register_member", {**data, "membership_kind": "group_member",
-                                                     "organisation_type": "company"}, case_id=11)
+                                                     "organisation_type": "business_association"}, case_id=11)
     assert member["member_kind"] == "group_member"
     assert count(registry, RegistryBusinessCouncilMember) == before
     row = registry.scalar(select(RegistryBusinessCouncilMember)
@@ -137,27 +145,47 @@ def test_observer_then_member(registry: Session) -> None:
     assert row is not None and row.kind == "group_member"
     with pytest.raises(HandlerError):  # a member is not registered as observer again
         HANDLERS["register_observer"](registry, Call("register_observer", data, case_id=12))
+    assert run_twice(registry, "find_business_council_member", data, case_id=12)["registry_kind"] == "member"
+    assert run_twice(registry, "find_business_council_member", {"applicant_name": "Nobody"},
+                     case_id=13) == {"registry_kind": "new"}
 
 
-def test_work_plan_records_each_committee_once(registry: Session) -> None:
-    expo = {"year": 2018, "committee": "Business Council",
-            "activity_title": "4th Quanzhou Maritime Silk Road brand expo",
+def test_work_plan_records_each_activity_once(registry: Session) -> None:
+    opened = run_twice(registry, "open_work_plan_call", {"year": 2018}, case_id=5)
+    assert opened["call_refused"] is False and "Tourism" in opened["committees"]
+    assert len(opened["committees"]) == 14
+    expo = {"activity_title": "4th Quanzhou Maritime Silk Road brand expo",
             "activity_description": "Take part in preparing the expo and hold the 3rd Chairman meeting",
-            "requested_seed_funding": 50000, "co_funding_mobilized": 120000, "board_decision": "approve",
+            "requested_seed_funding": 50000, "co_funding_mobilized": 120000,
             "activity_partner_cities": ["quanzhou"]}
-    academy = {"year": 2018, "committee": "Sports and Outdoor Activities",
-               "activity_title": "Silk Road Sports Academy", "requested_seed_funding": 80000,
-               "board_decision": "partly_approve", "approved_seed_funding": 30000}
-    assert run_twice(registry, "record_activity", expo)["activity_outcome"]["status"] == "approved"
-    run_twice(registry, "record_activity", academy)
-    run_twice(registry, "mark_submission_late", {"year": 2018, "committee": "Investment and Trade"})
+    academy = {"activity_title": "Silk Road Sports Academy", "requested_seed_funding": 80000}
+    submitted = run_twice(registry, "record_submission", {
+        "year": 2018, "committee": "Sports and Outdoor Activities", "activities": [expo, academy]}, case_id=5)
+    assert [a["activity_title"] for a in submitted["submitted_activities"]] == [
+        expo["activity_title"], academy["activity_title"]]
+    first, second = submitted["submitted_activities"]
+    decided = run_twice(registry, "record_activity", {"activity": first, "board_decision": "approve"},
+                        case_id=5)
+    assert decided["activity_outcome"]["status"] == "approved"
+    run_twice(registry, "record_activity", {"activity": second, "board_decision": "partly_approve",
+                                            "approved_seed_funding": 30000}, case_id=5)
+    with pytest.raises(HandlerError):  # a partial approval names its amount
+        HANDLERS["record_activity"](registry, Call("record_activity", {
+            "activity": second, "board_decision": "partly_approve"}, case_id=5))
+    run_twice(registry, "mark_submission_late", {"year": 2018, "committee": "Investment and Trade"},
+              case_id=5)
     assert count(registry, RegistryWorkPlanActivity) == 3
-    plan = run_twice(registry, "record_work_plan", {"year": 2018})
+    plan = run_twice(registry, "record_work_plan", {"year": 2018}, case_id=5)
     assert plan["approved_budget"] == 80000.0 and plan["approved_activities"] == 2
     assert count(registry, RegistryWorkPlan) == 1
     stored = registry.scalar(select(RegistryWorkPlan).where(RegistryWorkPlan.year == 2018))
     assert stored is not None and stored.status == "approved"
     assert stored.approved_budget == Decimal("80000.00")
+    # Another case for 2018 is refused, unless it amends the plan.
+    assert run_twice(registry, "open_work_plan_call", {"year": 2018}, case_id=6)["call_refused"] is True
+    assert run_twice(registry, "open_work_plan_call", {"year": 2018, "amends_work_plan": True},
+                     case_id=7)["call_refused"] is False
+    assert stored.status == "amending" and stored.amended_by_case_id == 7
 
 
 def test_initiative_lifecycle(registry: Session) -> None:

@@ -227,3 +227,19 @@ def test_a_task_force_cannot_be_started_by_hand(world: World) -> None:
     assert not may_start(world.session, world.as_user("committee_trade"), "task_force")
     assert may_start(world.session, world.as_user("committee_trade"), "initiative_incubation")
     assert not may_start(world.session, world.as_user("quanzhou"), "initiative_incubation")
+
+
+def test_initiative_cases_are_titled_with_the_initiative_and_task_forces_carry_its_key(world: World) -> None:
+    zone = propose(world, "committee_trade", EXPORT_ZONE)
+    view = world.case(zone)
+    initiative_id = view.data["initiative_id"]
+    assert view.title == EXPORT_ZONE["initiative_title"]  # not its committee's name
+    assert view.data["initiative_key"] == f"INI-{initiative_id}"
+    cities_commit(world, zone, CITIES)
+    task_force_case = incubate(world, zone, EXPORT_ZONE["initiative_title"])
+    appoint(world, task_force_case, "committee_trade")
+    tf = world.case(task_force_case)
+    assert tf.title == f"Task force: {EXPORT_ZONE['initiative_title']}"
+    assert tf.data["initiative_key"] == f"INI-{initiative_id}"
+    assert tf.data["initiative_case_id"] == zone  # the link back to the initiative's case
+    assert world.case(zone).title == EXPORT_ZONE["initiative_title"]

@@ -1,10 +1,13 @@
 """The 2018 Annual Work Plan: committees submit, the Secretariat reviews, the Project Board decides.
 
-The Secretariat opens the call for 2018 with a deadline; every established committee (read from
-the registry when the call opens) is invited in parallel; each submission goes to the Secretariat
-(accept, or return for clarification) and then to the Project Board (approve, partly approve,
-reject). A committee that misses the deadline is marked late. After the last committee the
-approved activities become the year's Annual Work Plan, whose budget is the seed funding approved.
+The Secretariat opens the call for 2018 with a deadline; every specialized committee, established
+or preparatory (read from the registry when the call opens), is invited in parallel; each
+committee submits any number of activities in one submission; the Secretariat reviews the
+submission (accept, or return for clarification) and the Project Board decides each activity on
+its own (approve, partly approve with an amount, reject). A committee that misses the deadline
+for its FIRST submission is marked late; a clarification asked later never makes it late. After
+the last committee the approved activities become the year's Annual Work Plan, whose budget is
+the seed funding approved. A second call for the same year is refused unless it amends the first.
 
 Demo data are the framework's 2018 highlights. All committee focal points see every committee's
 submission task (no committee-to-user mapping yet): the trade focal point files for the Business
@@ -16,10 +19,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from engine.errors import FormInvalid
+from engine.notify.bell import my_notifications
 from engine.read.task_context import task_context
 from engine.store.models import HumanTask
 from processes.registry import (
     ESTABLISHED_COMMITTEES,
+    PREPARATORY_COMMITTEES,
     RegistryCommittee,
     RegistryWorkPlan,
     RegistryWorkPlanActivity,
@@ -33,6 +41,8 @@ EDUCATION = "Education, Science and Culture"
 SPORTS = "Sports and Outdoor Activities"
 SMART_CITIES = "Smart Cities and Emerging Industries"
 TRADE = "Investment and Trade"
+TOURISM = "Tourism"
+ALL_COMMITTEES = sorted(name for name, _ in (*ESTABLISHED_COMMITTEES, *PREPARATORY_COMMITTEES))
 DEADLINE = "2018-03-31T00:00:00+00:00"
 
 BRAND_EXPO: dict[str, Any] = {
@@ -50,13 +60,23 @@ SPORTS_ACADEMY: dict[str, Any] = {
     "expected_results": "An academy with a first cohort of coaches.",
     "activity_partner_cities": ["quanzhou", "jakarta"],
 }
-TRADE_PROJECTS: dict[str, Any] = {
-    "activity_title": "Set up a project database and a cross-border e-commerce export industrial zone",
-    "activity_description": "A shared database of investment projects, and an export zone for "
-                            "cross-border e-commerce.",
-    "requested_seed_funding": 120000, "co_funding_mobilized": 400000,
-    "expected_results": "200 projects listed; the zone's first 30 exporters.",
-    "activity_partner_cities": ["quanzhou", "chongqing", "hanoi"],
+YOUTH_EXCHANGES: dict[str, Any] = {
+    "activity_title": "Youth sports exchanges",
+    "activity_description": "Exchanges of young athletes between the member cities.",
+    "requested_seed_funding": 30000, "co_funding_mobilized": 5000,
+    "expected_results": "Four exchanges of 20 athletes.", "activity_partner_cities": ["hanoi"],
+}
+PROJECT_DATABASE: dict[str, Any] = {
+    "activity_title": "Set up a project database",
+    "activity_description": "A shared database of investment projects of the member cities.",
+    "requested_seed_funding": 40000, "co_funding_mobilized": 100000,
+    "expected_results": "200 projects listed.", "activity_partner_cities": ["quanzhou", "chongqing"],
+}
+EXPORT_ZONE: dict[str, Any] = {
+    "activity_title": "Set up a cross-border e-commerce export industrial zone",
+    "activity_description": "An export zone for cross-border e-commerce in Quanzhou.",
+    "requested_seed_funding": 80000, "co_funding_mobilized": 300000,
+    "expected_results": "The zone's first 30 exporters.", "activity_partner_cities": ["quanzhou", "hanoi"],
 }
 HERITAGE: dict[str, Any] = {
     "activity_title": "Maritime Silk Road Cultural Heritage project",
@@ -64,11 +84,17 @@ HERITAGE: dict[str, Any] = {
     "requested_seed_funding": 60000, "co_funding_mobilized": 10000,
     "expected_results": "An inventory of 50 sites.", "activity_partner_cities": ["quanzhou", "dhaka"],
 }
+HERITAGE_ROUTES: dict[str, Any] = {
+    "activity_title": "Maritime Silk Road heritage tourism routes",
+    "activity_description": "Tourism routes linking the heritage sites of the member cities.",
+    "requested_seed_funding": 25000, "co_funding_mobilized": 25000,
+    "expected_results": "Three routes published.", "activity_partner_cities": ["quanzhou"],
+}
 
 
-def open_the_call(world: World, year: int = 2018, deadline: str = DEADLINE) -> int:
+def open_the_call(world: World, year: int = 2018, deadline: str = DEADLINE, **more: Any) -> int:
     case = world.start("sec_wang", "annual_work_plan",
-                       {"year": year, "deadline": deadline, "call_notes": "Seed funding for 2018."})
+                       {"year": year, "deadline": deadline, "call_notes": "Seed funding for 2018.", **more})
     return case.id
 
 
@@ -76,8 +102,10 @@ def invited(world: World, case_id: int) -> list[str]:
     return sorted(world.task_data(t.id)["committee"] for t in world.open_tasks(case_id, "submit_activity"))
 
 
-def submit(world: World, case_id: int, focal_point: str, committee: str, activity: dict[str, Any]) -> None:
-    world.complete(focal_point, case_id, "submit_activity", activity, where={"committee": committee})
+def submit(world: World, case_id: int, focal_point: str, committee: str, *activities: dict[str, Any],
+           element: str = "submit_activity") -> None:
+    world.complete(focal_point, case_id, element, {"activities": list(activities)},
+                   where={"committee": committee})
 
 
 def secretariat(world: World, case_id: int, committee: str, decision: str, comment: str = "") -> None:
@@ -86,60 +114,100 @@ def secretariat(world: World, case_id: int, committee: str, decision: str, comme
                    where={"committee": committee})
 
 
-def board(world: World, case_id: int, member: str, committee: str, decision: str,
+def board_tasks(world: World, case_id: int, committee: str) -> dict[str, int]:
+    """The Board's open decisions for `committee`, by activity title."""
+    found = {}
+    for task in world.open_tasks(case_id, "board_decision"):
+        data = world.task_data(task.id)
+        if data["committee"] == committee:
+            found[data["activity"]["activity_title"]] = task.id
+    return found
+
+
+def board(world: World, case_id: int, member: str, committee: str, title: str, decision: str,
           approved: float | None = None, comment: str = "") -> None:
     data: dict[str, Any] = {"board_decision": decision, "board_comment": comment}
     if approved is not None:
         data["approved_seed_funding"] = approved
-    world.complete(member, case_id, "board_decision", data, where={"committee": committee})
+    task_id = board_tasks(world, case_id, committee)[title]
+    mine = [t for t in world.inbox(member, case_id) if t.id == task_id]
+    assert mine, f"{member} cannot decide {title!r}"
+    from engine.runtime import tasks
+
+    user = world.as_user(member)
+    tasks.claim_task(world.session, task_id, user=user)
+    tasks.complete_task(world.session, task_id, user=user, data=data)
+    world.run_worker()
 
 
-def activity(world: World, committee: str) -> RegistryWorkPlanActivity:
-    return world.one(RegistryWorkPlanActivity, committee_name=committee)
+def activity(world: World, committee: str, title: str | None = None) -> RegistryWorkPlanActivity:
+    where: dict[str, Any] = {"committee_name": committee}
+    if title is not None:
+        where["title"] = title
+    return world.one(RegistryWorkPlanActivity, **where)
 
 
 def test_the_2018_annual_work_plan_from_call_to_approved_budget(world: World) -> None:
     case_id = open_the_call(world)
 
-    # Every established committee is invited, and only those (the call reads the registry).
-    assert invited(world, case_id) == sorted(name for name, _ in ESTABLISHED_COMMITTEES)
-    assert world.data(case_id)["committees"] == sorted(name for name, _ in ESTABLISHED_COMMITTEES)
-    assert len([t for t in world.inbox("committee_trade", case_id) if t.element_id == "submit_activity"]) == 5
+    # Every specialized committee is invited, preparatory ones too (the call reads the registry).
+    assert invited(world, case_id) == ALL_COMMITTEES
+    assert world.data(case_id)["committees"] == ALL_COMMITTEES
+    offered = [t for t in world.inbox("committee_trade", case_id) if t.element_id == "submit_activity"]
+    assert len(offered) == 14
     assert world.inbox("board_munich", case_id) == []
 
     # Business Council: the Brand Expo, accepted and approved in full.
     submit(world, case_id, "committee_trade", BUSINESS_COUNCIL, BRAND_EXPO)
     secretariat(world, case_id, BUSINESS_COUNCIL, "accept")
-    board(world, case_id, "board_munich", BUSINESS_COUNCIL, "approve", comment="A flagship event.")
+    board(world, case_id, "board_munich", BUSINESS_COUNCIL, BRAND_EXPO["activity_title"], "approve",
+          comment="A flagship event.")
 
-    # Sports: returned for clarification once, then partly approved.
+    # Sports: two activities in one submission, returned for clarification once; the Board then
+    # approves the academy in part and rejects the exchanges, each on its own.
     submit(world, case_id, "committee_sports", SPORTS, SPORTS_ACADEMY)
     secretariat(world, case_id, SPORTS, "clarify", "Add the youth sports exchanges and a budget breakdown.")
-    [back] = [t for t in world.open_tasks(case_id, "submit_activity")
+    [back] = [t for t in world.open_tasks(case_id, "revise_submission")
               if world.task_data(t.id)["committee"] == SPORTS]
     assert world.task_data(back.id)["last_review_comment"].startswith("Add the youth sports exchanges")
     submit(world, case_id, "committee_sports", SPORTS, {
-        **SPORTS_ACADEMY, "activity_description": "A network academy for coaches, with youth sports "
-                                                  "exchanges between member cities (budget attached)."})
+        **SPORTS_ACADEMY, "activity_description": "A network academy for coaches (budget attached)."},
+        YOUTH_EXCHANGES, element="revise_submission")
+    [review] = [t for t in world.open_tasks(case_id, "review_submission")
+                if world.task_data(t.id)["committee"] == SPORTS]
+    again = world.task_data(review.id)
+    assert again["review_decision"] is None and again["last_review_comment"] is None  # starts empty
+    assert [a["activity_title"] for a in again["submitted_activities"]] == [
+        SPORTS_ACADEMY["activity_title"], YOUTH_EXCHANGES["activity_title"]]
     secretariat(world, case_id, SPORTS, "accept")
-    board(world, case_id, "board_jakarta", SPORTS, "partly_approve", approved=40000,
-          comment="The academy first; the exchanges next year.")
+    assert sorted(board_tasks(world, case_id, SPORTS)) == sorted(
+        [SPORTS_ACADEMY["activity_title"], YOUTH_EXCHANGES["activity_title"]])
+    board(world, case_id, "board_jakarta", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
+          approved=40000, comment="The academy first.")
+    board(world, case_id, "board_tehran", SPORTS, YOUTH_EXCHANGES["activity_title"], "reject",
+          comment="Next year.")
 
-    # Investment and Trade: the project database and the e-commerce export zone, approved.
-    submit(world, case_id, "committee_trade", TRADE, TRADE_PROJECTS)
+    # Investment and Trade: the project database and the e-commerce export zone, both approved.
+    submit(world, case_id, "committee_trade", TRADE, PROJECT_DATABASE, EXPORT_ZONE)
     secretariat(world, case_id, TRADE, "accept")
-    board(world, case_id, "board_tehran", TRADE, "approve")
+    board(world, case_id, "board_tehran", TRADE, PROJECT_DATABASE["activity_title"], "approve")
+    board(world, case_id, "board_munich", TRADE, EXPORT_ZONE["activity_title"], "approve")
 
     # Education, Science and Culture: the heritage project is rejected by the Board.
     submit(world, case_id, "committee_sports", EDUCATION, HERITAGE)
     secretariat(world, case_id, EDUCATION, "accept")
-    board(world, case_id, "board_munich", EDUCATION, "reject", comment="Wait for the Tourism committee.")
+    board(world, case_id, "board_munich", EDUCATION, HERITAGE["activity_title"], "reject",
+          comment="Wait for the Tourism committee.")
 
-    # Smart Cities files nothing before the deadline.
-    assert invited(world, case_id) == [SMART_CITIES]
+    # Tourism, still preparatory, has an activity too: approved.
+    submit(world, case_id, "committee_sports", TOURISM, HERITAGE_ROUTES)
+    secretariat(world, case_id, TOURISM, "accept")
+    board(world, case_id, "board_jakarta", TOURISM, HERITAGE_ROUTES["activity_title"], "approve")
+
+    # The other committees file nothing before the deadline.
+    assert SMART_CITIES in invited(world, case_id) and len(invited(world, case_id)) == 9
     assert world.case(case_id).status == "running"
-    plan = world.one(RegistryWorkPlan, year=2018)
-    assert plan.status == "open"  # activities are recorded as decided, the plan at the end
+    assert world.one(RegistryWorkPlan, year=2018).status == "open"
 
     world.clock.set(world.clock.now().replace(month=3, day=31, hour=0, minute=0, second=1))
     world.run_worker()
@@ -149,44 +217,151 @@ def test_the_2018_annual_work_plan_from_call_to_approved_budget(world: World) ->
     assert activity(world, SMART_CITIES).status == "late"
     plan = world.one(RegistryWorkPlan, year=2018)
     assert plan.status == "approved" and plan.case_id == case_id
-    assert plan.approved_budget == Decimal("210000.00")  # 50,000 + 40,000 (partly) + 120,000
-    assert {a.committee_name: (a.status, a.approved_seed_funding) for a in plan.activities} == {
-        BUSINESS_COUNCIL: ("approved", Decimal("50000.00")),
-        SPORTS: ("partly_approved", Decimal("40000.00")),
-        TRADE: ("approved", Decimal("120000.00")),
-        EDUCATION: ("rejected", Decimal("0.00")),
-        SMART_CITIES: ("late", Decimal("0.00")),
+    # 50,000 + 40,000 (partly) + 40,000 + 80,000 + 25,000
+    assert plan.approved_budget == Decimal("235000.00")
+    decided = {(a.committee_name, a.title): (a.status, a.approved_seed_funding)
+               for a in plan.activities if a.status != "late"}
+    assert decided == {
+        (BUSINESS_COUNCIL, BRAND_EXPO["activity_title"]): ("approved", Decimal("50000.00")),
+        (SPORTS, SPORTS_ACADEMY["activity_title"]): ("partly_approved", Decimal("40000.00")),
+        (SPORTS, YOUTH_EXCHANGES["activity_title"]): ("rejected", Decimal("0.00")),
+        (TRADE, PROJECT_DATABASE["activity_title"]): ("approved", Decimal("40000.00")),
+        (TRADE, EXPORT_ZONE["activity_title"]): ("approved", Decimal("80000.00")),
+        (EDUCATION, HERITAGE["activity_title"]): ("rejected", Decimal("0.00")),
+        (TOURISM, HERITAGE_ROUTES["activity_title"]): ("approved", Decimal("25000.00")),
     }
+    assert sorted(a.committee_name for a in plan.activities if a.status == "late") == sorted(
+        set(ALL_COMMITTEES) - {BUSINESS_COUNCIL, SPORTS, TRADE, EDUCATION, TOURISM})
     expo = activity(world, BUSINESS_COUNCIL)
     assert expo.title is not None and "4th China Quanzhou Maritime Silk Road" in expo.title
     assert expo.partner_cities == ["quanzhou"] and expo.co_funding_mobilized == Decimal("150000.00")
-    assert "youth sports exchanges" in (activity(world, SPORTS).description or "")
+    assert expo.board_comment == "A flagship event."
+    assert "budget attached" in (activity(world, SPORTS, SPORTS_ACADEMY["activity_title"]).description or "")
     assert view.data["work_plan_id"] == plan.id
-    assert view.data["approved_budget"] == 210000.0 and view.data["approved_activities"] == 3
-    outcomes = {o["committee"]: o["status"] for o in view.data["activity_outcomes"]}
-    assert outcomes == {BUSINESS_COUNCIL: "approved", SPORTS: "partly_approved", TRADE: "approved",
-                        EDUCATION: "rejected", SMART_CITIES: "late"}
+    assert view.data["approved_budget"] == 235000.0 and view.data["approved_activities"] == 5
+    outcomes = {(o["committee"], o["title"]): o["status"]
+                for per_committee in view.data["committee_outcomes"] for o in per_committee}
+    assert outcomes[(TRADE, EXPORT_ZONE["activity_title"])] == "approved"
+    assert outcomes[(SMART_CITIES, None)] == "late"
+    assert len(outcomes) == 7 + 9
     assert [h.kind for h in world.history(case_id)][-1] == "case_completed"
+
+
+def test_a_partial_approval_without_an_amount_is_refused(world: World) -> None:
+    case_id = open_the_call(world)
+    submit(world, case_id, "committee_sports", SPORTS, SPORTS_ACADEMY)
+    secretariat(world, case_id, SPORTS, "accept")
+    with pytest.raises(FormInvalid) as refused:
+        board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve")
+    assert set(refused.value.errors) == {"approved_seed_funding"}
+    world.session.rollback()
+    assert activity(world, SPORTS).status == "submitted"
+    assert len(board_tasks(world, case_id, SPORTS)) == 1
+    # A full approval needs no amount; a partial one with its amount goes through.
+    board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
+          approved=30000)
+    assert activity(world, SPORTS).approved_seed_funding == Decimal("30000.00")
 
 
 def test_a_partly_approved_amount_never_exceeds_the_request(world: World) -> None:
     case_id = open_the_call(world)
     submit(world, case_id, "committee_sports", SPORTS, SPORTS_ACADEMY)
     secretariat(world, case_id, SPORTS, "accept")
-    board(world, case_id, "board_munich", SPORTS, "partly_approve", approved=95000)
+    board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
+          approved=95000)
     assert activity(world, SPORTS).approved_seed_funding == Decimal("80000.00")
+
+
+def test_a_clarification_asked_after_the_deadline_keeps_the_submission_on_time(world: World) -> None:
+    case_id = open_the_call(world, deadline="2018-02-01T00:00:00+00:00")
+    submit(world, case_id, "committee_sports", SPORTS, SPORTS_ACADEMY)
+    submitted_at = activity(world, SPORTS).submitted_at
+    assert submitted_at is not None
+    world.advance(days=25)  # 2 February: past the deadline
+    assert activity(world, SPORTS).status == "submitted"
+    secretariat(world, case_id, SPORTS, "clarify", "Add a budget breakdown.")
+    world.advance(hours=1)
+    assert [world.task_data(t.id)["committee"] for t in world.open_tasks(case_id, "revise_submission")] == [
+        SPORTS]
+    row = activity(world, SPORTS)
+    assert row.status == "submitted" and row.title == SPORTS_ACADEMY["activity_title"]
+    submit(world, case_id, "committee_sports", SPORTS,
+           {**SPORTS_ACADEMY, "activity_description": "The academy, with its budget breakdown."},
+           element="revise_submission")
+    row = activity(world, SPORTS)
+    assert row.status == "submitted" and row.submitted_at == submitted_at  # the FIRST submission's time
+    secretariat(world, case_id, SPORTS, "accept")
+    board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "approve")
+    assert activity(world, SPORTS).status == "approved"
+    assert world.case(case_id).status == "completed"
+    assert world.one(RegistryWorkPlan, year=2018).approved_budget == Decimal("80000.00")
+
+
+def test_a_second_call_for_the_same_year_is_refused_unless_it_amends_the_first(world: World) -> None:
+    first = open_the_call(world, deadline="2018-02-01T00:00:00+00:00")
+    submit(world, first, "committee_trade", TRADE, PROJECT_DATABASE)
+    secretariat(world, first, TRADE, "accept")
+    board(world, first, "board_munich", TRADE, PROJECT_DATABASE["activity_title"], "approve")
+    world.advance(days=25)
+    assert world.case(first).status == "completed"
+    plan = world.one(RegistryWorkPlan, year=2018)
+    assert plan.approved_budget == Decimal("40000.00")
+
+    second = open_the_call(world, deadline="2018-06-01T00:00:00+00:00")
+    view = world.case(second)
+    assert view.status == "completed" and view.open_tasks == []
+    assert view.data["call_refused"] is True and str(first) in view.data["refusal_reason"]
+    # TODO(outcome): the case's end reached is `end_refused` ("Call refused: the year has a plan")
+    # once cases record their outcome (the committee-establishment helper adds the mechanism).
+    assert invited(world, second) == []
+    plan = world.one(RegistryWorkPlan, year=2018)
+    assert plan.case_id == first and plan.status == "approved" and plan.amended_by_case_id is None
+
+    amending = open_the_call(world, deadline="2018-06-01T00:00:00+00:00", amends_work_plan=True)
+    assert invited(world, amending) == ALL_COMMITTEES
+    assert world.one(RegistryWorkPlan, year=2018).status == "amending"
+    submit(world, amending, "committee_trade", TRADE, EXPORT_ZONE)
+    secretariat(world, amending, TRADE, "accept")
+    board(world, amending, "board_tehran", TRADE, EXPORT_ZONE["activity_title"], "approve")
+    world.clock.set(world.clock.now().replace(month=6, day=1, hour=0, minute=0, second=1))
+    world.run_worker()
+    assert world.case(amending).status == "completed"
+    plan = world.one(RegistryWorkPlan, year=2018)
+    assert plan.status == "approved" and plan.case_id == first and plan.amended_by_case_id == amending
+    assert plan.amended_at is not None
+    assert plan.approved_budget == Decimal("120000.00")  # the first plan's activity is kept
+    assert world.data(amending)["approved_activities"] == 2
+
+
+def test_the_review_reminder_reaches_the_secretariat_after_30_days(world: World) -> None:
+    case_id = open_the_call(world)
+    submit(world, case_id, "committee_sports", SPORTS, SPORTS_ACADEMY)
+    world.advance(days=29)
+    assert not [n for n in my_notifications(world.session, world.as_user("sec_wang"))
+                if n.case_id == case_id and SPORTS in n.subject]
+    world.advance(days=2)
+    world.run_worker()
+    for secretary in ("sec_wang", "sec_silva"):
+        reminders = [n for n in my_notifications(world.session, world.as_user(secretary))
+                     if n.case_id == case_id and SPORTS in n.subject]
+        assert len(reminders) == 1, secretary
+    assert not [n for n in my_notifications(world.session, world.as_user("committee_sports"))
+                if n.case_id == case_id and "review" in n.subject]
+    # The review stays open.
+    assert [world.task_data(t.id)["committee"] for t in world.open_tasks(case_id, "review_submission")] == [
+        SPORTS]
 
 
 def test_every_committee_late_gives_an_empty_plan(world: World) -> None:
     case_id = open_the_call(world, deadline="2018-02-01T00:00:00+00:00")
     world.advance(days=23)
-    assert len(world.open_tasks(case_id, "submit_activity")) == 5
+    assert len(world.open_tasks(case_id, "submit_activity")) == 14
     world.advance(days=1)  # 1 February 09:00: past the deadline
     view = world.case(case_id)
     assert view.status == "completed"
     plan = world.one(RegistryWorkPlan, year=2018)
     assert plan.approved_budget == Decimal("0.00") and view.data["approved_activities"] == 0
-    assert sorted(a.status for a in plan.activities) == ["late"] * 5
+    assert sorted(a.status for a in plan.activities) == ["late"] * 14
     # Marked late, the tasks left the committees' inboxes.
     assert world.inbox("committee_trade", case_id) == []
     world.session.expire_all()
@@ -194,23 +369,18 @@ def test_every_committee_late_gives_an_empty_plan(world: World) -> None:
     assert states == {"cancelled"}
 
 
-def test_a_committee_established_before_the_call_is_invited_a_preparatory_one_is_not(
+def test_preparatory_and_established_committees_are_invited_a_dissolved_one_is_not(
         world: World) -> None:
-    tourism = world.committee("Tourism")
+    tourism = world.committee(TOURISM)
     assert tourism is not None and tourism.status == "preparatory"
-    # Quanzhou has Tourism established (the committee_establishment process, shortened).
-    committee_case = world.start("quanzhou", "committee_establishment")
-    world.complete("quanzhou", committee_case.id, "draft_tor", {
-        "committee_name": "Tourism", "sector": "tourism", "objectives": "Maritime Silk Road tourism.",
-        "scope": "Routes, heritage tourism.", "membership": "Member cities.",
-        "resource_mobilization_plan": "Co-funding.", "partner_institutions": ["iran_chamber"]})
-    world.complete("iran_chamber", committee_case.id, "endorse_tor", {"endorsement_decision": "endorse"})
-    world.complete("sec_wang", committee_case.id, "review_tor", {"review_decision": "approve"})
-    assert world.one(RegistryCommittee, name="Tourism").status == "established"
-
+    markets = world.committee("Financial Markets")
+    assert markets is not None
+    markets.status = "dissolved"
+    world.session.commit()
     case_id = open_the_call(world)
-    assert invited(world, case_id) == sorted([*(name for name, _ in ESTABLISHED_COMMITTEES), "Tourism"])
+    assert TOURISM in invited(world, case_id)
     assert "Financial Markets" not in invited(world, case_id)
+    assert world.one(RegistryCommittee, name=TOURISM).status == "preparatory"
 
 
 def test_each_submission_task_shows_its_own_committee(world: World) -> None:
@@ -218,4 +388,12 @@ def test_each_submission_task_shows_its_own_committee(world: World) -> None:
     user = world.as_user("committee_trade")
     shown = [task_context(world.session, t.id, user).data.get("committee")
              for t in world.open_tasks(case_id, "submit_activity")]
-    assert sorted(str(c) for c in shown) == sorted(name for name, _ in ESTABLISHED_COMMITTEES)
+    assert sorted(str(c) for c in shown) == ALL_COMMITTEES
+
+
+def test_a_submission_without_activities_is_refused(world: World) -> None:
+    case_id = open_the_call(world)
+    with pytest.raises(FormInvalid):
+        submit(world, case_id, "committee_sports", SPORTS, {"activity_title": ""})
+    world.session.rollback()
+    assert SPORTS in invited(world, case_id)

@@ -124,7 +124,7 @@ def _business_council(load: Load, kind: str, timers: dict[str, str], answers: di
         return {"completeness": checks[-1]}
 
     done = drive(workflow, {"check_completeness": check, "chair_decision": {"chair_decision": "approve"},
-                            **answers})
+                            "find_in_registry": {"registry_kind": "new"}, **answers})
     assert workflow.is_completed(), done
     return done
 
@@ -133,16 +133,24 @@ def test_business_council_organisation_becomes_member_after_a_year(load: Load) -
     done = _business_council(load, "company", {"observation_period": "PT0S"},
                              {"apply_membership": {"membership_kind": "group_member"},
                               "dg_nomination": {"dg_decision": "nominate"}})
-    assert done == ["check_completeness", "complete_application", "check_completeness", "chair_decision",
-                    "register_observer", "apply_membership", "dg_nomination", "register_member"]
+    assert done == ["check_completeness", "complete_application", "check_completeness", "find_in_registry",
+                    "chair_decision", "register_observer", "apply_membership", "dg_nomination",
+                    "register_member"]
 
 
-def test_business_council_individual_is_informed_and_window_can_close(load: Load) -> None:
+def test_business_council_individual_is_informed(load: Load) -> None:
     done = _business_council(load, "individual", {"observation_period": "PT0S"}, {})
     assert done[-2:] == ["register_observer", "individual_information"]
-    done = _business_council(load, "organisation", {"observation_period": "PT0S",
-                                              "membership_window_closed": "PT0S"}, {})
-    assert done[-1] == "register_observer"  # the window closed before an application
+
+
+def test_business_council_registered_observer_applies_directly(load: Load) -> None:
+    done = _business_council(load, "company", {}, {
+        "find_in_registry": {"registry_kind": "observer", "may_apply_for_membership": True,
+                             "eligible_at": "2017-11-01T00:00:00+00:00"},
+        "apply_membership": {"membership_kind": "individual_member"},
+        "dg_nomination": {"dg_decision": "decline"}})
+    assert done == ["check_completeness", "complete_application", "check_completeness", "find_in_registry",
+                    "apply_membership", "dg_nomination"]
 
 
 def test_annual_work_plan_clarification_and_late_committee(load: Load) -> None:
@@ -155,23 +163,39 @@ def test_annual_work_plan_clarification_and_late_committee(load: Load) -> None:
         reviews[committee] = reviews.get(committee, 0) + 1
         return {"review_decision": "clarify" if reviews[committee] == 1 else "accept"}
 
-    def record(task: Any) -> dict[str, Any]:
-        return {"activity_outcome": {"committee": task.data["committee"], "status": "approved"}}
+    def recorded(task: Any) -> dict[str, Any]:
+        titles = [a["activity_title"] for a in task.data["activities"]]
+        return {"submitted_activities": [{"activity_id": i, "activity_title": t}
+                                         for i, t in enumerate(titles)]}
+
+    def decided(task: Any) -> dict[str, Any]:
+        return {"activity_outcome": {"committee": task.data["committee"],
+                                     "title": task.data["activity"]["activity_title"], "status": "approved"}}
 
     done = drive(workflow, {
-        "list_committees": {"committees": ["Business Council", "Sports and Outdoor Activities"]},
-        "submit_activity": {"activity_title": "Silk Road Sports Academy"}, "review_submission": review,
-        "board_decision": {"board_decision": "approve"}, "record_activity": record})
-    assert done.count("submit_activity") == 4 and done[-1] == "record_work_plan"
-    assert [o["committee"] for o in workflow.last_task.data["activity_outcomes"]] == [
-        "Business Council", "Sports and Outdoor Activities"]
+        "open_call": {"call_refused": False,
+                      "committees": ["Business Council", "Sports and Outdoor Activities"]},
+        "submit_activity": {"activities": [{"activity_title": "Silk Road Sports Academy"},
+                                           {"activity_title": "Youth sports exchanges"}]},
+        "revise_submission": {"activities": [{"activity_title": "Silk Road Sports Academy"}]},
+        "record_submission": recorded, "review_submission": review,
+        "board_decision": {"board_decision": "approve"}, "record_activity": decided})
+    assert done.count("submit_activity") == 2 and done.count("revise_submission") == 2
+    assert done.count("board_decision") == 2 and done[-1] == "record_work_plan"
+    outcomes = workflow.last_task.data["committee_outcomes"]
+    assert [[o["committee"] for o in per] for per in outcomes] == [
+        ["Business Council"], ["Sports and Outdoor Activities"]]
 
     late = load("annual_work_plan")
     start(late, {"year": 2018, "deadline": "2018-03-31T17:00:00+00:00"})
-    done = drive(late, {"list_committees": {"committees": ["Investment and Trade"]},
-                        "mark_late": {"activity_outcome": {"committee": "Investment and Trade",
-                                                           "status": "late"}}})
-    assert done == ["list_committees", "mark_late", "record_work_plan"] and late.is_completed()
+    done = drive(late, {"open_call": {"call_refused": False, "committees": ["Investment and Trade"]},
+                        "mark_late": {"committee_outcome": [{"committee": "Investment and Trade",
+                                                             "status": "late"}]}})
+    assert done == ["open_call", "mark_late", "record_work_plan"] and late.is_completed()
+
+    refused = load("annual_work_plan")
+    start(refused, {"year": 2018, "deadline": "2018-03-31T17:00:00+00:00"})
+    assert drive(refused, {"open_call": {"call_refused": True}}) == ["open_call"] and refused.is_completed()
 
 
 def test_initiative_and_task_force_correlate_by_initiative_id(load: Load) -> None:
