@@ -1,7 +1,7 @@
 """work plan activities per submission
 
 Revision ID: 03f38228ec5a
-Revises: 1a2ca69eacca
+Revises: 2ad31f178ed9
 Create Date: 2026-11-30 01:55:34.980395
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import engine.store.db
 
 
 revision = '03f38228ec5a'
-down_revision = '1a2ca69eacca'
+down_revision = '2ad31f178ed9'
 branch_labels = None
 depends_on = None
 
