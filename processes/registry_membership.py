@@ -15,10 +15,11 @@ the committee's tasks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.store.db import Base
 
@@ -71,5 +72,52 @@ class RegistryCommitteeSeat(Base):
     ended_by_case_id: Mapped[int | None] = mapped_column()
 
 
+@dataclass(frozen=True)
+class SeatRow:
+    committee: str
+    status: str
+    since: date
+    until: date | None
+    case_id: int | None
+    ended_by_case_id: int | None
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    name: str
+    kind: str
+    country: str | None
+    status: str
+    since: date
+    until: date | None
+    case_id: int | None
+    withdrawal_case_id: int | None
+    seats: list[SeatRow]
+
+    @property
+    def case_ids(self) -> list[int]:
+        """Every case that changed this member or its seats, in order."""
+        ids = [self.case_id, self.withdrawal_case_id,
+               *(i for s in self.seats for i in (s.case_id, s.ended_by_case_id))]
+        return sorted({i for i in ids if i is not None})
+
+
+def alliance_members(session: Session) -> list[MemberRow]:
+    """The registry's members (current first, then by name) with their committee seats."""
+    from processes.registry import RegistryCommittee
+
+    seats: dict[int, list[SeatRow]] = {}
+    for seat, committee in session.execute(
+            select(RegistryCommitteeSeat, RegistryCommittee.name)
+            .join(RegistryCommittee, RegistryCommittee.id == RegistryCommitteeSeat.committee_id)
+            .order_by(RegistryCommittee.name, RegistryCommitteeSeat.id)).all():
+        seats.setdefault(seat.member_id, []).append(SeatRow(committee, seat.status, seat.since, seat.until,
+                                                            seat.case_id, seat.ended_by_case_id))
+    rows = session.scalars(select(RegistryAllianceMember)
+                           .order_by(RegistryAllianceMember.status, RegistryAllianceMember.name)).all()
+    return [MemberRow(m.name, m.kind, m.country, m.status, m.since, m.until, m.case_id, m.withdrawal_case_id,
+                      seats.get(m.id, [])) for m in rows]
+
+
 __all__ = ["ALLIANCE_MEMBER_KINDS", "ALLIANCE_MEMBER_STATUSES", "COMMITTEE_SEAT_STATUSES",
-           "RegistryAllianceMember", "RegistryCommitteeSeat"]
+           "MemberRow", "RegistryAllianceMember", "RegistryCommitteeSeat", "SeatRow", "alliance_members"]
