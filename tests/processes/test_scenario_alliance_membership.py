@@ -24,7 +24,8 @@ HANOI: dict[str, Any] = {
     "member_name": "Hanoi People's Committee", "member_kind": "city", "country": "Viet Nam",
     "representative": "Chairman of the People's Committee",
     "contact_email": "international@hanoi.example.vn",
-    "motivation": "Hanoi wants to share smart-city and tourism experience with the Maritime Silk Road cities.",
+    "motivation": "Hanoi wants to share smart-city and tourism experience with the Maritime Silk Road "
+                  "cities.",
 }
 
 
@@ -60,14 +61,16 @@ def test_a_city_is_admitted_and_may_then_ask_for_committee_seats(world: World) -
 
     view = world.case(case_id)
     assert view.status == "completed"
-    assert view.data["member_code"] == "hanoi_people_s_committee" and view.data["member_since"] == "2018-01-08"
+    assert view.data["member_code"] == "hanoi_people_s_committee"
+    assert view.data["member_since"] == "2018-01-08"
     row = hanoi_member(world)
     assert row is not None and row.status == "member" and row.kind == "city" and row.case_id == case_id
     assert row.country == "Viet Nam" and row.since == date(2018, 1, 8)
     hanoi = world.as_user("hanoi")
     assert hanoi.organisations == {"hanoi_people_s_committee"} and "alliance_member" in hanoi.groups
     assert may_start(world.session, hanoi, "committee_membership")
-    assert world.completed_by(case_id) == [("check_application", "sec_wang"), ("decide_membership", "dg_chen")]
+    assert world.completed_by(case_id) == [("check_application", "sec_wang"),
+                                           ("decide_membership", "dg_chen")]
 
 
 def test_the_director_general_refuses(world: World) -> None:

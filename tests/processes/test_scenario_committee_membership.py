@@ -41,7 +41,8 @@ def test_the_focal_point_agrees_and_the_members_people_get_the_committees_tasks(
     case_id = request(world)
     data = world.data(case_id)
     assert data["committee_name"] == "Sports and Outdoor Activities"
-    assert data["committee_body"] == "committee.sports_outdoor" and data["member_name"] == "Colombo Municipal Council"
+    assert data["committee_body"] == "committee.sports_outdoor"
+    assert data["member_name"] == "Colombo Municipal Council"
     assert not (data["requester_not_member"] or data["committee_not_established"] or data["already_seated"])
     world.complete("sec_wang", case_id, "check_request", {"join_check": "forward"})
 
@@ -86,7 +87,8 @@ def test_the_secretariat_asks_for_clarification_then_forwards(world: World) -> N
     [task] = world.inbox("colombo", case_id)
     assert task.element_id == "revise_request" and task.assignee == "colombo"
     world.complete("colombo", case_id, "revise_request",
-                   {**SPORTS, "contribution": "Colombo runs a youth sailing programme open to partner cities."})
+                   {**SPORTS,
+                    "contribution": "Colombo runs a youth sailing programme open to partner cities."})
     assert world.open_elements(case_id) == ["check_request"]
     world.complete("sec_wang", case_id, "check_request", {"join_check": "forward"})
     world.complete("committee_sports", case_id, "focal_point_decision", {"join_decision": "agree"})

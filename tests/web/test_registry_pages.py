@@ -21,7 +21,8 @@ def test_alliance_members_and_their_seats_link_to_their_cases(
                                   .where(RegistryAllianceMember.name == "Quanzhou Municipal Government"))
         assert colombo is not None and quanzhou is not None
         colombo.case_id = 4242
-        seat = session.scalar(select(RegistryCommitteeSeat).where(RegistryCommitteeSeat.member_id == quanzhou.id))
+        seat = session.scalar(select(RegistryCommitteeSeat)
+                              .where(RegistryCommitteeSeat.member_id == quanzhou.id))
         assert seat is not None
         seat.case_id = 4343
         session.commit()
