@@ -1,7 +1,7 @@
 """Demo data for the membership processes: member cities and institutions, committee bodies,
 focal points and a few seats, and two more demo users.
 
-- `hanoi` (Hanoi People's Committee, group `applicant`) is a city that is not a member yet:
+- `hanoi_pc` (Hanoi People's Committee, group `applicant`) is a city that is not a member yet:
   it walks `alliance_membership`.
 - `colombo` (Colombo Municipal Council, group `alliance_member`) is a member without seats:
   it walks `committee_membership` (e.g. Sports and Outdoor Activities) or `alliance_withdrawal`.
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 MEMBERSHIP_DEMO_USERS: list[dict[str, Any]] = [
-    {"username": "hanoi", "display_name": "Hanoi People's Committee (membership applicant)",
+    {"username": "hanoi_pc", "display_name": "Hanoi People's Committee (membership applicant)",
      "groups": ["applicant"], "password": "demo-city-hanoi"},
     {"username": "colombo", "display_name": "Colombo Municipal Council",
      "groups": ["alliance_member"], "password": "demo-city-colombo"},

@@ -1,6 +1,6 @@
 """Membership of the Alliance and withdrawal from it, every path.
 
-Hanoi People's Committee (`hanoi`, group `applicant`) applies; the Secretariat (`sec_wang`)
+Hanoi People's Committee (`hanoi_pc`, group `applicant`) applies; the Secretariat (`sec_wang`)
 checks; the Director General (`dg_chen`) decides. Quanzhou (`quanzhou`), a member with a seat
 on the Investment and Trade committee, gives notice of withdrawal.
 """
@@ -35,16 +35,16 @@ def hanoi_member(world: World) -> RegistryAllianceMember | None:
 
 
 def apply(world: World) -> int:
-    case = world.start("hanoi", "alliance_membership", HANOI)
+    case = world.start("hanoi_pc", "alliance_membership", HANOI)
     assert world.open_elements(case.id) == ["check_application"]
     assert [t.element_id for t in world.inbox("sec_wang", case.id)] == ["check_application"]
     return case.id
 
 
 def test_only_applicants_apply_and_only_members_give_notice(world: World) -> None:
-    assert may_start(world.session, world.as_user("hanoi"), "alliance_membership")
-    assert not may_start(world.session, world.as_user("hanoi"), "alliance_withdrawal")
-    assert not may_start(world.session, world.as_user("hanoi"), "committee_membership")
+    assert may_start(world.session, world.as_user("hanoi_pc"), "alliance_membership")
+    assert not may_start(world.session, world.as_user("hanoi_pc"), "alliance_withdrawal")
+    assert not may_start(world.session, world.as_user("hanoi_pc"), "committee_membership")
     assert may_start(world.session, world.as_user("quanzhou"), "alliance_withdrawal")
     assert not may_start(world.session, world.as_user("sec_wang"), "alliance_membership")
     with pytest.raises(PermissionDenied):
@@ -66,7 +66,7 @@ def test_a_city_is_admitted_and_may_then_ask_for_committee_seats(world: World) -
     row = hanoi_member(world)
     assert row is not None and row.status == "member" and row.kind == "city" and row.case_id == case_id
     assert row.country == "Viet Nam" and row.since == date(2018, 1, 8)
-    hanoi = world.as_user("hanoi")
+    hanoi = world.as_user("hanoi_pc")
     assert hanoi.organisations == {"hanoi_people_s_committee"} and "alliance_member" in hanoi.groups
     assert may_start(world.session, hanoi, "committee_membership")
     assert world.completed_by(case_id) == [("check_application", "sec_wang"),
@@ -80,7 +80,7 @@ def test_the_director_general_refuses(world: World) -> None:
                    {"membership_decision": "refuse", "membership_decision_comment": "Not this year."})
     assert world.case(case_id).status == "completed"
     assert hanoi_member(world) is None
-    assert "alliance_member" not in world.as_user("hanoi").groups
+    assert "alliance_member" not in world.as_user("hanoi_pc").groups
 
 
 def test_the_secretariat_asks_for_clarification_then_the_city_is_admitted(world: World) -> None:
@@ -88,9 +88,9 @@ def test_the_secretariat_asks_for_clarification_then_the_city_is_admitted(world:
     world.complete("sec_wang", case_id, "check_application",
                    {"application_check": "clarify",
                     "application_check_comment": "Please name the mayor who signs."})
-    [task] = world.inbox("hanoi", case_id)
-    assert task.element_id == "clarify_application" and task.assignee == "hanoi"
-    world.complete("hanoi", case_id, "clarify_application",
+    [task] = world.inbox("hanoi_pc", case_id)
+    assert task.element_id == "clarify_application" and task.assignee == "hanoi_pc"
+    world.complete("hanoi_pc", case_id, "clarify_application",
                    {**HANOI, "representative": "Nguyen Van A, Chairman of the People's Committee"})
     world.complete("sec_wang", case_id, "check_application", {"application_check": "complete"})
     world.complete("dg_chen", case_id, "decide_membership", {"membership_decision": "admit"})

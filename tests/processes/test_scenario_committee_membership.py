@@ -110,23 +110,23 @@ def test_the_secretariat_decides_when_the_focal_point_is_silent_for_30_days(worl
 
 
 def test_a_newly_admitted_city_takes_a_seat_and_leaves_it_when_it_withdraws(world: World) -> None:
-    admission = world.start("hanoi", "alliance_membership", HANOI)
+    admission = world.start("hanoi_pc", "alliance_membership", HANOI)
     world.complete("sec_wang", admission.id, "check_application", {"application_check": "complete"})
     world.complete("dg_chen", admission.id, "decide_membership", {"membership_decision": "admit"})
 
-    case_id = request(world, "hanoi", {**SPORTS, "contact_person": "Hanoi Department of Sports"})
+    case_id = request(world, "hanoi_pc", {**SPORTS, "contact_person": "Hanoi Department of Sports"})
     world.complete("sec_wang", case_id, "check_request", {"join_check": "forward"})
     world.complete("committee_sports", case_id, "focal_point_decision", {"join_decision": "agree"})
-    assert "hanoi" in people_of(world.session, "committee.sports_outdoor")
+    assert "hanoi_pc" in people_of(world.session, "committee.sports_outdoor")
 
-    again = request(world, "hanoi", {**SPORTS, "contact_person": "Hanoi Department of Sports"})
+    again = request(world, "hanoi_pc", {**SPORTS, "contact_person": "Hanoi Department of Sports"})
     assert world.data(again)["already_seated"] is True
     world.complete("sec_wang", again, "check_request", {"join_check": "refuse"})
 
-    withdrawal = world.start("hanoi", "alliance_withdrawal",
+    withdrawal = world.start("hanoi_pc", "alliance_withdrawal",
                              {"withdrawal_reason": "Hanoi joins another network instead.",
                               "signed_by": "Chairman of the People's Committee"})
     world.complete("sec_wang", withdrawal.id, "review_withdrawal", {"withdrawal_check": "confirm"})
     [seat] = seats(world, "Hanoi People's Committee")
     assert seat.status == "ended" and seat.ended_by_case_id == withdrawal.id
-    assert "hanoi" not in people_of(world.session, "committee.sports_outdoor")
+    assert "hanoi_pc" not in people_of(world.session, "committee.sports_outdoor")

@@ -56,7 +56,7 @@ TRADE_PROJECTS: dict[str, Any] = {
                             "cross-border e-commerce.",
     "requested_seed_funding": 120000, "co_funding_mobilized": 400000,
     "expected_results": "200 projects listed; the zone's first 30 exporters.",
-    "activity_partner_cities": ["quanzhou", "chongqing", "hanoi"],
+    "activity_partner_cities": ["quanzhou", "chongqing", "hanoi_pc"],
 }
 HERITAGE: dict[str, Any] = {
     "activity_title": "Maritime Silk Road Cultural Heritage project",
