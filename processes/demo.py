@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from processes.demo_membership import MEMBERSHIP_DEMO_USERS, seed_membership_demo
+
 
 class CreateUser(Protocol):
     def __call__(self, session: Session, username: str, *, groups: list[str], password: str,
@@ -58,6 +60,7 @@ DEMO_USERS: list[dict[str, Any]] = [
     {"username": "admin", "display_name": "Administrator",
      "groups": ["admins"], "password": "demo-admin"},
 ]
+DEMO_USERS.extend(MEMBERSHIP_DEMO_USERS)
 
 # Every group a demo user belongs to; the lanes of processes/*.bpmn must be among these.
 DEMO_GROUPS: frozenset[str] = frozenset(g for user in DEMO_USERS for g in user["groups"])
@@ -78,6 +81,7 @@ def seed_demo(session: Session, create_user: CreateUser, *, existing: Collection
         create_user(session, user["username"], groups=list(user["groups"]), password=user["password"],
                     display_name=user["display_name"], email=f"{user['username']}@{DEMO_MAIL_DOMAIN}")
         created.append(user["username"])
+    seed_membership_demo(session)
     return created
 
 

@@ -22,6 +22,8 @@ from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
 from processes import call_data, membership_handlers, work_plan_handlers
 from processes.call_data import HandlerError
+from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
+from processes.handlers_membership import UNGUARDED as MEMBERSHIP_UNGUARDED
 from processes.registry import (
     INITIATIVE_STATUSES,
     RegistryCommittee,
@@ -231,6 +233,7 @@ def close_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
 
 
 _UNGUARDED: dict[str, Handler] = {f.__name__: f for f in (list_established_committees, notify)}
+_UNGUARDED.update(MEMBERSHIP_UNGUARDED)
 _GUARDED: dict[str, dict[str, Handler]] = {
     "committee_establishment": {
         f.__name__: f for f in (register_committee, set_board_representatives)},
@@ -244,6 +247,7 @@ _GUARDED: dict[str, dict[str, Handler]] = {
         "close_initiative": close_initiative},
     "task_force": {
         f.__name__: f for f in (register_task_force, record_progress_report, close_task_force)},
+    **MEMBERSHIP_GUARDED,
 }
 """Handlers that change the registry, by the one process allowed to call them: the engine
 refuses to deploy another process that calls one, and asks an admin to approve any new

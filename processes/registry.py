@@ -226,3 +226,5 @@ __all__ = [
     "RegistryTaskForce", "RegistryTaskForceReport", "RegistryWorkPlan", "RegistryWorkPlanActivity",
     "seed_registry",
 ]
+
+from processes import registry_membership  # noqa: E402,F401  (its tables share the metadata)

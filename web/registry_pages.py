@@ -1,8 +1,9 @@
 """The Alliance's registry, readable by everyone who logs in (blueprint `registry`, /registry).
 
-Committees, Business Council members and observers, initiatives and their task forces, and
-the Annual Work Plans with their activities. Each row links to the cases that changed it
-(the registry rows carry case ids; the case page itself checks who may open it).
+Alliance members and their committee seats, committees, Business Council members and
+observers, initiatives and their task forces, and the Annual Work Plans with their activities.
+Each row links to the cases that changed it (the registry rows carry case ids; the case page
+itself checks who may open it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from processes.registry import (
     RegistryWorkPlan,
     RegistryWorkPlanActivity,
 )
+from processes.registry_membership import alliance_members
 from web.db import get_db
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -127,7 +129,24 @@ def _work_plans() -> Section:
     return Section("work-plans", _("Annual Work Plans"), entries)
 
 
+def _alliance_members() -> Section:
+    """Member cities and institutions with their committee seats; links to every case that
+    admitted, seated, unseated or withdrew them."""
+    kinds = {"city": _("City"), "institution": _("Institution")}
+    statuses = {"member": _("Member"), "withdrawn": _("Withdrawn"), "active": _("Active"),
+                "ended": _("Ended")}
+    entries = []
+    for m in alliance_members(get_db()):
+        facts = [(_("Kind"), kinds.get(m.kind, m.kind)), (_("Country"), m.country or ""),
+                 (_("Status"), statuses.get(m.status, m.status)), (_("Since"), _day(m.since)),
+                 (_("Until"), _day(m.until))]
+        facts += [(_("Committee seat"), f"{s.committee} — {statuses.get(s.status, s.status)}, {_day(s.since)}"
+                   + (f" / {_day(s.until)}" if s.until else "")) for s in m.seats]
+        entries.append(Entry(m.name, facts, [link for i in m.case_ids for link in _case(i)]))
+    return Section("alliance-members", _("Alliance members and their committee seats"), entries)
+
+
 @bp.route("/")
 def index() -> str:
-    sections = [_committees(), _members(), _initiatives(), _work_plans()]
+    sections = [_alliance_members(), _committees(), _members(), _initiatives(), _work_plans()]
     return render_template("registry/index.html", sections=sections)

@@ -34,7 +34,7 @@ def test_lane_groups_may_start(session: Session, deployed: None, make_user: Call
     nobody = make_user("nobody")
     assert ids(session, city) == ["committee_establishment"]
     assert ids(session, secretariat) == ["annual_work_plan"]
-    assert ids(session, applicant) == ["business_council_membership"]
+    assert ids(session, applicant) == ["business_council_membership", "alliance_membership"]
     assert ids(session, nobody) == []
     assert may_start(session, city, "committee_establishment")
     assert not may_start(session, city, "annual_work_plan")
@@ -44,7 +44,8 @@ def test_admins_may_start_everything_but_message_started_processes(
         session: Session, deployed: None, make_user: Callable[..., Actor]) -> None:
     admin = make_user("root", "admins")
     assert set(ids(session, admin)) == {"annual_work_plan", "business_council_membership",
-                                        "committee_establishment", "initiative_incubation"}
+                                        "committee_establishment", "initiative_incubation",
+                                        "alliance_membership", "alliance_withdrawal", "committee_membership"}
     with pytest.raises(PermissionDenied, match="started by an event"):
         require_start(session, admin, "task_force")
 
