@@ -24,7 +24,7 @@ import processes.registry  # noqa: F401  (the committees and initiatives these t
 from engine.store.db import Base
 
 ACTION_PLAN_KINDS = ("sectoral", "cross_sector")
-ACTION_PLAN_STATUSES = ("under_review", "revision", "approved", "rejected", "lapsed")
+ACTION_PLAN_STATUSES = ("under_review", "approved", "rejected", "lapsed")
 FORUM_STATUSES = ("planning", "host_confirmed", "agenda_published", "held", "reported")
 AGREEMENT_KINDS = ("business", "trade", "development", "cultural_exchange")
 FOLLOW_UP_STATUSES = ("open", "initiative_proposed", "activity_planned", "completed", "no_action")
