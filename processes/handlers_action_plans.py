@@ -82,7 +82,7 @@ def approve_action_plan(session: Session, call: ServiceCall) -> dict[str, Any]:
     return {"action_plan_status": "approved", "approved_seed_funding": float(plan.approved_seed_funding)}
 
 
-def _status_setter(status: str) -> Handler:
+def _status_setter(name: str, status: str) -> Handler:
     def handler(session: Session, call: ServiceCall) -> dict[str, Any]:
         plan = _existing_plan(session, call)
         plan.status = status
@@ -90,13 +90,13 @@ def _status_setter(status: str) -> Handler:
         plan.decided_on = plan.decided_on or call_data.now().date()
         return {"action_plan_status": status}
 
-    handler.__name__ = handler.__qualname__ = f"{status}_action_plan"
+    handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = f"Set this case's action plan to {status!r} (no seed funding)."
     return handler
 
 
-reject_action_plan = _status_setter("rejected")
-lapse_action_plan = _status_setter("lapsed")
+reject_action_plan = _status_setter("reject_action_plan", "rejected")
+lapse_action_plan = _status_setter("lapse_action_plan", "lapsed")
 
 
 def link_initiative_to_action_plan(session: Session, call: ServiceCall) -> dict[str, Any]:

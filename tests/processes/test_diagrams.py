@@ -29,7 +29,7 @@ PROCESSES = HERE.parents[1] / "processes"
 FORMS = PROCESSES / "forms"
 BPMN_FILES = sorted(PROCESSES.glob("*.bpmn"))
 EXPECTED = {"committee_establishment", "business_council_membership", "annual_work_plan",
-            "initiative_incubation", "task_force"}
+            "initiative_incubation", "task_force", "action_plan", "cities_forum"}
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
