@@ -132,7 +132,8 @@ def test_a_city_that_does_not_register_before_the_deadline(world: World) -> None
                                                               "delegation_head": "Mayor of Quanzhou"})
     world.advance(days=150)  # 7 June: registration closed on 31 May
     assert world.open_elements(case) == []
-    participants = {p.city: p.attendance for p in world.all(RegistryForumParticipant, forum_id=forum(world, case).id)}
+    rows = world.all(RegistryForumParticipant, forum_id=forum(world, case).id)
+    participants = {p.city: p.attendance for p in rows}
     assert participants == {"quanzhou": "attend", "chongqing": "no_reply"}
     assert sorted(world.data(case)["registrations"]) == ["attend", "no_reply"]
     world.advance(days=10)
