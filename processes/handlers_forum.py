@@ -6,7 +6,7 @@ a natural key (the year; forum + city; forum + agreement title), `HandlerError` 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -29,9 +29,10 @@ def _when(data: dict[str, Any], key: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise HandlerError(f"{key}: not a date and time: {value!r}") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # forms send UTC
 
 
 def _forum(session: Session, data: dict[str, Any]) -> RegistryForumEdition:
