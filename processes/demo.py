@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from processes.demo_forum import seed_forum_demo
+
 
 class CreateUser(Protocol):
     def __call__(self, session: Session, username: str, *, groups: list[str], password: str,
@@ -78,6 +80,7 @@ def seed_demo(session: Session, create_user: CreateUser, *, existing: Collection
         create_user(session, user["username"], groups=list(user["groups"]), password=user["password"],
                     display_name=user["display_name"], email=f"{user['username']}@{DEMO_MAIL_DOMAIN}")
         created.append(user["username"])
+    seed_forum_demo(session)  # processes/demo_forum.py: an approved action plan to start from
     return created
 
 

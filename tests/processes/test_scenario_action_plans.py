@@ -129,7 +129,7 @@ def test_a_cross_sector_plan_without_another_committee_is_an_incident(world: Wor
     world.drain_retries()
     [incident] = world.incidents(case)
     assert "cross-sector plan names at least one other committee" in incident.error
-    assert world.all(RegistryActionPlan) == []
+    assert world.all(RegistryActionPlan, case_id=case) == []
 
 
 def test_who_may_start_plans(world: World) -> None:
@@ -172,3 +172,11 @@ def test_an_initiative_started_from_an_approved_plan_names_it_as_origin(world: W
     with pytest.raises(HandlerError, match="not an approved action plan"):
         _link(world, initiative_case, {"initiative_id": initiative_id,
                                        "action_plan_id": world.data(pending)["action_plan_id"]})
+
+
+def test_the_demo_plan_is_an_approved_origin(world: World) -> None:
+    from processes.demo_forum import DEMO_ACTION_PLAN, seed_forum_demo
+
+    demo = world.one(RegistryActionPlan, title=DEMO_ACTION_PLAN["title"])
+    assert demo.status == "approved" and demo.case_id is None
+    assert seed_forum_demo(world.session) == 0  # idempotent
