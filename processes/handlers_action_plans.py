@@ -68,8 +68,10 @@ def register_action_plan(session: Session, call: ServiceCall) -> dict[str, Any]:
     plan.requested_seed_funding = call_data.money(d, "requested_seed_funding")
     plan.status = "under_review"
     session.flush()
+    # The case's title (the dashboard's committee filter reads it): the plan and its committees.
+    title = f"{plan.title} ({', '.join([lead.name, *plan.contributing_committees])})"
     return {"action_plan_id": plan.id, "action_plan_status": plan.status,
-            "contributing_committees": plan.contributing_committees}
+            "contributing_committees": plan.contributing_committees, "case_title": title}
 
 
 def approve_action_plan(session: Session, call: ServiceCall) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def register_forum_edition(session: Session, call: ServiceCall) -> dict[str, Any
         raise HandlerError("forum_end: the Forum ends before it starts")
     forum.status = "planning"
     session.flush()
-    return {"forum_id": forum.id}
+    return {"forum_id": forum.id, "case_title": f"Cities Forum {year}"}
 
 
 def confirm_forum_host(session: Session, call: ServiceCall) -> dict[str, Any]:

@@ -98,6 +98,8 @@ def test_a_cross_sector_plan_goes_back_for_changes_then_is_approved(world: World
     plan = world.one(RegistryActionPlan, case_id=case)
     assert plan.status == "approved" and plan.kind == "cross_sector"
     assert plan.contributing_committees == ["Smart Cities and Emerging Industries", "Tourism"]
+    assert world.case(case).title == ("Digital trade corridors (Investment and Trade, "
+                                      "Smart Cities and Emerging Industries, Tourism)")
     assert plan.requested_seed_funding == Decimal("45000.00")
     assert plan.approved_seed_funding == Decimal("30000.00")
     assert "Tourism e-visas." in (plan.planned_activities or "")

@@ -41,6 +41,7 @@ def open_edition(world: World, edition: dict[str, Any] | None = None) -> int:
     case = world.start("sec_wang", "cities_forum", edition or EDITION)
     forum = world.one(RegistryForumEdition, case_id=case.id)
     assert forum.status == "planning" and world.data(case.id)["forum_id"] == forum.id
+    assert world.case(case.id).title == f"Cities Forum {forum.year}"
     return case.id
 
 
