@@ -129,5 +129,7 @@ def _work_plans() -> Section:
 
 @bp.route("/")
 def index() -> str:
-    sections = [_committees(), _members(), _initiatives(), _work_plans()]
+    from web.registry_forum_pages import forum_sections  # imports this module's helpers
+
+    sections = [_committees(), _members(), _initiatives(), _work_plans(), *forum_sections()]
     return render_template("registry/index.html", sections=sections)
