@@ -51,7 +51,8 @@ TOR = {"committee_name": "Tourism", "sector": "tourism",
 
 def seed(url: str) -> str:
     """A fresh schema with the processes and demo users; returns an API token for USER."""
-    import processes.registry  # noqa: F401  (its tables)
+    import processes.registry
+    import processes.registry_forum  # noqa: F401  (its tables)
     from processes.demo import seed_demo
     from processes.registry import seed_registry
 

@@ -31,7 +31,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import engine.store.models  # noqa: F401
-import processes.registry  # noqa: F401  (the registry's tables share the metadata)
+import processes.registry
+import processes.registry_forum  # noqa: F401  (action plans and the Cities Forum)
 from bench.common import ensure_database, percentile
 from engine.access.users import actor, create_user
 from engine.bootstrap import build_runtime, session_factory

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from processes.demo_forum import seed_forum_demo
 from processes.demo_membership import MEMBERSHIP_DEMO_USERS, seed_membership_demo
 
 
@@ -82,6 +83,7 @@ def seed_demo(session: Session, create_user: CreateUser, *, existing: Collection
                     display_name=user["display_name"], email=f"{user['username']}@{DEMO_MAIL_DOMAIN}")
         created.append(user["username"])
     seed_membership_demo(session)
+    seed_forum_demo(session)  # processes/demo_forum.py: an approved action plan to start from
     return created
 
 

@@ -22,6 +22,8 @@ from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
 from processes import call_data, membership_handlers, work_plan_handlers
 from processes.call_data import HandlerError
+from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
+from processes.handlers_forum import FORUM_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
 from processes.handlers_membership import UNGUARDED as MEMBERSHIP_UNGUARDED
 from processes.registry import (
@@ -244,10 +246,11 @@ _GUARDED: dict[str, dict[str, Handler]] = {
                                    record_cooperation_agreement)},
         "incubate_initiative": incubate_initiative, "reject_initiative": reject_initiative,
         "start_initiative_implementation": start_initiative_implementation,
-        "close_initiative": close_initiative},
+        "close_initiative": close_initiative, **INITIATIVE_LINK_HANDLERS},
     "task_force": {
         f.__name__: f for f in (register_task_force, record_progress_report, close_task_force)},
     **MEMBERSHIP_GUARDED,
+    "action_plan": ACTION_PLAN_HANDLERS, "cities_forum": FORUM_HANDLERS,
 }
 """Handlers that change the registry, by the one process allowed to call them: the engine
 refuses to deploy another process that calls one, and asks an admin to approve any new

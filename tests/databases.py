@@ -41,7 +41,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import engine.store.models  # noqa: F401
-import processes.registry  # noqa: F401  (the registry's tables share the metadata)
+import processes.registry
+import processes.registry_forum  # noqa: F401  (action plans and the Cities Forum)
 from engine.access.passwords import ScryptCost
 from engine.access.users import create_user
 from engine.bootstrap import build_runtime, session_factory

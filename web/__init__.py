@@ -18,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import engine.store.models  # noqa: F401
-import processes.registry  # noqa: F401  (the registry's tables share the metadata)
+import processes.registry
+import processes.registry_forum  # noqa: F401  (action plans and the Cities Forum)
 from engine.notify.bell import unread_count
 from web import (
     admin,

@@ -148,5 +148,8 @@ def _alliance_members() -> Section:
 
 @bp.route("/")
 def index() -> str:
-    sections = [_alliance_members(), _committees(), _members(), _initiatives(), _work_plans()]
+    from web.registry_forum_pages import forum_sections  # imports this module's helpers
+
+    sections = [_alliance_members(), _committees(), _members(), _initiatives(), _work_plans(),
+                *forum_sections()]
     return render_template("registry/index.html", sections=sections)

@@ -26,7 +26,8 @@ import requests
 from sqlalchemy import Engine, text
 
 import engine.store.models  # noqa: F401
-import processes.registry  # noqa: F401  (the registry's tables)
+import processes.registry
+import processes.registry_forum  # noqa: F401  (action plans and the Cities Forum)
 from engine.access.tokens import create_token
 from engine.access.users import create_user
 from engine.bootstrap import build_runtime

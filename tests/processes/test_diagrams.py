@@ -30,7 +30,7 @@ PROCESSES = HERE.parents[1] / "processes"
 FORMS = PROCESSES / "forms"
 BPMN_FILES = sorted(PROCESSES.glob("*.bpmn"))
 EXPECTED = {"committee_establishment", "business_council_membership", "annual_work_plan",
-            "initiative_incubation", "task_force",
+            "initiative_incubation", "task_force", "action_plan", "cities_forum",
             "alliance_membership", "alliance_withdrawal", "committee_membership"}
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",

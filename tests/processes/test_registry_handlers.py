@@ -227,8 +227,8 @@ def test_task_force_lifecycle(registry: Session) -> None:
 
 
 def test_every_handler_is_covered() -> None:
-    source = Path(__file__).read_text(encoding="utf-8") + (
-        Path(__file__).with_name("test_handlers_membership.py").read_text(encoding="utf-8"))
+    source = "".join(f.read_text(encoding="utf-8") for pattern in ("test_registry*.py", "test_handlers_*.py")
+                     for f in Path(__file__).parent.glob(pattern))
     missing = [name for name in HANDLERS if f'run_twice(registry, "{name}"' not in source
                and f'run_twice(world.session, "{name}"' not in source
                and f'("{name}", "' not in source]

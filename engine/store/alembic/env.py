@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import engine.store.models  # noqa: F401
-import processes.registry  # noqa: F401  (the registry's tables share the metadata)
+import processes.registry
+import processes.registry_forum  # noqa: F401  (action plans and the Cities Forum)
 from engine.store.db import Base, make_engine
 
 target_metadata = Base.metadata
