@@ -201,7 +201,8 @@ def test_a_committee_established_before_the_call_is_invited_a_preparatory_one_is
     # Quanzhou has Tourism established (the committee_establishment process, shortened).
     committee_case = world.start("quanzhou", "committee_establishment")
     world.complete("quanzhou", committee_case.id, "draft_tor", {
-        "committee_name": "Tourism", "sector": "tourism", "objectives": "Maritime Silk Road tourism.",
+        "establishment_kind": "preparatory", "preparatory_committee": str(tourism.id),
+        "objectives": "Maritime Silk Road tourism.",
         "scope": "Routes, heritage tourism.", "membership": "Member cities.",
         "resource_mobilization_plan": "Co-funding.", "partner_institutions": ["iran_chamber"]})
     world.complete("iran_chamber", committee_case.id, "endorse_tor", {"endorsement_decision": "endorse"})
