@@ -31,6 +31,22 @@ def status_labels() -> dict[str, str]:
             "cancelled": _("Cancelled"), "failed": _("Failed")}
 
 
+def outcome_labels() -> dict[str, str]:
+    """Words for the outcomes the Alliance's processes set (engine.runtime.outcome); any
+    other outcome a process sets is shown as written."""
+    return {"established": _("established"), "amended": _("amended"), "rejected": _("rejected"),
+            "refused": _("refused"), "declined": _("declined"), "withdrawn": _("withdrawn"),
+            "remains_observer": _("remains observer"), "observer": _("observer"),
+            "member": _("member"), "completed": _("completed"), "discontinued": _("discontinued"),
+            "incubated": _("incubated"), "approved": _("approved"), "cancelled": _("cancelled")}
+
+
+def outcome_label(outcome: str | None) -> str:
+    if not outcome:
+        return ""
+    return outcome_labels().get(outcome, outcome.replace("_", " "))
+
+
 def sort_labels() -> list[tuple[str, str]]:
     return [("-started", _("Newest first")), ("started", _("Oldest first")),
             ("-updated", _("Recently changed")), ("updated", _("Longest unchanged")),
@@ -56,7 +72,8 @@ def filters_from(args: MultiDict[str, str]) -> tuple[CaseFilters, str, int]:
     """The filters, sort and page of a GET query string (unknown values ignored)."""
     filters = CaseFilters(
         process_id=args.get("process"), version=_int(args.get("version")),
-        status=args.get("status"), search=args.get("q"), started_by=args.get("started_by"),
+        status=args.get("status"), outcome=args.get("outcome"), search=args.get("q"),
+        started_by=args.get("started_by"),
         concerned=args.get("concerned"), lane=args.get("lane"), overdue=args.get("overdue") == "1",
         incident=args.get("incident") == "1", started_from=_date(args.get("started_from")),
         started_to=_date(args.get("started_to")), ended_from=_date(args.get("ended_from")),
@@ -69,6 +86,7 @@ def query_args(filters: CaseFilters, sort: str = "-started") -> dict[str, Any]:
     """The non-empty URL arguments of these filters (what a bookmark keeps)."""
     values: dict[str, Any] = {
         "process": filters.process_id, "version": filters.version, "status": filters.status,
+        "outcome": filters.outcome,
         "q": filters.search, "started_by": filters.started_by, "concerned": filters.concerned,
         "lane": filters.lane, "overdue": "1" if filters.overdue else None,
         "incident": "1" if filters.incident else None,
@@ -103,6 +121,8 @@ class CaseLine:
     waiting: str
     overdue: bool
     incident: bool
+    outcome: str = ""
+    outcome_key: str = ""
 
 
 def case_line(row: CaseListRow) -> CaseLine:
@@ -121,14 +141,14 @@ def case_line(row: CaseListRow) -> CaseLine:
         status=status_labels().get(row.status, row.status), status_key=row.status,
         started_by=row.started_by or "", started=show_time(row.started_at),
         ended=show_time(row.ended_at), waiting=waiting, overdue=row.overdue,
-        incident=row.incident)
+        incident=row.incident, outcome=outcome_label(row.outcome), outcome_key=row.outcome or "")
 
 
 def csv_header() -> list[str]:
     """The export's column headers, in the reader's language (the values keep their codes,
     ids and ISO 8601 UTC times, so a spreadsheet sorts and filters them)."""
     return [_("Case id"), _("Process id"), _("Version"), _("Business key"), _("Title"), _("Status"),
-            _("Started by"), _("Started at (UTC)"), _("Updated at (UTC)"), _("Ended at (UTC)"),
+            _("Outcome"), _("Started by"), _("Started at (UTC)"), _("Updated at (UTC)"), _("Ended at (UTC)"),
             _("Open tasks"), _("Waiting on"), _("Overdue"), _("Incident")]
 
 
@@ -145,7 +165,7 @@ def csv_record(row: CaseListRow) -> list[str]:
     def iso(moment: Any) -> str:
         return moment.isoformat() if moment else ""
     cells = [str(row.case_id), row.process_id, str(row.version), row.business_key or "",
-             row.title or "", row.status, row.started_by or "", iso(row.started_at),
+             row.title or "", row.status, row.outcome or "", row.started_by or "", iso(row.started_at),
              iso(row.updated_at), iso(row.ended_at), "; ".join(row.open_tasks),
              "; ".join(row.waiting_on), _("yes") if row.overdue else _("no"),
              _("yes") if row.incident else _("no")]
@@ -319,6 +339,7 @@ class CaseModel:
     can_correct: bool
     waits: list[WaitLine]
     documents: list[DocumentLine]
+    outcome: str = ""
 
 
 def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
@@ -359,7 +380,7 @@ def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
         markers=markers, may_admin=detail.may_admin,
         status_actions=status_actions(case.status) if detail.may_admin else [],
         can_correct=detail.may_admin and case.status not in ("completed", "cancelled"),
-        waits=waits, documents=document_lines(documents or []))
+        waits=waits, documents=document_lines(documents or []), outcome=outcome_label(case.outcome))
 
 
 def status_actions(status: str) -> list[tuple[str, str]]:
