@@ -1,11 +1,13 @@
 """Committee establishment's handlers: the registry choices, the partners' answers, the registry.
 
-- `list_committee_choices` (at the start): the preparatory committees, for the draft form's
-  list (`preparatory_committees`, value = the committee's registry id), so a preparatory
-  committee is matched by identity, not by its English name.
-- `collect_endorsements` (after each endorsement round): every partner's answer with who
-  gave it, as `endorsement_notes` (name, decision, comment) for the drafter and the
-  Secretariat; the committee's name and the sector's label for the forms; whether the
+- `list_committee_choices` (at the start, a `@lookup`: it runs inside the starting step, so
+  the draft form is open when the case starts): the preparatory committees, for the draft
+  form's list (`preparatory_committees`, value = the committee's registry id), so a
+  preparatory committee is matched by identity, not by its English name.
+- `collect_endorsements` (after each endorsement round, a `@lookup`: the next form is open
+  when the last partner has answered): every partner's answer with who gave it, as
+  `endorsement_notes` (name, decision, comment) for the drafter and the Secretariat; the
+  committee's name and the sector's label for the forms; whether the
   committee is already in the registry (`existing_committee`), so the Secretariat chooses to
   amend it or refuse; and, when the review opens, its decision and comment emptied.
 - `register_committee`: creates, promotes or (when the Secretariat chose so) amends the
@@ -21,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.runtime.handlers import ServiceCall
+from engine.runtime.handlers import ServiceCall, lookup
 from engine.store.models import HistoryEvent
 from processes import call_data
 from processes.answers import case_form, display_names, gather_answers, option_labels
@@ -29,6 +31,7 @@ from processes.call_data import HandlerError
 from processes.registry import RegistryCommittee, RegistryCommitteeChange
 
 
+@lookup
 def list_committee_choices(session: Session, call: ServiceCall) -> dict[str, Any]:
     rows = session.scalars(select(RegistryCommittee).where(RegistryCommittee.status == "preparatory")
                            .order_by(RegistryCommittee.name)).all()
@@ -72,6 +75,7 @@ def sector_label(session: Session, call: ServiceCall, committee: RegistryCommitt
     return labels.get(code, code)
 
 
+@lookup
 def collect_endorsements(session: Session, call: ServiceCall) -> dict[str, Any]:
     d = call.data
     notes = gather_answers(session, call.case_id, "endorse_tor", after_element="draft_tor",

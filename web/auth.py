@@ -12,9 +12,10 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.access.preferences import adopt_browser_timezone
+from engine.access.preferences import adopt_browser_language, adopt_browser_timezone
 from web.accounts import CurrentUser, authenticate, load_user, sign_out_everywhere
 from web.db import get_db, transaction
+from web.i18n import current_language, languages
 from web.input_guard import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -46,6 +47,7 @@ def login() -> Any:
             language = session.get("lang")
             session.clear()  # a fresh session: no fixation
             session["lang"] = language
+            adopt_browser_language(get_db(), user.username, current_language(), languages())
             if adopt_browser_timezone(get_db(), user.username, request.form.get("tz")):
                 user = load_user(get_db(), user.username) or user
             login_user(user)

@@ -15,7 +15,7 @@
     MAIL_FROM           the sender of notification mails; default Alliance Workflow <noreply@host>
     BASE_URL            what links in mails start with (https://alliance.example.org); default
                         http://127.0.0.1:5000
-    DIGEST_HOUR         7: the hour (UTC) of the daily digest mail
+    DIGEST_HOUR         7: the hour of the daily digest mail, in each reader's time zone
     DOCUMENT_STORE      db (default: uploaded documents in the database, seen by every node) or
                         folder:/path (a folder every node shares)
     DOCUMENT_MAX_MB     10: the largest document one may upload

@@ -17,6 +17,7 @@ from flask_login import current_user
 from engine.definitions.deployment import approve_definition
 from engine.definitions.translations import translation_status
 from engine.errors import DeploymentRefused, EngineError, InvalidInput
+from engine.read.process_library import process_library
 from web import modeler_service as service
 from web.db import get_db, transaction
 from web.errors import status_for
@@ -50,7 +51,7 @@ def _rights() -> None:
 
 @bp.route("/")
 def library() -> str:
-    entries = service.library(get_db())
+    entries = process_library(get_db())
     return render_template("modeler/library.html", entries=entries, show_time=show_time,
                            may_edit=service.may_model(current_user.actor))
 
@@ -121,14 +122,14 @@ def import_draft() -> Any:
     upload = request.files.get("file")
     content = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
     if not upload or not content or len(content) > MAX_IMPORT_BYTES:
-        return render_template("modeler/library.html", entries=service.library(get_db()),
+        return render_template("modeler/library.html", entries=process_library(get_db()),
                                show_time=show_time, may_edit=True,
                                import_error=_("Choose a .bpmn file of at most 5 MB.")), 422
     session = get_db()
     try:
         draft = service.read_draft(session, upload.filename or "diagram.bpmn", content)
     except DeploymentRefused as exc:
-        return render_template("modeler/library.html", entries=service.library(session),
+        return render_template("modeler/library.html", entries=process_library(session),
                                show_time=show_time, may_edit=True,
                                import_error=_("This file is not BPMN 2.0: %(why)s",
                                              why=str(exc.problems[0]))), 422

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.access.policy import may_deploy
@@ -29,37 +28,12 @@ from engine.definitions.deployment import (
 from engine.definitions.diff import DiagramDiff, diff_bpmn
 from engine.definitions.validation import UploadedFile
 from engine.errors import DeploymentRefused, InvalidInput, NotFound, Problem
-from engine.store.models import Case, Deployment, ProcessDefinition
-from engine.store.models.cases import CaseStatus
+from engine.store.models import ProcessDefinition
 
-OPEN_STATUSES = (CaseStatus.RUNNING, CaseStatus.SUSPENDED, CaseStatus.FAILED)
 MAX_FORMS = 200
 MAX_DECISIONS = 100
 NEW_DIAGRAM = Path(__file__).parent / "templates" / "modeler" / "new_diagram.bpmn"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-@dataclass(frozen=True)
-class VersionRow:
-    definition_id: int
-    process_id: str
-    version: int
-    name: str | None
-    deployed_by: str | None
-    comment: str | None
-    created_at: Any
-    open_cases: int
-
-
-@dataclass
-class ProcessEntry:
-    process_id: str
-    name: str | None
-    versions: list[VersionRow] = field(default_factory=list)
-
-    @property
-    def latest(self) -> VersionRow:
-        return self.versions[0]
 
 
 @dataclass(frozen=True)
@@ -88,26 +62,6 @@ def may_model(user: Actor) -> bool:
 
 def safe_name(name: str) -> str:
     return _SAFE_NAME.sub("_", name).strip("._") or "diagram"
-
-
-def library(session: Session) -> list[ProcessEntry]:
-    """Every process with its versions, newest first, and the open cases of each version."""
-    counts = dict(session.execute(
-        select(Case.definition_id, func.count(Case.id))
-        .where(Case.status.in_([s.value for s in OPEN_STATUSES]))
-        .group_by(Case.definition_id)).tuples().all())
-    rows = session.execute(
-        select(ProcessDefinition, Deployment.deployed_by, Deployment.comment)
-        .join(Deployment, ProcessDefinition.deployment_id == Deployment.id)
-        .order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc())).all()
-    entries: dict[str, ProcessEntry] = {}
-    for definition, deployed_by, comment in rows:
-        entry = entries.setdefault(definition.process_id,
-                                   ProcessEntry(definition.process_id, definition.name))
-        entry.versions.append(VersionRow(definition.id, definition.process_id, definition.version,
-                                         definition.name, deployed_by, comment,
-                                         definition.created_at, counts.get(definition.id, 0)))
-    return list(entries.values())
 
 
 def version_xml(session: Session, process_id: str, version: int | None) -> tuple[ProcessDefinition, str]:

@@ -8,18 +8,20 @@ code by its option label in the reader's language (`code_labels`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from flask import g
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.metadata import ProcessInfo
-from engine.definitions.translations import ProcessTexts, latest_translations, translate_form
+from engine.definitions.translations import (
+    ProcessTexts,
+    latest_process_info,
+    latest_translations,
+    translate_form,
+)
 from engine.forms import input_fields
-from engine.store.models import ProcessDefinition
 from web.db import get_db
 from web.i18n import current_language
 
@@ -64,12 +66,7 @@ class ProcessWords:
 
     def _info(self, process_id: str) -> ProcessInfo:
         if process_id not in self._infos:
-            latest = select(func.max(ProcessDefinition.version)).where(
-                ProcessDefinition.process_id == process_id).scalar_subquery()
-            raw = self.session.scalar(select(ProcessDefinition.metadata_json).where(
-                ProcessDefinition.process_id == process_id, ProcessDefinition.version == latest))
-            self._infos[process_id] = (ProcessInfo.from_dict(json.loads(raw)) if raw
-                                       else ProcessInfo(process_id, None, {}))
+            self._infos[process_id] = latest_process_info(self.session, process_id)
         return self._infos[process_id]
 
 

@@ -3,7 +3,9 @@
 The doors offer the languages they have catalogs for (`languages`); the engine checks the
 choice, so the profile page, the header switch and the sign-in's browser zone obey one rule.
 A time zone the user never chose follows their browser: `adopt_browser_timezone` replaces the
-default at sign-in, and stops once the user has chosen one on the profile page.
+default at sign-in, and stops once the user has chosen one on the profile page. The
+browser's language is kept at each sign-in too (`adopt_browser_language`): the worker writes
+mails in it for people who chose none.
 """
 
 from __future__ import annotations
@@ -84,5 +86,20 @@ def adopt_browser_timezone(session: Session, username: str, zone: str | None) ->
     return True
 
 
-__all__ = ["adopt_browser_timezone", "check_language", "check_timezone", "set_language",
-           "set_preferences", "time_zones"]
+def adopt_browser_language(session: Session, username: str, code: str | None,
+                           languages: Collection[str]) -> bool:
+    """At sign-in: remember the language the browser reads (one of `languages`), for mail."""
+    if not code or code not in languages:
+        return False
+    user = get_user(session, username)
+    user.browser_language = code
+    return True
+
+
+def reading_language(user: User) -> str | None:
+    """The language a person reads when the engine writes to them: theirs, else their browser's."""
+    return user.language or user.browser_language
+
+
+__all__ = ["adopt_browser_language", "adopt_browser_timezone", "check_language", "check_timezone",
+           "reading_language", "set_language", "set_preferences", "time_zones"]

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import clock
@@ -148,6 +149,10 @@ class Worker:
                 schedule_upkeep(session)
                 schedule_digest(session, self.mail)
                 session.commit()
+            except IntegrityError:
+                # Another worker created the same keyed job first: its rows stand, ours go.
+                session.rollback()
+                log.info("another worker scheduled the periodic jobs first")
             except Exception:
                 session.rollback()
                 log.exception("syncing timer start events failed")

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.metadata import ProcessInfo
@@ -284,6 +284,15 @@ def latest_translations(session: Session, process_ids: list[str] | None = None
         if texts is not None:
             out[(texts.process_id, texts.language)] = texts
     return out
+
+
+def latest_process_info(session: Session, process_id: str) -> ProcessInfo:
+    """What the latest version of a process says of itself (names of lanes and elements)."""
+    latest = select(func.max(ProcessDefinition.version)).where(
+        ProcessDefinition.process_id == process_id).scalar_subquery()
+    raw = session.scalar(select(ProcessDefinition.metadata_json).where(
+        ProcessDefinition.process_id == process_id, ProcessDefinition.version == latest))
+    return ProcessInfo.from_dict(json.loads(raw)) if raw else ProcessInfo(process_id, None, {})
 
 
 def changed_translations(session: Session, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:

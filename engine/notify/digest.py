@@ -1,14 +1,17 @@
 """The daily digest: one e-mail per person gathering what they chose to hear about daily.
 
-One `digest` job (scheduled by the workers that have SMTP settings) runs every day at
-`DIGEST_HOUR` (UTC): for each person with undigested notifications it writes one
-`outgoing_mail` (Message-ID `<digest-USER-DATE@domain>`) and marks those notifications as
-carried by it, in the job's transaction; then it is due again the next day.
+One `digest` job (scheduled by the workers that have SMTP settings) runs at the top of every
+hour. A person's digest goes out once a day, at the first run at or after `DIGEST_HOUR` in their
+own time zone (7 means 07:00 in Beijing for the Secretariat and 07:00 in Lisbon for a
+Portuguese member): it is one `outgoing_mail` (Message-ID `<digest-USER-LOCALDATE@domain>`, so
+a run repeated after a crash writes nothing twice) carrying those notifications, written in
+the job's transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,9 +26,16 @@ DIGEST_LIMIT = 200
 """Items listed in one digest (the oldest first; the rest wait for the next one)."""
 
 
-def next_run(now: datetime, hour: int) -> datetime:
-    moment = now.replace(hour=hour, minute=0, second=0, microsecond=0)
-    return moment if moment > now else moment + timedelta(days=1)
+def next_run(now: datetime) -> datetime:
+    """The next top of the hour."""
+    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def _local(now: datetime, zone: str | None) -> datetime:
+    try:
+        return now.astimezone(ZoneInfo(zone or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.astimezone(ZoneInfo("UTC"))
 
 
 def schedule_digest(session: Session, settings: MailSettings | None) -> Job | None:
@@ -36,14 +46,14 @@ def schedule_digest(session: Session, settings: MailSettings | None) -> Job | No
     if job is None:
         now = clock.now()
         job = Job(key=DIGEST_KEY, kind=JobKind.DIGEST, status=JobStatus.READY,
-                  due_at=next_run(now, settings.digest_hour), attempts=0, max_attempts=3,
+                  due_at=next_run(now), attempts=0, max_attempts=3,
                   created_at=now, payload={"hour": settings.digest_hour})
         session.add(job)
     return job
 
 
 def send_digests(session: Session, settings: MailSettings) -> int:
-    """Write today's digest mails; returns how many."""
+    """Write the digest of everyone whose digest hour has come today in their zone; how many."""
     now = clock.now()
     rows = session.scalars(select(Notification).where(
         Notification.email == "daily", Notification.mail_id.is_(None), Notification.created_at <= now)
@@ -52,12 +62,14 @@ def send_digests(session: Session, settings: MailSettings) -> int:
     for row in rows:
         by_user.setdefault(row.user_id, []).append(row)
     written = 0
-    day = now.date().isoformat()
     for user_id, notifications in by_user.items():
         user = session.get(User, user_id)
         if user is None or not user.email or not user.active:
             continue
-        message_id = f"<digest-{user_id}-{day}@{settings.domain}>"
+        local = _local(now, user.timezone)
+        if local.hour < settings.digest_hour:
+            continue  # their digest hour has not come yet today
+        message_id = f"<digest-{user_id}-{local.date().isoformat()}@{settings.domain}>"
         if session.scalar(select(OutgoingMail.id).where(OutgoingMail.message_id == message_id)):
             continue  # today's is written already
         chosen = notifications[:DIGEST_LIMIT]
@@ -72,8 +84,7 @@ def send_digests(session: Session, settings: MailSettings) -> int:
 def run_digest_job(session: Session, job: Job, settings: MailSettings | None) -> str:
     job.locked_by = job.locked_until = None
     job.attempts = 0
-    hour = settings.digest_hour if settings is not None else int((job.payload or {}).get("hour", 7))
-    job.due_at = next_run(clock.now(), hour)
+    job.due_at = next_run(clock.now())
     if settings is None:
         return "no SMTP settings"
     return f"{send_digests(session, settings)} digest(s)"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.access import policy
 from engine.access.audience import people_answering
+from engine.access.preferences import reading_language
 from engine.access.users import actor_of
 from engine.definitions.translations import ProcessTexts, latest_translations
 from engine.i18n import catalog_gettext
@@ -59,7 +60,7 @@ def _in_language(event: NotificationEvent, task: HumanTask | None, case: Case | 
     """The event's parameters with the process's and the task's names in the person's
     language, when the process has a translation file for it."""
     params = dict(event.params or {})
-    found = texts.get((case.process_id, user.language or "")) if case is not None else None
+    found = texts.get((case.process_id, reading_language(user) or "")) if case is not None else None
     if found is None:
         return params
     if found.name and params.get("process"):
@@ -87,9 +88,8 @@ def _email_status(preference: Preference, user: User, settings: MailSettings | N
 
 
 def speaks(session: Session, user: User) -> Translate:
-    """The gettext of the person's chosen language (English if they chose none: the worker
-    cannot know their browser's)."""
-    return catalog_gettext(runtime_of(session).catalogs, user.language)
+    """The gettext of the person's language: chosen, else their browser's at their last sign-in."""
+    return catalog_gettext(runtime_of(session).catalogs, reading_language(user))
 
 
 def mail_for(session: Session, user: User, *, message_id: str, items: list[Item],
@@ -134,7 +134,7 @@ def fan_out(session: Session, event_id: int, settings: MailSettings | None) -> i
         if not preference.in_app and email not in ("immediately", "daily"):
             continue
         text = render(kind, _in_language(event, task, case, user, texts), timezone=user.timezone,
-                      translate=speaks(session, user), language=user.language)
+                      translate=speaks(session, user), language=reading_language(user))
         row = Notification(event_id=event.id, user_id=user.id, kind=kind, case_id=event.case_id,
                            subject=text.subject, body=text.body, link=text.link,
                            in_app=preference.in_app, email=email, created_at=now)

@@ -4,7 +4,8 @@ direct link into the app and a stable Message-ID (the mail's idempotency key).
 Settings are environment variables (documented with the others in web/config.py):
 `SMTP_URL` (smtp://host:25, smtp://host:587?starttls=true, smtps://user:password@host:465;
 no URL: no e-mail is written, the app's bell still works), `MAIL_FROM`, `BASE_URL` (what
-links in mails start with), `DIGEST_HOUR` (hour of the day, UTC, of the daily digest).
+links in mails start with), `DIGEST_HOUR` (hour of the day of the daily digest, in each
+reader's own time zone).
 """
 
 from __future__ import annotations

@@ -26,11 +26,11 @@ from engine.runtime.assignment import AssignmentFailed
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
+from engine.runtime.lookups import run_steps_and_lookups
 from engine.runtime.outcome import settle_outcome
 from engine.runtime.participants import add_user
 from engine.runtime.persistence import new_workflow, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
-from engine.runtime.steps import run_steps
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, TaskState
@@ -111,7 +111,7 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
     """
     was = opened.case.status
     opened.actor = user
-    failure = run_steps(opened, runtime_of(session).max_steps)
+    failure = run_steps_and_lookups(session, opened, runtime_of(session).max_steps)
     if failure is not None and atomic:
         raise StepFailed(failure, opened.case.id)
     title = _title_from(case_data(opened))

@@ -13,6 +13,7 @@ declares the processes that may call it (`@guarded("business_council_membership"
 Deploy refuses a process that calls a guarded handler it is not listed for, a version
 that calls one waits for an admin's approval unless an admin deployed it, and the worker
 refuses to run one for an unlisted process or an unapproved version (engine.access.policy).
+A handler that only reads is declared `@lookup` and runs inside the step (engine.runtime.lookups).
 """
 
 from __future__ import annotations
@@ -55,6 +56,21 @@ def guarded(*process_ids: str) -> Callable[[Handler], Handler]:
         setattr(handler, GUARD_ATTRIBUTE, frozenset(process_ids))
         return handler
     return mark
+
+
+LOOKUP_ATTRIBUTE = "runs_in_step"
+
+
+def lookup(handler: Handler) -> Handler:
+    """Declare a read-only handler: it runs inside the step that reaches its service task
+    (engine.runtime.lookups) instead of as a job for the worker."""
+    setattr(handler, LOOKUP_ATTRIBUTE, True)
+    return handler
+
+
+def is_lookup(handler: Handler | None) -> bool:
+    """A declared lookup that is not guarded (a handler that changes the registry never is)."""
+    return bool(getattr(handler, LOOKUP_ATTRIBUTE, False)) and guard_of(handler) is None
 
 
 def guard_of(handler: Handler | None) -> frozenset[str] | None:
@@ -111,5 +127,6 @@ def load_handlers(path: str) -> dict[str, Handler]:
     return dict(handlers)
 
 
-__all__ = ["DEFAULT_HANDLERS", "GUARD_ATTRIBUTE", "HANDLERS_ENV", "Handler", "HandlerRegistry",
-           "ServiceCall", "guard_of", "guarded", "load_handlers"]
+__all__ = ["DEFAULT_HANDLERS", "GUARD_ATTRIBUTE", "HANDLERS_ENV", "LOOKUP_ATTRIBUTE", "Handler",
+           "HandlerRegistry", "ServiceCall", "guard_of", "guarded", "is_lookup", "load_handlers",
+           "lookup"]

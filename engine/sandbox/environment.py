@@ -23,9 +23,10 @@ from types import TracebackType
 from typing import Any
 
 from engine.errors import ScriptRefused
+from engine.sandbox.data import SandboxInterrupt, TooBig, to_json_data
 from engine.sandbox.dates import HELPERS
 from engine.sandbox.feel_functions import helpers as feel_helpers
-from engine.sandbox.guards import Guards, SandboxInterrupt, _TooBig, to_json_data
+from engine.sandbox.guards import Guards
 from engine.sandbox.policy import FILENAME, CodeCache
 
 DEFAULT_TIME_LIMIT = 1.0
@@ -85,7 +86,7 @@ class SandboxEnvironment:
         except SandboxInterrupt as exc:
             raise ScriptRefused(exc.message, line=script_line(exc.__traceback__),
                                 source=source) from None
-        except _TooBig:
+        except TooBig:
             raise ScriptRefused(f"size limit of {self.max_bytes} bytes exceeded: task data too "
                                 "large", source=source) from None
         finally:

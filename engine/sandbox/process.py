@@ -34,8 +34,8 @@ from typing import Any
 
 from engine import clock
 from engine.errors import ScriptRefused
+from engine.sandbox.data import SandboxInterrupt, to_json_data
 from engine.sandbox.environment import SandboxEnvironment, script_line
-from engine.sandbox.guards import SandboxInterrupt, to_json_data
 
 EVALUATE, EXECUTE = "eval", "exec"
 

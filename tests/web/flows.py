@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access.users import actor
-from engine.background.worker import Worker
 from engine.runtime.cases import start_case
 from engine.runtime.tasks import complete_task, open_task_ids
 
@@ -24,14 +23,7 @@ def start_committee(factory: sessionmaker[Any], key: str = "TOR-1") -> tuple[int
         case = start_case(session, "committee_establishment", user=actor(session, "quanzhou"),
                           business_key=key)
         session.commit()
-    run_worker(factory)  # lists the preparatory committees, then the draft opens
-    with factory() as session:
-        return case.id, only_task(session, case.id)
-
-
-def run_worker(factory: sessionmaker[Any]) -> None:
-    """What `alliance worker` does in the background: the due service tasks and timers."""
-    Worker(factory, worker_id="web-test-flow").run_once()
+        return case.id, case.open_tasks[0].id
 
 
 def only_task(session: Session, case_id: int) -> int:
@@ -48,6 +40,4 @@ def to_review(factory: sessionmaker[Any], key: str = "TOR-1") -> tuple[int, int]
         complete_task(session, only_task(session, case_id), user=actor(session, "iran_chamber"),
                       data={"endorsement_decision": "endorse"})
         session.commit()
-    run_worker(factory)  # collects the partners' answers, then the review opens
-    with factory() as session:
         return case_id, only_task(session, case_id)

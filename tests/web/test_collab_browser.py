@@ -31,7 +31,7 @@ from tests.browser import CHROMIUM
 from tests.smtp import free_port
 from tests.web.conftest import PROCESSES, SCREENSHOTS, LiveServer
 from tests.web.flows import TOR, start_committee
-from tests.web.test_browser import Participant
+from tests.web.test_browser import NEW_COMMITTEE, Participant
 
 pytestmark = [
     pytest.mark.browser,
@@ -76,7 +76,8 @@ def only_open(factory: sessionmaker[Any], case_id: int, element_id: str) -> int:
 
 
 def fill_tor(city: Participant) -> None:
-    city.text("Committee name", "Tourism")
+    city.radio("A new committee")
+    city.text("Committee name", NEW_COMMITTEE)
     city.select("Sector", "Tourism")
     city.text("Objectives", "Promote maritime heritage tourism between member cities.")
     city.text("Scope", "Cultural routes and joint promotion.")

@@ -79,6 +79,27 @@ def test_the_browsers_zone_is_taken_until_the_user_chooses(client: FlaskClient,
         assert get_user(session, "quanzhou").timezone == "Europe/Lisbon"
 
 
+def test_the_browsers_language_is_kept_at_sign_in_for_mail(client: FlaskClient,
+                                                          seeded: sessionmaker[Any]) -> None:
+    def sign_in(accept: str) -> None:
+        post(client, "/logout")
+        page = client.get("/login", headers={"Accept-Language": accept}).text
+        token = page.split('name="csrf-token" content="')[1].split('"')[0]
+        client.post("/login", headers={"Accept-Language": accept},
+                    data={"csrf_token": token, "username": "quanzhou", "password": "demo-city-quanzhou"})
+
+    sign_in("zh-CN,zh;q=0.9")
+    with seeded() as session:
+        user = get_user(session, "quanzhou")
+        assert (user.language, user.browser_language) == (None, "zh")
+    sign_in("de-DE")  # not offered: the pages spoke English, so will the mail
+    with seeded() as session:
+        assert get_user(session, "quanzhou").browser_language == "en"
+    sign_in("pt-BR,pt;q=0.8")
+    with seeded() as session:
+        assert get_user(session, "quanzhou").browser_language == "pt"
+
+
 def test_api_answers_a_404_in_portuguese(client: FlaskClient, seeded: sessionmaker[Any]) -> None:
     from engine.access.tokens import create_token
     with seeded() as session:

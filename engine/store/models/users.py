@@ -39,6 +39,9 @@ class User(Base):
     """False while `timezone` is the default: the browser's zone replaces it at sign-in."""
     language: Mapped[str | None] = mapped_column(String(16))
     """The language the user chose on the profile page (None: the browser's)."""
+    browser_language: Mapped[str | None] = mapped_column(String(16))
+    """The language their browser asked for at their last sign-in: what the mails they get
+    while away are written in when they chose none."""
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id",
                                                                    ondelete="SET NULL"))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

@@ -193,6 +193,16 @@ def test_each_person_is_told_in_the_language_they_chose(paper: Paper) -> None:
     assert paper.mails("rui") == ["New task: Review the paper (On tides)"]
 
 
+def test_someone_who_chose_no_language_is_told_in_their_browsers(paper: Paper) -> None:
+    rita = paper.session.scalars(select(User).where(User.username == "rita")).one()
+    rita.language, rita.browser_language = None, "pt"
+    case_id = paper.start()
+    paper.write(case_id)
+    [subject] = paper.mails("rita")
+    assert subject.startswith("Nova tarefa: ")
+    assert paper.mails("rui")[0].startswith("New task: ")
+
+
 def test_a_due_date_is_shown_in_the_readers_zone_and_language() -> None:
     text = render("task_due_soon", {"task": "Revisar", "case": "C-1", "due": "2026-03-05T12:00:00+00:00"},
                   timezone="America/Sao_Paulo", language="pt", translate=lambda t: t)

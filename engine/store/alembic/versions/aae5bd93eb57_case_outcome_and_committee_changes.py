@@ -1,7 +1,7 @@
 """case outcome and committee changes
 
 Revision ID: aae5bd93eb57
-Revises: 1a2ca69eacca
+Revises: 2ad31f178ed9
 Create Date: 2026-11-30 01:58:26.511996
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import engine.store.db
 
 
 revision = 'aae5bd93eb57'
-down_revision = '1a2ca69eacca'
+down_revision = '2ad31f178ed9'
 branch_labels = None
 depends_on = None
 
