@@ -18,11 +18,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access.users import display_names
 from engine.runtime.history import EventKind, case_history
-from engine.store.models import Case, User
+from engine.store.models import Case
 
 
 def option_labels(form: dict[str, Any] | None, key: str) -> dict[str, str]:
@@ -47,17 +47,6 @@ def case_form(session: Session, case_id: int, form_id: str) -> dict[str, Any] | 
     forms: dict[str, Any] = json.loads(case.definition.forms_json or "{}")
     form = forms.get(form_id)
     return form if isinstance(form, dict) else None
-
-
-def display_names(session: Session, usernames: Sequence[str]) -> dict[str, str]:
-    """username -> the name people know them by (the username when they have none)."""
-    wanted = [u for u in usernames if u]
-    if not wanted:
-        return {}
-    rows = session.execute(select(User.username, User.display_name)
-                           .where(User.username.in_(wanted))).all()
-    found = {username: display or username for username, display in rows}
-    return {u: found.get(u, u) for u in wanted}
 
 
 def gather_answers(session: Session, case_id: int, element_id: str, *, after_element: str | None,

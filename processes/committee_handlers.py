@@ -6,7 +6,9 @@
   preparatory committee is matched by identity, not by its English name.
 - `collect_endorsements` (after each endorsement round, a `@lookup`: the next form is open
   when the last partner has answered): every partner's answer with who gave it, as
-  `endorsement_notes` (name, decision, comment) for the drafter and the Secretariat; the
+  `endorsement_notes` (name, decision, comment) for the drafter and the Secretariat, and the
+  changes partners asked for in earlier rounds (`earlier_change_requests`), so the
+  Secretariat reviewing the last draft knows what was objected to; the
   committee's name and the sector's label for the forms; whether the
   committee is already in the registry (`existing_committee`), so the Secretariat chooses to
   amend it or refuse; and, when the review opens, its decision and comment emptied.
@@ -81,7 +83,12 @@ def collect_endorsements(session: Session, call: ServiceCall) -> dict[str, Any]:
     notes = gather_answers(session, call.case_id, "endorse_tor", after_element="draft_tor",
                            form_id="tor_endorsement", decision_key="endorsement_decision",
                            fields=("endorsement_comment",))
-    for note in notes:
+    every = gather_answers(session, call.case_id, "endorse_tor", after_element=None,
+                           form_id="tor_endorsement", decision_key="endorsement_decision",
+                           fields=("endorsement_comment",))
+    # The current round is the end of every round: what comes before it is earlier rounds'.
+    earlier = [n for n in every[:len(every) - len(notes)] if n["code"] == "request_changes"]
+    for note in (*notes, *earlier):
         note["comment"] = note.pop("endorsement_comment")
     committee, name = target_committee(session, d)
     existing = None
@@ -95,7 +102,7 @@ def collect_endorsements(session: Session, call: ServiceCall) -> dict[str, Any]:
     partners = call_data.names(d.get("partner_institutions"))
     names = display_names(session, partners)
     out: dict[str, Any] = {
-        "endorsement_notes": notes, "committee_name": name,
+        "endorsement_notes": notes, "earlier_change_requests": earlier, "committee_name": name,
         "sector_label": sector_label(session, call, committee),
         "partner_names": ", ".join(names.get(p, p) for p in partners),
         "existing_committee": existing, "existing_committee_action": None}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from engine.collab.comments import CommentView
@@ -18,9 +17,9 @@ from engine.read.case_page import CaseDetail
 from engine.read.dashboard import SORTS, CaseFilters, CaseListRow
 from engine.read.process_stats import Overview
 from engine.read.waits import Wait
-from engine.runtime.history import HistoryEntry
+from web.dashboard_history import HistoryLine, timeline
 from web.process_texts import code_labels, shown_value, words
-from web.viewmodels import event_label, show_time
+from web.viewmodels import show_time
 
 FILTER_KEYS = ("process", "version", "status", "q", "started_by", "concerned", "lane", "overdue",
                "incident", "started_from", "started_to", "ended_from", "ended_to", "sort")
@@ -206,42 +205,6 @@ def overview_lines(overview: Overview) -> list[OverviewLine]:
 
 
 @dataclass(frozen=True)
-class HistoryLine:
-    when: str
-    who: str
-    what: str
-    element_id: str
-    reason: str
-    data: str
-    comment_html: Markup | None = None
-    """A comment's sanitised HTML (engine.collab.markdown), shown among the events."""
-
-
-def history_line(entry: HistoryEntry, process_id: str = "") -> HistoryLine:
-    element = words().element(process_id, entry.element_id, entry.element_name or entry.element_id or "")
-    what = event_label(entry.kind, element)
-    data = json.dumps(entry.data, ensure_ascii=False, indent=1, default=str) if entry.data else ""
-    return HistoryLine(show_time(entry.at), entry.user or _("the system"), what,
-                       entry.element_id or "", entry.reason or "", data)
-
-
-def comment_line(comment: CommentView) -> HistoryLine:
-    what = (_("commented on “%(task)s”", task=comment.task_name) if comment.task_name
-            else _("commented"))
-    return HistoryLine(show_time(comment.created_at), comment.author_name, what, "", "", "",
-                       Markup(comment.html))  # sanitised by nh3 in the engine (engine.collab.markdown)
-
-
-def timeline(history: list[HistoryEntry], comments: list[CommentView],
-             process_id: str = "") -> list[HistoryLine]:
-    """Events and comments, oldest first."""
-    items: list[tuple[datetime, int, HistoryLine]] = [(e.at, 0, history_line(e, process_id))
-                                                      for e in history]
-    items += [(c.created_at, 1, comment_line(c)) for c in comments]
-    return [line for _at, _order, line in sorted(items, key=lambda item: (item[0], item[1]))]
-
-
-@dataclass(frozen=True)
 class DocumentLine:
     field: str
     version: str
@@ -349,7 +312,8 @@ def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
     pid = case.process_id
     tasks = [TaskLine(a.task.id, texts.element(pid, a.task.element_id, a.task.name), a.task.element_id,
                       a.task.subject or texts.lane(pid, a.task.lane) or ", ".join(a.task.candidates),
-                      a.task.assignee or _("not taken yet"),
+                      detail.people.get(a.task.assignee, a.task.assignee) if a.task.assignee
+                      else _("not taken yet"),
                       show_time(a.claimed_at if a.task.assignee and a.claimed_at
                                 else a.task.created_at),
                       show_time(a.task.due_at), a.overdue) for a in detail.active_tasks]
@@ -374,9 +338,12 @@ def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
         case_id=case.id, label=case_label(case.business_key, case.title, case.id),
         process=f"{texts.process(pid, detail.process_name)} v{case.process_version}",
         status=status_labels().get(case.status, case.status), status_key=case.status,
-        status_reason=case.status_reason or "", started_by=case.started_by or _("the system"),
+        status_reason=case.status_reason or "",
+        started_by=detail.people.get(case.started_by, case.started_by) if case.started_by
+        else _("the system"),
         started=show_time(case.started_at), ended=show_time(case.ended_at), tasks=tasks,
-        history=timeline(detail.history, comments or [], pid), data=data, linked=linked,
+        history=timeline(detail.history, comments or [], pid, detail.people, labels), data=data,
+        linked=linked,
         markers=markers, may_admin=detail.may_admin,
         status_actions=status_actions(case.status) if detail.may_admin else [],
         can_correct=detail.may_admin and case.status not in ("completed", "cancelled"),

@@ -20,7 +20,8 @@ from engine.runtime import values as value_rules
 from engine.runtime.tasks import claim_task, complete_task, next_task_for, unclaim_task
 from engine.runtime.views import CaseView, TaskView
 from web.auth import safe_next
-from web.dashboard_views import document_lines, timeline
+from web.dashboard_history import timeline
+from web.dashboard_views import document_lines
 from web.db import get_db, transaction
 from web.forms import (
     FormResult,
@@ -161,7 +162,7 @@ def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
         "tasks/task.html", page=page_model(context), form_schema=form, form_data=data,
         form_errors=errors_by_component(form, errors),
         error_summary=labelled_errors(form, errors), bpmn_xml=context.bpmn_xml,
-        timeline=timeline(context.history, comments, context.task.process_id),
+        timeline=timeline(context.history, comments, context.task.process_id, context.people),
         documents=document_lines(case_documents(session, user, context.case.id)),
         upload_url=url_for("collab.upload_task_document", task_id=task_id) if context.may_act else None,
         draft_url=url_for("collab.draft", task_id=task_id) if context.may_act else None,

@@ -1,7 +1,8 @@
 """Committee establishment: nothing the partners and the Secretariat write is lost.
 
 The Bavaria forum asks for changes with a reason: Quanzhou, redrafting, sees who asked and why;
-the Secretariat, reviewing, sees every partner's answer by name (not `["endorse", "endorse"]`);
+the Secretariat, reviewing, sees every partner's answer by name (not `["endorse", "endorse"]`)
+and the changes asked for in earlier rounds;
 a second review opens with no decision and no comment; forms show the sector's label and the
 partners' names, not `tourism` and `iran_chamber`.
 """
@@ -53,6 +54,9 @@ def test_a_partner_s_reason_reaches_the_drafter_and_every_answer_the_secretariat
     assert [(n["name"], n["decision"], n["comment"]) for n in review["endorsement_notes"]] == [  # type: ignore[attr-defined]
         ("Iran Chamber of Commerce", "Endorse", ""),
         ("Bavaria-Chongqing Smart City Cooperation Forum", "Endorse", "Thank you, endorsed.")]
+    # And what was asked for in the earlier round, by whom.
+    assert [(n["name"], n["decision"], n["comment"]) for n in review["earlier_change_requests"]] == [  # type: ignore[attr-defined]
+        ("Bavaria-Chongqing Smart City Cooperation Forum", "Request changes", REASON)]
     # Labels and names, not codes and usernames.
     assert review["sector_label"] == "Education, science and culture"
     assert review["partner_names"] == ("Iran Chamber of Commerce, "
