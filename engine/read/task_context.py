@@ -44,6 +44,8 @@ class TaskContext:
     may_unclaim: bool
     people: dict[str, str] = field(default_factory=dict)
     """Username -> display name of the people the history names."""
+    forms: dict[str, Any] = field(default_factory=dict)
+    """Every form of the case's version, by id (the page shows the case's codes by their labels)."""
 
     @property
     def is_open(self) -> bool:
@@ -56,7 +58,7 @@ def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
     if case is None:  # pragma: no cover - foreign key
         raise NotFound(msg(N_("unknown case %(case)s"), case=row.case_id), case_id=row.case_id)
     definition = case.definition
-    forms: dict[str, Any] = json.loads(definition.forms_json) if row.form_id else {}
+    forms: dict[str, Any] = json.loads(definition.forms_json or "{}")
     is_open = row.state == TaskState.OPEN
     with peek_case(session, row.case_id) as opened:
         case_view = view_case(session, row.case_id, opened)
@@ -74,7 +76,7 @@ def task_context(session: Session, task_id: int, user: Actor) -> TaskContext:
         may_act=is_open and case.status == CaseStatus.RUNNING and policy.may_complete(row, user),
         may_claim=is_open and policy.may_claim(row, user),
         may_unclaim=is_open and policy.may_unclaim(row, user),
-        people=display_names(session, [e.user or "" for e in history]))
+        people=display_names(session, [e.user or "" for e in history]), forms=forms)
 
 
 __all__ = ["TaskContext", "task_context"]

@@ -1,5 +1,6 @@
 """The case's history as people read it (web.dashboard_history): who by their display name
-(case page and task page), the data's fields and codes by their labels (case page)."""
+(case page and task page), the data's fields and codes by their labels (case page); the task
+page's facts about the case by their labels too."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.web.flows import TOR, only_task, start_committee
 REASON = "Name the heritage sites in the scope."
 WHO = re.compile(r"</time> <strong>([^<]*)</strong>")
 LINE = re.compile(r"<li.*?</li>", re.S)
+FACT = re.compile(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>")
 
 
 def timeline_of(client: FlaskClient, url: str, list_id: str = "timeline") -> str:
@@ -48,7 +50,16 @@ def test_history_names_people_and_shows_labels(login_as: Callable[[str], FlaskCl
     [answer] = [li for li in LINE.findall(timeline) if "<strong>Iran Chamber of Commerce" in li]
     assert "Your institution&#39;s position: Request changes" in answer
     assert f"Comment: {REASON}" in answer and "request_changes" not in answer
-    # The task page's history names people the same way (it shows no data).
-    history = timeline_of(login_as("quanzhou"), f"/tasks/{redraft}", "history")
+    # The task page's history names people the same way (it shows no data); its facts about
+    # the case show the codes of every form of the case by their labels, and who started it.
+    client = login_as("quanzhou")
+    history = timeline_of(client, f"/tasks/{redraft}", "history")
     assert "Iran Chamber of Commerce" in WHO.findall(history)
     assert not any(name in WHO.findall(history) for name in ("iran_chamber", "quanzhou"))
+    page = client.get(f"/tasks/{redraft}").get_data(as_text=True)
+    about = re.search(r'About this case</h2>\s*<dl class="facts">.*?</dl>', page, re.S)
+    assert about, "no facts about the case"
+    facts = dict(FACT.findall(about.group(0)))
+    assert facts["Sector"] == "Tourism" and facts["What do you propose?"] == "A new committee"
+    assert facts["Main partner institutions"] == "Iran Chamber of Commerce"
+    assert "<dt>Started by</dt><dd>Quanzhou Municipal Government ·" in page
