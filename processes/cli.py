@@ -16,7 +16,10 @@ from engine.access.users import create_user
 from engine.cli.app import CliContext, cli, emit, pass_cli
 from engine.definitions.deployment import deploy, files_from_paths
 from engine.store.models import User
-from processes import cli_membership  # noqa: F401  (`alliance members`)
+from processes import (
+    cli_membership,  # noqa: F401  (`alliance members`)
+    registry_cli,  # noqa: F401  (`alliance registry`)
+)
 from processes.demo import DEMO_USERS, seed_demo
 from processes.registry import seed_registry
 

@@ -22,6 +22,12 @@ from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
 from processes import call_data, membership_handlers, work_plan_handlers
 from processes.call_data import HandlerError
+from processes.committee_handlers import (
+    collect_endorsements,
+    list_committee_choices,
+    register_committee,
+    set_board_representatives,
+)
 from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
 from processes.handlers_forum import FORUM_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
@@ -51,45 +57,6 @@ def _initiative(session: Session, data: dict[str, Any]) -> RegistryInitiative:
     if initiative is None:
         raise HandlerError(f"unknown initiative {raw!r}")
     return initiative
-
-
-def register_committee(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Create the committee as established, or promote a preparatory one (by name)."""
-    d = call.data
-    name = call_data.required(d, "committee_name")
-    committee = _committee(session, name)
-    if committee is None:
-        committee = RegistryCommittee(name=name, board_representatives=[])
-        session.add(committee)
-    if committee.status != "established" or committee.established_on is None:
-        committee.established_on = call_data.now().date()
-    committee.status = "established"
-    committee.sector = call_data.text(d, "sector") or committee.sector
-    committee.proposing_entity = (call_data.text(d, "proposing_entity")
-                                  or call_data.text(d, "initiator")
-                                  or call_data.case_starter(session, call.case_id)
-                                  or committee.proposing_entity)
-    committee.partner_institutions = call_data.names(d.get("partner_institutions"))
-    committee.terms_of_reference = {key: d.get(key) for key in (
-        "objectives", "scope", "membership", "resource_mobilization_plan")}
-    committee.updated_by_case_id = call.case_id
-    session.flush()
-    return {"committee_id": committee.id, "committee_status": "established"}
-
-
-def set_board_representatives(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Record the committee's 2-3 rotating Project Board representatives (replaces the list)."""
-    d = call.data
-    names = call_data.names([d.get("representative_1"), d.get("representative_2"), d.get("representative_3")])
-    if not 2 <= len(names) <= 3:
-        raise HandlerError(f"a committee names 2 to 3 Project Board representatives, got {len(names)}")
-    name = call_data.required(d, "committee_name")
-    committee = _committee(session, name)
-    if committee is None:
-        raise HandlerError(f"unknown committee {name!r}")
-    committee.board_representatives = names
-    committee.updated_by_case_id = call.case_id
-    return {"board_representatives": names}
 
 
 def list_established_committees(session: Session, call: ServiceCall) -> dict[str, Any]:
@@ -234,7 +201,8 @@ def close_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
     return {"task_force_status": "closed"}
 
 
-_UNGUARDED: dict[str, Handler] = {f.__name__: f for f in (list_established_committees, notify)}
+_UNGUARDED: dict[str, Handler] = {f.__name__: f for f in (
+    list_established_committees, notify, list_committee_choices, collect_endorsements)}
 _UNGUARDED.update(MEMBERSHIP_UNGUARDED)
 _GUARDED: dict[str, dict[str, Handler]] = {
     "committee_establishment": {

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from engine.store.db import Base
 
 COMMITTEE_STATUSES = ("preparatory", "established", "dissolved")
+COMMITTEE_CHANGES = ("created", "promoted", "amended")
 MEMBER_KINDS = ("group_member", "individual_member", "observer")
 INITIATIVE_STATUSES = ("proposed", "incubated", "implementing", "closed", "rejected")
 TASK_FORCE_STATUSES = ("active", "closed")
@@ -76,6 +77,24 @@ class RegistryCommittee(Base):
     established_on: Mapped[date | None] = mapped_column(Date)
     updated_by_case_id: Mapped[int | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+
+
+class RegistryCommitteeChange(Base):
+    """A recorded change to a committee: created, promoted from preparatory, or amended by a
+    later establishment case the Secretariat chose to let amend it (before and after kept)."""
+
+    __tablename__ = "registry_committee_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("registry_committees.id", ondelete="CASCADE"),
+                                              index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[int | None] = mapped_column()
+    changed_by: Mapped[str | None] = mapped_column(String(120))
+    changed_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
 
 
 class RegistryBusinessCouncilMember(Base):
@@ -221,9 +240,19 @@ def seed_registry(session: Session) -> int:
 
 
 __all__ = [
-    "BUSINESS_COUNCIL_2016", "ESTABLISHED_COMMITTEES", "PREPARATORY_COMMITTEES",
-    "RegistryBusinessCouncilMember", "RegistryCommittee", "RegistryInitiative", "RegistryNotification",
-    "RegistryTaskForce", "RegistryTaskForceReport", "RegistryWorkPlan", "RegistryWorkPlanActivity",
+    "BUSINESS_COUNCIL_2016",
+    "COMMITTEE_CHANGES",
+    "ESTABLISHED_COMMITTEES",
+    "PREPARATORY_COMMITTEES",
+    "RegistryBusinessCouncilMember",
+    "RegistryCommittee",
+    "RegistryCommitteeChange",
+    "RegistryInitiative",
+    "RegistryNotification",
+    "RegistryTaskForce",
+    "RegistryTaskForceReport",
+    "RegistryWorkPlan",
+    "RegistryWorkPlanActivity",
     "seed_registry",
 ]
 

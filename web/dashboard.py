@@ -21,7 +21,7 @@ from engine.collab.comments import case_comments
 from engine.definitions.deployment import find_definition
 from engine.documents.service import case_documents
 from engine.read.case_page import case_detail
-from engine.read.dashboard import case_csv_rows, case_page
+from engine.read.dashboard import case_csv_rows, case_page, outcomes
 from engine.read.process_stats import (
     overview_counts,
     process_names,
@@ -34,6 +34,7 @@ from web.dashboard_views import (
     csv_header,
     csv_record,
     filters_from,
+    outcome_label,
     overview_lines,
     query_args,
     sort_labels,
@@ -74,7 +75,9 @@ def cases() -> str:
     return render_template(
         "dashboard/list.html", lines=[case_line(r) for r in page.rows], total=page.total,
         links=pagination("dashboard.cases", args, page.page, page.pages), f=filters, sort=sort,
-        sorts=sort_labels(), statuses=status_labels(), processes=sorted(
+        sorts=sort_labels(), statuses=status_labels(),
+        outcomes=[(o, outcome_label(o)) for o in outcomes(session, filters.process_id)],
+        processes=sorted(
             ((pid, words().process(pid, name)) for pid, name in process_names(session).items()),
             key=lambda i: i[1]),
         csv_url=url_for("dashboard.export", **args), filtered=bool(args), staff=_staff())

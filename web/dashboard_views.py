@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from engine.collab.comments import CommentView
@@ -18,9 +17,9 @@ from engine.read.case_page import CaseDetail
 from engine.read.dashboard import SORTS, CaseFilters, CaseListRow
 from engine.read.process_stats import Overview
 from engine.read.waits import Wait
-from engine.runtime.history import HistoryEntry
+from web.dashboard_history import HistoryLine, timeline
 from web.process_texts import code_labels, shown_value, words
-from web.viewmodels import event_label, show_time
+from web.viewmodels import show_time
 
 FILTER_KEYS = ("process", "version", "status", "q", "started_by", "concerned", "lane", "overdue",
                "incident", "started_from", "started_to", "ended_from", "ended_to", "sort")
@@ -29,6 +28,22 @@ FILTER_KEYS = ("process", "version", "status", "q", "started_by", "concerned", "
 def status_labels() -> dict[str, str]:
     return {"running": _("Running"), "suspended": _("Suspended"), "completed": _("Completed"),
             "cancelled": _("Cancelled"), "failed": _("Failed")}
+
+
+def outcome_labels() -> dict[str, str]:
+    """Words for the outcomes the Alliance's processes set (engine.runtime.outcome); any
+    other outcome a process sets is shown as written."""
+    return {"established": _("established"), "amended": _("amended"), "rejected": _("rejected"),
+            "refused": _("refused"), "declined": _("declined"), "withdrawn": _("withdrawn"),
+            "remains_observer": _("remains observer"), "observer": _("observer"),
+            "member": _("member"), "completed": _("completed"), "discontinued": _("discontinued"),
+            "incubated": _("incubated"), "approved": _("approved"), "cancelled": _("cancelled")}
+
+
+def outcome_label(outcome: str | None) -> str:
+    if not outcome:
+        return ""
+    return outcome_labels().get(outcome, outcome.replace("_", " "))
 
 
 def sort_labels() -> list[tuple[str, str]]:
@@ -56,7 +71,8 @@ def filters_from(args: MultiDict[str, str]) -> tuple[CaseFilters, str, int]:
     """The filters, sort and page of a GET query string (unknown values ignored)."""
     filters = CaseFilters(
         process_id=args.get("process"), version=_int(args.get("version")),
-        status=args.get("status"), search=args.get("q"), started_by=args.get("started_by"),
+        status=args.get("status"), outcome=args.get("outcome"), search=args.get("q"),
+        started_by=args.get("started_by"),
         concerned=args.get("concerned"), lane=args.get("lane"), overdue=args.get("overdue") == "1",
         incident=args.get("incident") == "1", started_from=_date(args.get("started_from")),
         started_to=_date(args.get("started_to")), ended_from=_date(args.get("ended_from")),
@@ -69,6 +85,7 @@ def query_args(filters: CaseFilters, sort: str = "-started") -> dict[str, Any]:
     """The non-empty URL arguments of these filters (what a bookmark keeps)."""
     values: dict[str, Any] = {
         "process": filters.process_id, "version": filters.version, "status": filters.status,
+        "outcome": filters.outcome,
         "q": filters.search, "started_by": filters.started_by, "concerned": filters.concerned,
         "lane": filters.lane, "overdue": "1" if filters.overdue else None,
         "incident": "1" if filters.incident else None,
@@ -103,6 +120,8 @@ class CaseLine:
     waiting: str
     overdue: bool
     incident: bool
+    outcome: str = ""
+    outcome_key: str = ""
 
 
 def case_line(row: CaseListRow) -> CaseLine:
@@ -121,14 +140,14 @@ def case_line(row: CaseListRow) -> CaseLine:
         status=status_labels().get(row.status, row.status), status_key=row.status,
         started_by=row.started_by or "", started=show_time(row.started_at),
         ended=show_time(row.ended_at), waiting=waiting, overdue=row.overdue,
-        incident=row.incident)
+        incident=row.incident, outcome=outcome_label(row.outcome), outcome_key=row.outcome or "")
 
 
 def csv_header() -> list[str]:
     """The export's column headers, in the reader's language (the values keep their codes,
     ids and ISO 8601 UTC times, so a spreadsheet sorts and filters them)."""
     return [_("Case id"), _("Process id"), _("Version"), _("Business key"), _("Title"), _("Status"),
-            _("Started by"), _("Started at (UTC)"), _("Updated at (UTC)"), _("Ended at (UTC)"),
+            _("Outcome"), _("Started by"), _("Started at (UTC)"), _("Updated at (UTC)"), _("Ended at (UTC)"),
             _("Open tasks"), _("Waiting on"), _("Overdue"), _("Incident")]
 
 
@@ -145,7 +164,7 @@ def csv_record(row: CaseListRow) -> list[str]:
     def iso(moment: Any) -> str:
         return moment.isoformat() if moment else ""
     cells = [str(row.case_id), row.process_id, str(row.version), row.business_key or "",
-             row.title or "", row.status, row.started_by or "", iso(row.started_at),
+             row.title or "", row.status, row.outcome or "", row.started_by or "", iso(row.started_at),
              iso(row.updated_at), iso(row.ended_at), "; ".join(row.open_tasks),
              "; ".join(row.waiting_on), _("yes") if row.overdue else _("no"),
              _("yes") if row.incident else _("no")]
@@ -183,42 +202,6 @@ def overview_lines(overview: Overview) -> list[OverviewLine]:
                                                                  status="running"))
                      for lane, count in p.waiting]))
     return out
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    when: str
-    who: str
-    what: str
-    element_id: str
-    reason: str
-    data: str
-    comment_html: Markup | None = None
-    """A comment's sanitised HTML (engine.collab.markdown), shown among the events."""
-
-
-def history_line(entry: HistoryEntry, process_id: str = "") -> HistoryLine:
-    element = words().element(process_id, entry.element_id, entry.element_name or entry.element_id or "")
-    what = event_label(entry.kind, element)
-    data = json.dumps(entry.data, ensure_ascii=False, indent=1, default=str) if entry.data else ""
-    return HistoryLine(show_time(entry.at), entry.user or _("the system"), what,
-                       entry.element_id or "", entry.reason or "", data)
-
-
-def comment_line(comment: CommentView) -> HistoryLine:
-    what = (_("commented on “%(task)s”", task=comment.task_name) if comment.task_name
-            else _("commented"))
-    return HistoryLine(show_time(comment.created_at), comment.author_name, what, "", "", "",
-                       Markup(comment.html))  # sanitised by nh3 in the engine (engine.collab.markdown)
-
-
-def timeline(history: list[HistoryEntry], comments: list[CommentView],
-             process_id: str = "") -> list[HistoryLine]:
-    """Events and comments, oldest first."""
-    items: list[tuple[datetime, int, HistoryLine]] = [(e.at, 0, history_line(e, process_id))
-                                                      for e in history]
-    items += [(c.created_at, 1, comment_line(c)) for c in comments]
-    return [line for _at, _order, line in sorted(items, key=lambda item: (item[0], item[1]))]
 
 
 @dataclass(frozen=True)
@@ -319,6 +302,7 @@ class CaseModel:
     can_correct: bool
     waits: list[WaitLine]
     documents: list[DocumentLine]
+    outcome: str = ""
 
 
 def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
@@ -328,7 +312,8 @@ def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
     pid = case.process_id
     tasks = [TaskLine(a.task.id, texts.element(pid, a.task.element_id, a.task.name), a.task.element_id,
                       a.task.subject or texts.lane(pid, a.task.lane) or ", ".join(a.task.candidates),
-                      a.task.assignee or _("not taken yet"),
+                      detail.people.get(a.task.assignee, a.task.assignee) if a.task.assignee
+                      else _("not taken yet"),
                       show_time(a.claimed_at if a.task.assignee and a.claimed_at
                                 else a.task.created_at),
                       show_time(a.task.due_at), a.overdue) for a in detail.active_tasks]
@@ -353,13 +338,16 @@ def case_model(detail: CaseDetail, comments: list[CommentView] | None = None,
         case_id=case.id, label=case_label(case.business_key, case.title, case.id),
         process=f"{texts.process(pid, detail.process_name)} v{case.process_version}",
         status=status_labels().get(case.status, case.status), status_key=case.status,
-        status_reason=case.status_reason or "", started_by=case.started_by or _("the system"),
+        status_reason=case.status_reason or "",
+        started_by=detail.people.get(case.started_by, case.started_by) if case.started_by
+        else _("the system"),
         started=show_time(case.started_at), ended=show_time(case.ended_at), tasks=tasks,
-        history=timeline(detail.history, comments or [], pid), data=data, linked=linked,
+        history=timeline(detail.history, comments or [], pid, detail.people, labels), data=data,
+        linked=linked,
         markers=markers, may_admin=detail.may_admin,
         status_actions=status_actions(case.status) if detail.may_admin else [],
         can_correct=detail.may_admin and case.status not in ("completed", "cancelled"),
-        waits=waits, documents=document_lines(documents or []))
+        waits=waits, documents=document_lines(documents or []), outcome=outcome_label(case.outcome))
 
 
 def status_actions(status: str) -> list[tuple[str, str]]:

@@ -20,7 +20,8 @@ from engine.runtime import values as value_rules
 from engine.runtime.tasks import claim_task, complete_task, next_task_for, unclaim_task
 from engine.runtime.views import CaseView, TaskView
 from web.auth import safe_next
-from web.dashboard_views import document_lines, timeline
+from web.dashboard_history import timeline
+from web.dashboard_views import document_lines
 from web.db import get_db, transaction
 from web.forms import (
     FormResult,
@@ -69,10 +70,11 @@ def humanize(key: str) -> str:
     return key.replace("_", " ").strip().capitalize()
 
 
-def key_data(case: CaseView, form: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+def key_data(case: CaseView, form: dict[str, Any] | None = None,
+             others: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """A few short, readable values from the case data (what the case is about); a code of the
-    task's form shows as its option label in the reader's language."""
-    labels = code_labels({"form": form})
+    task's form, or of the case's other forms, shows as its option label in the reader's language."""
+    labels = {**code_labels(others or {}), **code_labels({"form": form})}
     out: list[tuple[str, str]] = []
     for key, value in case.data.items():
         if isinstance(value, bool) or value is None or isinstance(value, dict):
@@ -128,7 +130,8 @@ def page_model(context: TaskContext) -> TaskPage:
         task_id=task.id, name=texts.element(task.process_id, task.element_id, task.name),
         element_id=task.element_id, process=texts.process(task.process_id, context.process_name),
         case_label=case_label(case.business_key, case.title, case.id),
-        case_status=_status_text(case.status), started_by=case.started_by or "",
+        case_status=_status_text(case.status),
+        started_by=context.people.get(case.started_by, case.started_by) if case.started_by else "",
         started_at=show_time(case.started_at), role=task.subject or texts.lane(task.process_id, task.lane),
         assignee=task.assignee or _("Not yet taken"), created=show_time(task.created_at),
         due=show_time(task.due_at), overdue=bool(task.due_at and task.state == "open"
@@ -137,7 +140,8 @@ def page_model(context: TaskContext) -> TaskPage:
         closed_note=_closed_note(task), may_act=context.may_act, may_claim=context.may_claim,
         may_unclaim=context.may_unclaim, wait_note=_wait_note(context),
         has_form=context.form is not None,
-        key_data=key_data(case, form))
+        key_data=key_data(case, form, {fid: texts.form(task.process_id, f, fid)
+                                       for fid, f in context.forms.items() if fid != task.form_id}))
 
 
 def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
@@ -161,7 +165,7 @@ def render_task(context: TaskContext, *, values: dict[str, Any] | None = None,
         "tasks/task.html", page=page_model(context), form_schema=form, form_data=data,
         form_errors=errors_by_component(form, errors),
         error_summary=labelled_errors(form, errors), bpmn_xml=context.bpmn_xml,
-        timeline=timeline(context.history, comments, context.task.process_id),
+        timeline=timeline(context.history, comments, context.task.process_id, context.people),
         documents=document_lines(case_documents(session, user, context.case.id)),
         upload_url=url_for("collab.upload_task_document", task_id=task_id) if context.may_act else None,
         draft_url=url_for("collab.draft", task_id=task_id) if context.may_act else None,

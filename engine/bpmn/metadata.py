@@ -69,6 +69,8 @@ class ElementInfo:
     documentation: str | None = None
     line: int | None = None
     decision_id: str | None = None
+    outcome: str | None = None
+    """`<zeebe:property name="outcome" value="..."/>`: the case's outcome once this is reached."""
 
 
 @dataclass
@@ -178,6 +180,11 @@ def _element_info(el: etree._Element, kind: str, lane: str | None) -> ElementInf
         info.decision_id = (called.get("decisionId") if called is not None else None) or (
             spiff.text.strip() if spiff is not None and spiff.text else None) or el.get(
             f"{{{CAMUNDA_NS}}}decisionRef")
+    properties = zeebe("properties")
+    if properties is not None:
+        for prop in properties.findall("zeebe:property", NS):
+            if prop.get("name") == "outcome" and (prop.get("value") or "").strip():
+                info.outcome = (prop.get("value") or "").strip()[:60]
     task_def = zeebe("taskDefinition")
     if task_def is not None:
         info.handler = task_def.get("type")

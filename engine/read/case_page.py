@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.access.policy import is_staff, require_case_view
-from engine.access.users import Actor
+from engine.access.users import Actor, display_names
 from engine.background.incidents import IncidentView, list_incidents
 from engine.read.waits import Wait, case_waits
 from engine.runtime.cases import view_case
@@ -81,6 +81,8 @@ class CaseDetail:
     """The forms of the case's version, by form id (the doors show codes by their labels)."""
     waits: list[Wait] = field(default_factory=list)
     """Timers (until when), messages and service jobs the case waits for (engine.read.waits)."""
+    people: dict[str, str] = field(default_factory=dict)
+    """Username -> display name of the people the page names (history, tasks, the starter)."""
 
 
 def json_type(value: Any) -> str:
@@ -153,7 +155,10 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
         waiting_elements=sorted(e for e in waiting if e), failed_elements=sorted(failed),
         incidents=incidents, linked=linked_cases(session, case),
         field_types=field_types(view.data, form_field_types(case_forms(case))),
-        may_admin=is_staff(user), forms=case_forms(case), waits=waits)
+        may_admin=is_staff(user), forms=case_forms(case), waits=waits,
+        people=display_names(session, [case.started_by or "", *(e.user or "" for e in history),
+                                       *(t.assignee or "" for t in tasks)]))
+
 
 
 def _utc(moment: datetime) -> datetime:

@@ -53,6 +53,8 @@ class CaseFilters:
     process_id: str | None = None
     version: int | None = None
     status: str | None = None
+    outcome: str | None = None
+    """The end the case reached (`Case.outcome`: established, rejected ...)."""
     search: str | None = None
     """Contained in the business key or the title (case-insensitive)."""
     started_by: str | None = None
@@ -78,6 +80,7 @@ class CaseFilters:
         version = self.version if self.process_id and self.version and \
             0 < self.version <= MAX_ID else None
         return replace(self, process_id=text(self.process_id), status=status,
+                       outcome=text(self.outcome),
                        search=text(self.search), started_by=text(self.started_by),
                        concerned=text(self.concerned), lane=text(self.lane), version=version,
                        started_from=day(self.started_from), started_to=day(self.started_to),
@@ -105,6 +108,8 @@ class CaseListRow:
     """When the case's next timer fires (it waits on a timer)."""
     messages: list[str] = field(default_factory=list)
     """Messages the case waits for."""
+    outcome: str | None = None
+    """The end the case reached (engine.runtime.outcome)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,8 @@ def filter_clauses(user: Actor, filters: CaseFilters, now: datetime) -> list[Col
                                                    ProcessDefinition.version == f.version)))
     if f.status:
         where.append(Case.status == f.status)
+    if f.outcome:
+        where.append(Case.outcome == f.outcome)
     for term in (f.search, f.concerned):
         if term:
             where.append(or_(Case.title.icontains(term, autoescape=True),
@@ -181,7 +188,7 @@ def _order(sort: str) -> list[Any]:
 def _row_query(where: list[ColumnElement[bool]]) -> Select[Any]:
     return (select(Case.id, Case.process_id, ProcessDefinition.name, ProcessDefinition.version,
                    Case.business_key, Case.title, Case.status, Case.started_by, Case.started_at,
-                   Case.updated_at, Case.ended_at)
+                   Case.updated_at, Case.ended_at, Case.outcome)
             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).where(*where))
 
 
@@ -217,7 +224,7 @@ def _rows(session: Session, found: list[Any], now: datetime) -> list[CaseListRow
             updated_at=as_utc(r[9]), ended_at=as_utc(r[10]), open_tasks=[t[0] for t in mine],
             waiting_on=sorted({t[1] for t in mine if t[1]}), overdue=any(t[2] for t in mine),
             incident=r[0] in incidents, timer_at=as_utc(timers.get(r[0])),
-            messages=sorted(set(messages.get(r[0], [])))))
+            messages=sorted(set(messages.get(r[0], []))), outcome=r[11]))
     return out
 
 
@@ -235,6 +242,14 @@ def case_page(session: Session, user: Actor, filters: CaseFilters, *, sort: str 
     return CasePage(_rows(session, list(found), now), total, page, per_page, sort)
 
 
+def outcomes(session: Session, process_id: str | None = None) -> list[str]:
+    """The outcomes cases have reached (of one process), for the dashboard's filter."""
+    query = select(Case.outcome).where(Case.outcome.is_not(None)).distinct()
+    if process_id:
+        query = query.where(Case.process_id == process_id)
+    return sorted(o for o in session.scalars(query).all() if o)
+
+
 def case_csv_rows(session: Session, user: Actor, filters: CaseFilters, *,
                   sort: str = "-started") -> Iterator[CaseListRow]:
     """Every case matching the filters, in batches (keyset on the sort of the list)."""
@@ -250,5 +265,5 @@ def case_csv_rows(session: Session, user: Actor, filters: CaseFilters, *,
 
 __all__ = [
     "SORTS", "STATUSES", "CaseFilters", "CaseListRow", "CasePage", "case_csv_rows", "case_page",
-    "filter_clauses",
+    "filter_clauses", "outcomes",
 ]

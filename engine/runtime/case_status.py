@@ -16,6 +16,7 @@ from engine.i18n import N_, Message, msg, state_word
 from engine.notify import triggers as tell
 from engine.runtime.cases import view_case
 from engine.runtime.history import EventKind, record
+from engine.runtime.outcome import CANCELLED
 from engine.runtime.persistence import open_case, save_case
 from engine.runtime.views import CaseView
 from engine.store.models import CaseStatus
@@ -53,6 +54,7 @@ def _change_status(session: Session, case_id: int, user: Actor, *, allowed: set[
     if to == CaseStatus.CANCELLED:
         opened.workflow.cancel()
         case.ended_at = clock.now()
+        case.outcome = case.outcome or CANCELLED
         case.status_reason = text
     elif to == CaseStatus.SUSPENDED:
         case.status_reason = text

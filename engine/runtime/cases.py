@@ -27,6 +27,7 @@ from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.data import case_data, check_data
 from engine.runtime.history import EventKind, record
 from engine.runtime.lookups import run_steps_and_lookups
+from engine.runtime.outcome import settle_outcome
 from engine.runtime.participants import add_user
 from engine.runtime.persistence import new_workflow, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
@@ -116,6 +117,8 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
     title = _title_from(case_data(opened))
     if title and title != opened.case.title:
         opened.case.title = title
+    if failure is None:
+        settle_outcome(opened)
     try:
         save_case(session, opened, failure=failure)
     except AssignmentFailed as exc:

@@ -42,6 +42,8 @@ class OpenCase:
     actor: str | None = None
     """Who is moving the case now (None: the engine), for projectors that tell people."""
     new_tasks: list[Any] = field(default_factory=list)
+    reached: list[str] = field(default_factory=list)
+    """BPMN elements completed by the engine steps of this change (engine.runtime.outcome)."""
     """Human tasks opened by the save in progress (engine.runtime.projections fills it)."""
 
 

@@ -28,10 +28,15 @@ class StepBudget:
         self.used = 0
         self.running: list[Any] = []
         """The task about to run (SpiffWorkflow does not say which one raised)."""
+        self.reached: list[str] = []
+        """The BPMN elements completed, in order (the case's outcome is read from them)."""
 
     def __call__(self, task: Any) -> None:
         self.running[:] = [task]
         self.used += 1
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if element:
+            self.reached.append(element)
         if self.used > self.limit:
             element = task.task_spec.bpmn_id or task.task_spec.name
             raise LimitExceeded(f"the process ran more than {self.limit} steps without waiting "
@@ -45,7 +50,10 @@ def run_steps(opened: OpenCase, max_steps: int = DEFAULT_MAX_STEPS) -> StepFailu
     running = budget.running
     try:
         workflow.refresh_timers()
-        workflow.do_engine_steps(will_complete_task=budget)
+        try:
+            workflow.do_engine_steps(will_complete_task=budget)
+        finally:
+            opened.reached.extend(budget.reached)
         opened.events.extend(workflow.get_events())
     except RecursionError:
         return StepFailure(_mark_errored(workflow, running),

@@ -61,13 +61,14 @@ class CaseView:
     version: int
     data: dict[str, Any] = field(default_factory=dict)
     open_tasks: list[TaskView] = field(default_factory=list)
+    outcome: str | None = None
 
     @classmethod
     def of(cls, case: Case, data: dict[str, Any] | None = None,
            open_tasks: list[TaskView] | None = None) -> CaseView:
         return cls(case.id, case.process_id, case.definition.version, case.business_key, case.title,
                    case.status, case.started_by, case.started_at, case.ended_at, case.status_reason,
-                   case.failed_element_id, case.version, data or {}, open_tasks or [])
+                   case.failed_element_id, case.version, data or {}, open_tasks or [], case.outcome)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))

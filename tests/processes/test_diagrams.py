@@ -198,7 +198,9 @@ def test_every_form_is_used_and_well_formed() -> None:
             assert set(comp.get("validate", {})) <= VALIDATE_KEYS, f"{path.name}: {comp['key']}"
             if "pattern" in comp.get("validate", {}):
                 re.compile(comp["validate"]["pattern"])
-            if comp["type"] in CHOICE_TYPES:
+            if comp["type"] in CHOICE_TYPES and comp.get("valuesKey"):  # options from the case data
+                assert re.fullmatch(r"[a-z][a-z0-9_]*", comp["valuesKey"]) and "values" not in comp
+            elif comp["type"] in CHOICE_TYPES:
                 values = [v["value"] for v in comp.get("values", [])]
                 assert values and len(values) == len(set(values)), f"{path.name}: {comp['key']} values"
                 assert all(v.get("label") for v in comp["values"])
@@ -210,7 +212,7 @@ def test_decisions_offer_the_values_their_conditions_test(bpmn: etree._Element) 
     for form_id in used:
         for comp in _load_form(FORMS / f"{form_id}.form")["components"]:
             if comp["type"] in ("radio", "select"):
-                radios.setdefault(comp["key"], set()).update(v["value"] for v in comp["values"])
+                radios.setdefault(comp["key"], set()).update(v["value"] for v in comp.get("values", []))
     for key, values in HANDLER_VALUES.items():
         radios.setdefault(key, set()).update(values)
     decided = {d.get("resultVariable") for d in bpmn.iterfind(".//zeebe:calledDecision", NS)}

@@ -18,6 +18,7 @@ from processes.handlers import HANDLERS, HandlerError
 from processes.registry import (
     RegistryBusinessCouncilMember,
     RegistryCommittee,
+    RegistryCommitteeChange,
     RegistryInitiative,
     RegistryNotification,
     RegistryTaskForce,
@@ -82,18 +83,47 @@ def test_seed_gives_five_established_and_nine_preparatory_committees(registry: S
 
 
 def test_register_committee_promotes_a_preparatory_committee(registry: Session) -> None:
-    data = {"committee_name": "Tourism", "sector": "tourism", "partner_institutions": ["iran_chamber"],
+    tourism = registry.scalar(select(RegistryCommittee).where(RegistryCommittee.name == "Tourism"))
+    assert tourism is not None
+    choices = run_twice(registry, "list_committee_choices", {})["preparatory_committees"]
+    assert {"label": "Tourism", "value": str(tourism.id)} in choices and len(choices) == 9
+    data = {"establishment_kind": "preparatory", "preparatory_committee": str(tourism.id),
+            "partner_institutions": ["iran_chamber"],
             "objectives": "Promote Maritime Silk Road tourism routes", "initiator": "quanzhou"}
     result = run_twice(registry, "register_committee", data, case_id=7)
-    tourism = registry.scalar(select(RegistryCommittee).where(RegistryCommittee.name == "Tourism"))
-    assert tourism is not None and tourism.status == "established" and result["committee_id"] == tourism.id
+    registry.refresh(tourism)
+    assert tourism.status == "established" and result["committee_id"] == tourism.id
+    assert result["committee_change"] == "promoted"
     assert tourism.partner_institutions == ["iran_chamber"] and tourism.updated_by_case_id == 7
-    assert tourism.proposing_entity == "quanzhou"
+    assert tourism.proposing_entity == "quanzhou" and tourism.sector == "tourism"
     assert count(registry, RegistryCommittee) == 14
-    run_twice(registry, "register_committee", {"committee_name": "Maritime Heritage"}, case_id=8)
+    run_twice(registry, "register_committee", {"committee_name": "Maritime Heritage", "sector": "other",
+                                               "sector_other": "Maritime heritage"}, case_id=8)
     assert count(registry, RegistryCommittee) == 15
+    heritage = registry.scalar(select(RegistryCommittee).where(RegistryCommittee.name == "Maritime Heritage"))
+    assert heritage is not None and heritage.sector == "Maritime heritage"
     listed = run_twice(registry, "list_established_committees", {})
     assert len(listed["committees"]) == 7 and "Tourism" in listed["committees"]
+    changes = registry.scalars(select(RegistryCommitteeChange).order_by(RegistryCommitteeChange.id)).all()
+    assert [(c.kind, c.case_id) for c in changes] == [("promoted", 7), ("created", 8)]
+
+
+def test_an_existing_committee_is_amended_only_when_the_secretariat_chose_so(registry: Session) -> None:
+    data = {"establishment_kind": "new", "committee_name": "investment and trade",
+            "sector": "investment_trade", "objectives": "A second set of terms",
+            "partner_institutions": ["bavaria_forum"]}
+    with pytest.raises(HandlerError, match="already in the registry"):
+        HANDLERS["register_committee"](registry, Call("register_committee", dict(data), case_id=9))
+    collected = run_twice(registry, "collect_endorsements", data, case_id=9)
+    assert collected["existing_committee"]["name"] == "Investment and Trade"
+    assert collected["endorsement_notes"] == [] and collected["review_decision"] is None
+    result = run_twice(registry, "register_committee", {**data, "existing_committee_action": "amend"},
+                       case_id=9)
+    assert result["committee_change"] == "amended" and result["case_outcome"] == "amended"
+    [change] = registry.scalars(select(RegistryCommitteeChange)).all()
+    assert change.before is not None and change.before["partner_institutions"] == []
+    assert change.after is not None and change.after["partner_institutions"] == ["bavaria_forum"]
+    assert count(registry, RegistryCommittee) == 14
 
 
 def test_board_representatives_are_two_or_three(registry: Session) -> None:

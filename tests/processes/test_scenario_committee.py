@@ -27,8 +27,9 @@ PARTNERS = ["iran_chamber", "bavaria_forum"]
 
 
 def tor(name: str = NEW_COMMITTEE, *, partners: list[str] | None = None, **changes: Any) -> dict[str, Any]:
-    """What the proposing entity types into the `tor_draft` form."""
+    """What the proposing entity types into the `tor_draft` form (a new committee)."""
     return {
+        "establishment_kind": "new",
         "committee_name": name,
         "sector": "tourism" if name == "Tourism" else "education_science_culture",
         "objectives": "Promote the Maritime Silk Road's shared heritage and the blue economy.",
@@ -38,6 +39,14 @@ def tor(name: str = NEW_COMMITTEE, *, partners: list[str] | None = None, **chang
         "partner_institutions": list(partners if partners is not None else PARTNERS),
         **changes,
     }
+
+
+def promote(world: World, name: str, *, partners: list[str] | None = None, **changes: Any) -> dict[str, Any]:
+    """The `tor_draft` form for a preparatory committee chosen from the registry's list."""
+    committee = world.one(RegistryCommittee, name=name)
+    draft = tor(name, partners=partners, **changes)
+    del draft["committee_name"], draft["sector"]
+    return {**draft, "establishment_kind": "preparatory", "preparatory_committee": str(committee.id)}
 
 
 def committee_count(world: World) -> int:
@@ -121,7 +130,7 @@ def test_tourism_preparatory_committee_is_promoted_not_duplicated(world: World) 
     assert tourism.status == "preparatory" and tourism.established_on is None
     before = committee_count(world)
 
-    case_id = propose(world, tor("Tourism", partners=["mongolia_logistics"]))
+    case_id = propose(world, promote(world, "Tourism", partners=["mongolia_logistics"]))
     all_partners_endorse(world, case_id, ["mongolia_logistics"])
     secretariat_reviews(world, case_id, "approve")
     name_representatives(world, case_id, "Zhang Min (Quanzhou)", "Bat-Erdene (Ulaanbaatar)")
@@ -164,8 +173,8 @@ def test_two_revision_rounds_show_the_latest_comment_and_keep_both_in_history(wo
     # The case data holds only the last comment and a bounded endorsement list, no growing list.
     assert view.data["last_review_comment"] == "Thank you for the revisions."
     assert view.data["endorsements"] == ["endorse", "endorse"]
-    assert not [key for key, value in view.data.items()
-                if isinstance(value, list) and len(value) > 3], view.data
+    assert not [key for key, value in view.data.items()  # the registry's choices are no history
+                if isinstance(value, list) and len(value) > 3 and key != "preparatory_committees"], view.data
     assert "Revision 2" in view.data["resource_mobilization_plan"]
     # The history keeps every review comment, with who wrote it.
     reviews = [(h.user, (h.data or {}).get("last_review_comment"), (h.data or {}).get("review_decision"))
@@ -184,7 +193,7 @@ def test_two_revision_rounds_show_the_latest_comment_and_keep_both_in_history(wo
 def test_rejected_terms_of_reference_leave_the_registry_unchanged(world: World) -> None:
     world.session.expire_all()
     snapshot = sorted((c.name, c.status, c.established_on) for c in world.all(RegistryCommittee))
-    case_id = propose(world, tor("Tourism"))
+    case_id = propose(world, promote(world, "Tourism"))
     all_partners_endorse(world, case_id)
     secretariat_reviews(world, case_id, "reject", "Tourism must first finish its preparatory phase.")
 

@@ -95,7 +95,8 @@ def test_committee_establishment_with_change_request_and_revision(load: Load) ->
 
     def review(task: Any) -> dict[str, Any]:
         reviews.append("revise" if not reviews else "approve")
-        return {"review_decision": reviews[-1], "last_review_comment": "Add a resource plan"}
+        return {"review_decision": reviews[-1], "last_review_comment": "Add a resource plan",
+                "existing_committee_action": None}  # set by collect_endorsements
 
     done = drive(workflow, {"draft_tor": draft, "endorse_tor": endorse, "review_tor": review})
     assert done.count("draft_tor") == 3 and done.count("endorse_tor") == 6 and done.count("review_tor") == 2
@@ -109,8 +110,9 @@ def test_committee_establishment_rejected(load: Load) -> None:
     draft = {"committee_name": "Tourism", "partner_institutions": ["iran_chamber"]}
     done = drive(workflow, {"draft_tor": draft,
                             "endorse_tor": {"endorsement_decision": "endorse"},
-                            "review_tor": {"review_decision": "reject"}})
-    assert done == ["draft_tor", "endorse_tor", "review_tor"] and workflow.is_completed()
+                            "review_tor": {"review_decision": "reject", "existing_committee_action": None}})
+    assert done == ["list_committee_choices", "draft_tor", "endorse_tor", "collect_endorsements",
+                    "review_tor"] and workflow.is_completed()
 
 
 def _business_council(load: Load, kind: str, timers: dict[str, str], answers: dict[str, Answer]) -> list[str]:

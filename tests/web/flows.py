@@ -10,7 +10,7 @@ from engine.access.users import actor
 from engine.runtime.cases import start_case
 from engine.runtime.tasks import complete_task, open_task_ids
 
-TOR = {"committee_name": "Tourism", "sector": "tourism",
+TOR = {"establishment_kind": "new", "committee_name": "Tourism Routes", "sector": "tourism",
        "objectives": "Promote maritime heritage tourism between member cities.",
        "scope": "Member cities of the Alliance.", "membership": "Quanzhou, Chongqing",
        "resource_mobilization_plan": "Seed funding and city contributions.",

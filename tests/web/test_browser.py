@@ -15,6 +15,9 @@ from engine.store.models import Case, HumanTask
 from tests.browser import CHROMIUM
 from tests.web.conftest import PASSWORDS, SCREENSHOTS, LiveServer
 
+NEW_COMMITTEE = "Maritime Heritage Tourism"
+"""A committee the registry does not hold yet ("Tourism" is a preparatory committee)."""
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
@@ -98,7 +101,8 @@ def test_committee_terms_of_reference_end_to_end(browser: Any, live_server: Live
     city.send()
     assert "maximum length of 120" in page.inner_text("#form-container")
 
-    city.text("Committee name", "Tourism")
+    city.radio("A new committee")
+    city.text("Committee name", NEW_COMMITTEE)
     city.select("Sector", "Tourism")
     city.text("Objectives", "Promote maritime heritage tourism between member cities.")
     city.text("Scope", "Cultural routes and joint promotion.")
@@ -113,7 +117,8 @@ def test_committee_terms_of_reference_end_to_end(browser: Any, live_server: Live
     assert "The form has expired" in page.inner_text("main")
     page.goto(draft_url)
     page.wait_for_selector("#task-form[data-ready=yes]")
-    city.text("Committee name", "Tourism")
+    city.radio("A new committee")
+    city.text("Committee name", NEW_COMMITTEE)
     city.select("Sector", "Tourism")
     city.text("Objectives", "Promote maritime heritage tourism between member cities.")
     city.text("Scope", "Cultural routes and joint promotion.")
@@ -157,7 +162,7 @@ def test_committee_terms_of_reference_end_to_end(browser: Any, live_server: Live
     page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
     city.open_task("Draft terms of reference")
     assert "Please add a budget table." in page.inner_text("#form-container")
-    assert page.get_by_label("Committee name").input_value() == "Tourism"
+    assert page.get_by_label("Committee name").input_value() == NEW_COMMITTEE
     city.text("Resource-mobilization plan", "Seed funding, city contributions; budget table attached.")
     city.send()
     assert page.url.endswith("/inbox/")

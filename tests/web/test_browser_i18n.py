@@ -14,10 +14,11 @@ from sqlalchemy.orm import sessionmaker
 
 from engine.store.models import Case
 from tests.web.conftest import SCREENSHOTS, LiveServer
-from tests.web.test_browser import Participant, pytestmark  # noqa: F401  (browser marks)
+from tests.web.test_browser import NEW_COMMITTEE, Participant, pytestmark  # noqa: F401  (browser marks)
 
 WORDS: dict[str, dict[str, str]] = {
-    "pt": {"sign_in": "Entrar", "process": "Criação de comitê", "draft": "Redigir os termos de referência",
+    "pt": {"sign_in": "Entrar", "new": "Um novo comitê",
+           "process": "Criação de comitê", "draft": "Redigir os termos de referência",
            "name": "Nome do comitê", "sector": "Setor", "tourism": "Turismo", "objectives": "Objetivos",
            "scope": "Escopo", "membership": "Composição (cidades e instituições)",
            "resources": "Plano de mobilização de recursos", "partners": "Principais instituições parceiras",
@@ -25,7 +26,8 @@ WORDS: dict[str, dict[str, str]] = {
            "endorse_task": "Endossar os termos de referência", "endorse": "Endossar",
            "review": "Analisar os termos de referência", "take": "Assumir", "approve": "Aprovar",
            "inbox": "Caixa de entrada", "done": "foi concluída", "case_data": "Dados do caso"},
-    "zh": {"sign_in": "登录", "process": "设立委员会", "draft": "起草职责范围", "name": "委员会名称",
+    "zh": {"sign_in": "登录", "new": "一个新委员会",
+           "process": "设立委员会", "draft": "起草职责范围", "name": "委员会名称",
            "sector": "领域", "tourism": "旅游", "objectives": "目标", "scope": "范围",
            "membership": "成员构成（城市和机构）",  # noqa: RUF001  (Chinese brackets)
            "resources": "资源筹措计划", "partners": "主要合作机构",
@@ -61,7 +63,8 @@ def test_the_committee_story_in_another_language(browser: Any, live_server: Live
     page.click("#submit-button")
     page.wait_for_selector("#task-form[data-ready=yes]")
     assert page.inner_text("h1") == w["draft"]
-    city.text(w["name"], "Tourism")
+    city.radio(w["new"])
+    city.text(w["name"], NEW_COMMITTEE)
     city.select(w["sector"], w["tourism"])
     city.text(w["objectives"], "海上丝绸之路旅游 / turismo do patrimônio marítimo")
     city.text(w["scope"], "Rotas culturais · 文化线路")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from engine.forms.conditions import Visibility, root_scope, visibility
 from web.forms import errors_by_component, input_fields, labelled_values, validate_submission
 
 FORMS = Path(__file__).resolve().parents[2] / "processes" / "forms"
@@ -119,6 +120,8 @@ def test_helpers_for_the_page() -> None:
 def test_every_alliance_form_builds_a_schema(path: Path) -> None:
     schema = json.loads(path.read_text())
     result = validate_submission(schema, {})
+    scope = root_scope(schema, {}, None)
     required = {i.key for c, i in input_fields(schema) if (c.get("validate") or {}).get("required")
-                and "[]" not in i.key and not c.get("conditional")}  # a list's entries, a hidden field
+                and "[]" not in i.key  # a list's entries
+                and visibility(c, scope) != Visibility.HIDDEN}  # a hidden field is not asked for
     assert set(result.errors) == required

@@ -28,7 +28,7 @@ class Cases(MethodView):
     @bp.response(200, s.CasePageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """Cases you may read (all of them for the Secretariat), newest first, with a total."""
-        filters = CaseFilters(process_id=args["process"], status=args["status"],
+        filters = CaseFilters(process_id=args["process"], status=args["status"], outcome=args["outcome"],
                               started_by=args["started_by"], search=args["search"])
         return case_list(get_db(), me(), filters, page=args["page"], per_page=args["per_page"])
 

@@ -134,6 +134,8 @@ class CaseSummarySchema(Schema):
     business_key = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
     status = fields.String(required=True)
+    outcome = fields.String(allow_none=True, metadata={
+        "description": "the end the case reached (established, rejected ...), once it has one"})
     started_by = fields.String(allow_none=True)
     started_at = fields.DateTime(required=True)
     ended_at = fields.DateTime(allow_none=True)
@@ -155,6 +157,8 @@ class CaseQuery(PageQuery):
     process = fields.String(load_default=None, validate=validate.Length(max=255))
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in CaseStatus]))
     started_by = fields.String(load_default=None, validate=validate.Length(max=120))
+    outcome = fields.String(load_default=None, validate=validate.Length(max=60),
+                            metadata={"description": "the end the case reached (established ...)"})
     search = fields.String(load_default=None, validate=validate.Length(max=200),
                            metadata={"description": "in the business key or the title"})
 

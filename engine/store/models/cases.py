@@ -42,6 +42,9 @@ class Case(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     failed_element_id: Mapped[str | None] = mapped_column(String(255))
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"))
+    outcome: Mapped[str | None] = mapped_column(String(60))
+    """The end the case reached, in the process's words (`established`, `rejected` ...): set by
+    an end event's `outcome` property or the case variable `case_outcome` (engine.runtime.outcome)."""
     definition: Mapped[ProcessDefinition] = relationship()
 
 
@@ -51,6 +54,7 @@ Index("ix_case_started_by", Case.started_by)
 Index("ix_case_status_started", Case.status, Case.started_at)
 # Linked cases (a task force started by an initiative's message) are found by parent id.
 Index("ix_case_parent", Case.parent_case_id)
+Index("ix_case_process_outcome", Case.process_id, Case.outcome)
 Index("ix_case_title_trgm", Case.title, postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"})
 Index("ix_case_business_key_trgm", Case.business_key, postgresql_using="gin",
       postgresql_ops={"business_key": "gin_trgm_ops"})

@@ -34,7 +34,9 @@ def test_context_of_an_open_task(session: Session, draft: tuple[int, Actor]) -> 
     assert ctx.form is not None and ctx.form["id"] == "tor_draft"
     assert 'id="draft_tor"' in ctx.bpmn_xml
     assert ctx.case.business_key == "TOR-1"
-    assert [h.kind for h in ctx.history] == ["case_started"]
+    # The preparatory committees were listed in the starting step (a lookup).
+    assert [h.kind for h in ctx.history] == ["case_started", "service_completed"]
+    assert set(ctx.people) == {"quanzhou"}  # whoever the history names, by display name
     assert ctx.process_name == "Committee establishment"
 
 
@@ -53,7 +55,8 @@ def test_completed_task_is_read_only(session: Session, draft: tuple[int, Actor],
     task_id, city = draft
     make_user("iran_chamber", "partner_institutions")
     complete_task(session, task_id, user=city, data={
-        "committee_name": "Tourism", "sector": "tourism", "objectives": "x" * 30, "scope": "s",
+        "establishment_kind": "new", "committee_name": "Maritime Heritage Tourism", "sector": "tourism",
+        "objectives": "x" * 30, "scope": "s",
         "membership": "m", "resource_mobilization_plan": "r", "partner_institutions": ["iran_chamber"]})
     session.commit()
     ctx = task_context(session, task_id, city)

@@ -41,7 +41,7 @@ def test_detail_marks_completed_active_and_links(alliance: sessionmaker[Any]) ->
         assert [a.task.element_id for a in detail.active_tasks] == ["review_tor"]
         assert detail.failed_elements == ["register_committee"]
         assert [(link.case_id, link.relation) for link in detail.linked] == [(child.id, "child")]
-        assert detail.case.data["committee_name"] == "Tourism"
+        assert detail.case.data["committee_name"] == TOR["committee_name"]
         assert detail.field_types["committee_name"] == "string"
         assert detail.field_types["partner_institutions"] == "array"
         assert detail.may_admin
@@ -132,7 +132,7 @@ def test_correct_case_data_typed(alliance: sessionmaker[Any]) -> None:
         first = events(session, case_id, EventKind.DATA_CORRECTED)[0]
         assert first.reason == "official name" and first.user == "sec_wang"
         assert first.data == {"changes": {"committee_name": "Tourism and Culture"},
-                              "before": {"committee_name": "Tourism"}}
+                              "before": {"committee_name": TOR["committee_name"]}}
         detail = case_detail(session, case_id, sec)
         assert detail.case.data["committee_name"] == "Tourism and Culture"
 
