@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -125,3 +126,14 @@ def _hash(session: Session, password: str) -> str:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)).all())
+
+
+def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """Username -> the name people know them by (the username when they have none)."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name)
+                           .where(User.username.in_(wanted))).all()
+    found = {username: display or username for username, display in rows}
+    return {u: found.get(u, u) for u in wanted}
