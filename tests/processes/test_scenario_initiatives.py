@@ -332,3 +332,22 @@ def test_every_partner_city_answer_reaches_the_secretariat_with_who_gave_it(worl
     assert f"{names['chongqing']['name']}: Decline. No budget in 2018." in data["commitment_summary"]
     # The Secretariat's task shows them: its form lists commitment_notes.
     assert world.open_elements(zone) == ["decide_incubation"]
+
+
+def test_an_initiative_started_from_an_approved_action_plan_is_linked_to_it(world: World) -> None:
+    from processes.registry_forum import RegistryActionPlan, RegistryActionPlanInitiative
+    from tests.processes.test_scenario_action_plans import TRADE_PLAN, draft
+
+    plan_case = draft(world, "committee_trade", {**TRADE_PLAN, "plan_kind": "sectoral"})
+    world.complete("sec_wang", plan_case, "review_plan", {"review_decision": "approve",
+                                                          "approved_seed_funding": 50000})
+    plan = world.one(RegistryActionPlan, case_id=plan_case)
+    zone = propose(world, "committee_trade", {**EXPORT_ZONE, "action_plan_id": plan.id})
+    [link] = world.all(RegistryActionPlanInitiative)
+    assert (link.action_plan_id, link.initiative_id, link.case_id) == (
+        plan.id, world.data(zone)["initiative_id"], zone)
+    assert world.data(zone)["action_plan_title"] == plan.title
+    assert world.open_elements(zone) == ["commit_partner_city", "commit_partner_city"]
+    # Without a plan, no link and no incident: the free-text reference stays the origin.
+    academy = propose(world, "committee_sports", SPORTS_ACADEMY)
+    assert world.incidents(academy) == [] and len(world.all(RegistryActionPlanInitiative)) == 1
