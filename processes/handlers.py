@@ -30,33 +30,16 @@ from processes.committee_handlers import (
 )
 from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
 from processes.handlers_forum import FORUM_HANDLERS
+from processes.handlers_initiatives import INITIATIVE_HANDLERS, READ_ONLY_HANDLERS, TASK_FORCE_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
 from processes.handlers_membership import UNGUARDED as MEMBERSHIP_UNGUARDED
-from processes.registry import (
-    INITIATIVE_STATUSES,
-    RegistryCommittee,
-    RegistryInitiative,
-    RegistryNotification,
-    RegistryTaskForce,
-    RegistryTaskForceReport,
-)
+from processes.registry import RegistryCommittee, RegistryNotification
 
 
 def _committee(session: Session, name: str) -> RegistryCommittee | None:
     return session.scalar(select(RegistryCommittee).where(RegistryCommittee.name == name))
 
 
-def _initiative(session: Session, data: dict[str, Any]) -> RegistryInitiative:
-    raw = data.get("initiative_id")
-    if raw is None and isinstance(data.get("initiative"), dict):
-        raw = data["initiative"].get("initiative_id")
-    try:
-        initiative = session.get(RegistryInitiative, int(raw)) if raw is not None else None
-    except (TypeError, ValueError) as exc:
-        raise HandlerError(f"bad initiative_id {raw!r}") from exc
-    if initiative is None:
-        raise HandlerError(f"unknown initiative {raw!r}")
-    return initiative
 
 
 def list_established_committees(session: Session, call: ServiceCall) -> dict[str, Any]:
@@ -88,135 +71,17 @@ def notify(session: Session, call: ServiceCall) -> dict[str, Any]:
     return {"last_notification_id": existing.id}
 
 
-def initiative_key(initiative_id: int) -> str:
-    """The initiative's key as people quote it (INI-7)."""
-    return f"INI-{initiative_id}"
-
-
-def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Create the proposed initiative (one per case) and return its id for correlation."""
-    d = call.data
-    initiative = session.scalar(select(RegistryInitiative).where(RegistryInitiative.case_id == call.case_id))
-    if initiative is None:
-        initiative = RegistryInitiative(case_id=call.case_id, status="proposed",
-                                        title=call_data.required(d, "initiative_title"))
-        session.add(initiative)
-    committee = _committee(session, call_data.text(d, "committee_name") or "")
-    initiative.committee_id = committee.id if committee else None
-    initiative.description = call_data.text(d, "initiative_description")
-    initiative.partner_cities = call_data.names(d.get("partner_cities"))
-    session.flush()
-    # The case is titled with the initiative (not its committee), and carries its key.
-    return {"initiative_id": initiative.id, "initiative_key": initiative_key(initiative.id),
-            "case_title": initiative.title}
-
-
-def _set_status(session: Session, call: ServiceCall, status: str) -> dict[str, Any]:
-    initiative = _initiative(session, call.data)
-    initiative.status = status
-    return {"initiative_status": status}
-
-
-def set_initiative_status(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Generic form: the target status is the case variable `initiative_status`."""
-    status = call_data.text(call.data, "initiative_status", required=True)
-    if status not in INITIATIVE_STATUSES:
-        raise HandlerError(f"unknown initiative status {status!r}")
-    return _set_status(session, call, status)
-
-
-def _status_setter(status: str) -> Handler:
-    def handler(session: Session, call: ServiceCall) -> dict[str, Any]:
-        return _set_status(session, call, status)
-
-    handler.__name__ = handler.__qualname__ = f"set_initiative_status_{status}"
-    handler.__doc__ = f"Set the initiative (by `initiative_id`) to {status!r}."
-    return handler
-
-
-incubate_initiative = _status_setter("incubated")
-reject_initiative = _status_setter("rejected")
-start_initiative_implementation = _status_setter("implementing")
-close_initiative = _status_setter("closed")
-
-
-def record_cooperation_agreement(session: Session, call: ServiceCall) -> dict[str, Any]:
-    d = call.data
-    initiative = _initiative(session, d)
-    initiative.agreement = {
-        "title": call_data.text(d, "agreement_title", required=True),
-        "signed_on": call_data.text(d, "agreement_signed_on"),
-        "signed_at_cities_forum": bool(d.get("signed_at_cities_forum")),
-        "signatories": call_data.names(d.get("agreement_signatories")),
-    }
-    return {"agreement_recorded": True}
-
-
-def register_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
-    """Create the task force of this case (one per case), linked to its initiative."""
-    d = call.data
-    initiative = _initiative(session, d)
-    lead = call_data.required(d, "task_force_lead")
-    task_force = session.scalar(select(RegistryTaskForce).where(RegistryTaskForce.case_id == call.case_id))
-    if task_force is None:
-        task_force = RegistryTaskForce(case_id=call.case_id, initiative_id=initiative.id, lead=lead)
-        session.add(task_force)
-    task_force.lead = lead
-    task_force.members = call_data.names(d.get("task_force_members"))
-    task_force.mandate = call_data.text(d, "task_force_mandate")
-    task_force.status = "active"
-    session.flush()
-    # The task-force case carries its initiative's key, title and case (the link back).
-    return {"task_force_id": task_force.id, "initiative_id": initiative.id,
-            "initiative_key": initiative_key(initiative.id), "initiative_case_id": initiative.case_id,
-            "case_title": f"Task force: {initiative.title}"}
-
-
-def _task_force(session: Session, call: ServiceCall) -> RegistryTaskForce:
-    task_force = session.scalar(select(RegistryTaskForce).where(RegistryTaskForce.case_id == call.case_id))
-    if task_force is None:
-        raise HandlerError(f"case {call.case_id} has no registered task force")
-    return task_force
-
-
-def record_progress_report(session: Session, call: ServiceCall) -> dict[str, Any]:
-    d = call.data
-    task_force = _task_force(session, call)
-    quarter = call_data.required(d, "report_quarter")
-    report = session.scalar(select(RegistryTaskForceReport).where(
-        RegistryTaskForceReport.task_force_id == task_force.id, RegistryTaskForceReport.quarter == quarter))
-    if report is None:
-        report = RegistryTaskForceReport(task_force_id=task_force.id, quarter=quarter)
-        session.add(report)
-    report.progress = call_data.text(d, "progress_summary")
-    report.issues = call_data.text(d, "issues")
-    report.next_steps = call_data.text(d, "next_steps")
-    return {"last_report_quarter": quarter}
-
-
-def close_task_force(session: Session, call: ServiceCall) -> dict[str, Any]:
-    task_force = _task_force(session, call)
-    task_force.status = "closed"
-    task_force.closure_summary = call_data.text(call.data, "closure_summary")
-    return {"task_force_status": "closed"}
-
-
 _UNGUARDED: dict[str, Handler] = {f.__name__: f for f in (
     list_established_committees, notify, list_committee_choices, collect_endorsements)}
 _UNGUARDED.update(MEMBERSHIP_UNGUARDED)
+_UNGUARDED.update(READ_ONLY_HANDLERS)
 _GUARDED: dict[str, dict[str, Handler]] = {
     "committee_establishment": {
         f.__name__: f for f in (register_committee, set_board_representatives)},
     "business_council_membership": membership_handlers.HANDLERS,
     "annual_work_plan": work_plan_handlers.HANDLERS,
-    "initiative_incubation": {
-        **{f.__name__: f for f in (register_initiative, set_initiative_status,
-                                   record_cooperation_agreement)},
-        "incubate_initiative": incubate_initiative, "reject_initiative": reject_initiative,
-        "start_initiative_implementation": start_initiative_implementation,
-        "close_initiative": close_initiative, **INITIATIVE_LINK_HANDLERS},
-    "task_force": {
-        f.__name__: f for f in (register_task_force, record_progress_report, close_task_force)},
+    "initiative_incubation": {**INITIATIVE_HANDLERS, **INITIATIVE_LINK_HANDLERS},
+    "task_force": TASK_FORCE_HANDLERS,
     **MEMBERSHIP_GUARDED,
     "action_plan": ACTION_PLAN_HANDLERS, "cities_forum": FORUM_HANDLERS,
 }

@@ -20,7 +20,9 @@ from engine.store.db import Base
 COMMITTEE_STATUSES = ("preparatory", "established", "dissolved")
 COMMITTEE_CHANGES = ("created", "promoted", "amended")
 MEMBER_KINDS = ("group_member", "individual_member", "observer")
-INITIATIVE_STATUSES = ("proposed", "incubated", "implementing", "closed", "rejected")
+INITIATIVE_STATUSES = ("proposed", "incubated", "implementing", "closed", "rejected", "no_agreement")
+INITIATIVE_OUTCOMES = ("completed", "discontinued")
+"""How an implemented initiative (and its task force) ends."""
 TASK_FORCE_STATUSES = ("active", "closed")
 ACTIVITY_STATUSES = ("submitted", "approved", "partly_approved", "rejected", "late", "withdrawn")
 WORK_PLAN_STATUSES = ("open", "approved", "amending")
@@ -169,6 +171,9 @@ class RegistryInitiative(Base):
     status: Mapped[str] = mapped_column(String(20), default="proposed", index=True)
     agreement: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     case_id: Mapped[int | None] = mapped_column(unique=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    """completed or discontinued (INITIATIVE_OUTCOMES) once closed; no_agreement."""
+    outcome_summary: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
 
 
@@ -183,6 +188,12 @@ class RegistryTaskForce(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     closure_summary: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[int | None] = mapped_column(unique=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    """completed or discontinued: its own closure's, or its initiative's when closed with it."""
+    closure_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_reports: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """Quarterly reports still open when the task force closed with its initiative, each with
+    the reason (no report is cancelled silently)."""
 
 
 class RegistryTaskForceReport(Base):

@@ -48,8 +48,8 @@ FIELD_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox",
                "datetime"}
 CHOICE_TYPES = {"select", "radio", "checklist", "taglist"}
 CONTAINER_TYPES = {"dynamiclist", "group"}
-HANDLER_FLAGS = {"call_refused"}
-"""Conditions on a boolean a service task's handler returns (open_work_plan_call)."""
+HANDLER_FLAGS = {"call_refused", "task_force_active"}
+"""Conditions on a boolean a service task's handler returns (open_work_plan_call, close_initiative)."""
 HANDLER_VALUES = {"registry_kind": {"new", "observer", "member"}}
 """Values a handler returns that conditions test (find_business_council_member)."""
 VALIDATE_KEYS = {"required", "minLength", "maxLength", "min", "max", "pattern"}
@@ -274,7 +274,8 @@ def test_messages_are_correlated_by_initiative_id(bpmn: etree._Element) -> None:
     messages = bpmn.findall("./bpmn:message", NS)
     if not messages:
         return
-    assert {m.get("name") for m in messages} == {"start_task_force", "task_force_established"}
+    assert {m.get("name") for m in messages} == {
+        "start_task_force", "task_force_established", "initiative_closed"}
     for message in messages:
         subscription = _zeebe(message, "subscription")
         assert subscription is not None and subscription.get("correlationKey") == "=initiative_id"

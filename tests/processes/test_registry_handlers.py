@@ -225,9 +225,20 @@ def test_initiative_lifecycle(registry: Session) -> None:
     assert count(registry, RegistryInitiative) == 1
     with_id = {**data, "initiative_id": initiative_id}
     for handler, status in (("incubate_initiative", "incubated"), ("reject_initiative", "rejected"),
-                            ("start_initiative_implementation", "implementing"),
-                            ("close_initiative", "closed")):
+                            ("start_initiative_implementation", "implementing")):
         assert run_twice(registry, handler, with_id, case_id=21) == {"initiative_status": status}
+    closed = run_twice(registry, "close_initiative", {**with_id, "implementation_outcome": "completed",
+                                                      "outcome_summary": "Open and trading."}, case_id=21)
+    assert closed == {"initiative_status": "closed", "initiative_outcome": "completed",
+                      "task_force_active": False}
+    with pytest.raises(HandlerError, match="implementation_outcome"):
+        run_twice(registry, "close_initiative", {**with_id, "implementation_outcome": "abandoned"},
+                  case_id=21)
+    lapsed = run_twice(registry, "record_no_agreement", with_id, case_id=21)
+    assert lapsed["initiative_status"] == "no_agreement" and lapsed["no_agreement_reason"]
+    # No history of answers for this case: nothing gathered, nothing invented.
+    assert run_twice(registry, "collect_commitments", with_id, case_id=21) == {
+        "commitment_notes": [], "commitment_summary": ""}
     run_twice(registry, "set_initiative_status", {**with_id, "initiative_status": "incubated"}, case_id=21)
     run_twice(registry, "record_cooperation_agreement",
               {**with_id, "agreement_title": "Quanzhou-Chongqing e-commerce agreement",
@@ -254,6 +265,12 @@ def test_task_force_lifecycle(registry: Session) -> None:
     run_twice(registry, "close_task_force", {"closure_summary": "Database online"}, case_id=32)
     task_force = registry.scalar(select(RegistryTaskForce))
     assert task_force is not None and task_force.status == "closed" and task_force.members == ["Ana", "Budi"]
+    assert task_force.outcome == "completed"
+    closure = {"initiative_closure": {"initiative_id": initiative_id, "initiative_outcome": "discontinued",
+                                      "outcome_summary": "Stopped."}}
+    result = run_twice(registry, "close_task_force_with_initiative", closure, case_id=32)
+    assert result["task_force_outcome"] == "discontinued" and result["cancelled_reports"] == []
+    assert task_force.closure_reason == result["closure_reason"]
 
 
 def test_every_handler_is_covered() -> None:

@@ -67,7 +67,8 @@ def incubate(world: World, case_id: int, title: str) -> int:
     world.complete("sec_wang", case_id, "decide_incubation", {"incubation_decision": "incubate"})
     assert world.one(RegistryInitiative, case_id=case_id).status == "incubated"
     world.complete("sec_silva", case_id, "record_agreement", {
-        "agreement_title": f"Cooperation agreement: {title}", "agreement_signed_on": "2018-06-12",
+        "agreement_status": "signed", "agreement_title": f"Cooperation agreement: {title}",
+        "agreement_signed_on": "2018-06-12",
         "signed_at_cities_forum": True, "agreement_signatories": "Quanzhou\nChongqing"})
     return task_force_of(world, case_id)
 
@@ -169,7 +170,8 @@ def test_quarterly_reports_closure_and_the_catch_up_rule(world: World) -> None:
         "report_quarter": "2018-Q2", "progress_summary": "Site chosen; 12 exporters registered.",
         "issues": "Customs procedures.", "next_steps": "Open the zone's online shop."})
     assert quarterly_reports(world, task_force) == []
-    assert world.data(task_force)["last_report_quarter"] == "2018-Q2"
+    # The report is in the registry (the case data sees it once the task force's work ends).
+    assert [r.quarter for r in world.all(RegistryTaskForceReport, task_force_id=tf_row.id)] == ["2018-Q2"]
 
     # Nine months of downtime: the missed quarters collapse into ONE report task (the engine's
     # rule, engine/spiff_patches.py: missed occurrences fire once; the next stays on schedule).
@@ -185,12 +187,8 @@ def test_quarterly_reports_closure_and_the_catch_up_rule(world: World) -> None:
     data = world.data(task_force)
     assert not [k for k, v in data.items() if isinstance(v, list) and len(v) > 2], data
 
-    # The Secretariat monitors the initiative; the task force closes.
-    world.complete("sec_wang", zone, "monitor_implementation",
-                   {"implementation_outcome": "completed",
-                    "outcome_summary": "The zone is open and trading."})
-    assert world.case(zone).status == "completed"
-    assert world.one(RegistryInitiative, case_id=zone).status == "closed"
+    # The task force closes by its own report; then the Secretariat closes the initiative, which
+    # receives the task force's closure (handed over) and sends nothing to a closed task force.
     world.complete("committee_trade", task_force, "run_task_force", {
         "closure_summary": "Zone open with 30 exporters.", "results_achieved": "USD 4m exports."})
     view = world.case(task_force)
@@ -198,6 +196,15 @@ def test_quarterly_reports_closure_and_the_catch_up_rule(world: World) -> None:
     assert timer_job(world, task_force) is None  # no more quarters
     closed = world.one(RegistryTaskForce, case_id=task_force)
     assert closed.status == "closed" and closed.closure_summary == "Zone open with 30 exporters."
+    assert closed.outcome == "completed"
+    world.complete("sec_wang", zone, "monitor_implementation",
+                   {"implementation_outcome": "completed",
+                    "outcome_summary": "The zone is open and trading."})
+    assert world.case(zone).status == "completed" and world.incidents(zone) == []
+    assert [h.element_id for h in world.history(zone)][-1:] != ["throw_initiative_closed"]
+    initiative = world.one(RegistryInitiative, case_id=zone)
+    assert (initiative.status, initiative.outcome) == ("closed", "completed")
+    assert world.data(zone)["task_force_closure"]["closure_summary"] == "Zone open with 30 exporters."
     world.advance(days=100)
     assert len(world.all(RegistryTaskForceReport, task_force_id=tf_row.id)) == 2
 
@@ -243,3 +250,104 @@ def test_initiative_cases_are_titled_with_the_initiative_and_task_forces_carry_i
     assert tf.data["initiative_key"] == f"INI-{initiative_id}"
     assert tf.data["initiative_case_id"] == zone  # the link back to the initiative's case
     assert world.case(zone).title == EXPORT_ZONE["initiative_title"]
+
+
+def test_closing_the_initiative_closes_its_task_force_and_cancels_open_reports_with_a_reason(
+        world: World) -> None:
+    zone = propose(world, "committee_trade", EXPORT_ZONE)
+    cities_commit(world, zone, CITIES)
+    task_force = incubate(world, zone, EXPORT_ZONE["initiative_title"])
+    appoint(world, task_force, "Chen Jie (Quanzhou Commerce Bureau)")
+    world.advance(days=92)
+    [open_report] = quarterly_reports(world, task_force)
+
+    # The Secretariat discontinues the initiative while the task force is at work, its report open.
+    world.complete("sec_wang", zone, "monitor_implementation", {
+        "implementation_outcome": "discontinued",
+        "outcome_summary": "The customs regime changed; the zone cannot open."})
+    initiative = world.one(RegistryInitiative, case_id=zone)
+    assert (initiative.status, initiative.outcome) == ("closed", "discontinued")
+    assert world.case(zone).status == "completed" and world.incidents(zone) == []
+
+    view = world.case(task_force)
+    assert view.status == "completed" and view.open_tasks == [] and world.incidents(task_force) == []
+    assert timer_job(world, task_force) is None
+    row = world.one(RegistryTaskForce, case_id=task_force)
+    key = f"INI-{initiative.id}"
+    assert (row.status, row.outcome) == ("closed", "discontinued")
+    assert row.closure_summary == "The customs regime changed; the zone cannot open."
+    assert row.closure_reason == f"Initiative {key} closed (discontinued); the task force closed with it."
+    assert [r["task_id"] for r in row.cancelled_reports] == [open_report]
+    assert row.cancelled_reports[0]["reason"] == row.closure_reason
+    assert view.data["cancelled_reports"] == row.cancelled_reports  # on the case, in its history
+    # No report is asked of a closed initiative's task force.
+    world.advance(days=200)
+    assert quarterly_reports(world, task_force) == []
+    assert world.all(RegistryTaskForceReport, task_force_id=row.id) == []
+
+
+def test_an_incubated_initiative_without_agreement_ends_when_said_or_overdue(world: World) -> None:
+    zone = propose(world, "committee_trade", EXPORT_ZONE)
+    academy = propose(world, "committee_sports", SPORTS_ACADEMY)
+    for case, cities in ((zone, CITIES), (academy, ["quanzhou"])):
+        cities_commit(world, case, cities)
+        world.complete("sec_wang", case, "decide_incubation", {"incubation_decision": "incubate"})
+    [task] = world.open_tasks(zone, "record_agreement")
+    assert task.due_at is not None and task.due_at.date() == (world.clock.now() + timedelta(days=90)).date()
+
+    # The Secretariat says there is no agreement, with the reason.
+    world.complete("sec_silva", zone, "record_agreement", {
+        "agreement_status": "no_agreement", "no_agreement_reason": "Chongqing withdrew its budget."})
+    initiative = world.one(RegistryInitiative, case_id=zone)
+    assert (initiative.status, initiative.outcome) == ("no_agreement", "no_agreement")
+    assert initiative.outcome_summary == "Chongqing withdrew its budget." and initiative.agreement is None
+    assert world.case(zone).status == "completed"
+
+    # Nothing is recorded for the academy: past 120 days the initiative ends without agreement.
+    world.advance(days=119)
+    assert world.open_elements(academy) == ["record_agreement"]
+    world.advance(days=2)
+    assert world.case(academy).status == "completed" and world.open_elements(academy) == []
+    lapsed = world.one(RegistryInitiative, case_id=academy)
+    assert lapsed.status == "no_agreement"
+    assert lapsed.outcome_summary == "No cooperation agreement was recorded by its due date."
+    world.session.expire_all()
+    assert world.session.scalars(select(Case).where(Case.process_id == "task_force")).all() == []
+
+
+def test_every_partner_city_answer_reaches_the_secretariat_with_who_gave_it(world: World) -> None:
+    zone = propose(world, "committee_trade", EXPORT_ZONE)
+    world.complete("quanzhou", zone, "commit_partner_city", {
+        "commitment_decision": "commit", "commitment_contribution": "Two staff and the expo venue."})
+    world.complete("chongqing", zone, "commit_partner_city", {
+        "commitment_decision": "decline", "commitment_contribution": "No budget in 2018."})
+    data = world.data(zone)
+    assert data["commitments"] == ["commit", "decline"]
+    names = {n["username"]: n for n in data["commitment_notes"]}
+    assert set(names) == set(CITIES)
+    assert names["quanzhou"]["decision"] == "Commit"
+    assert names["quanzhou"]["contribution"] == "Two staff and the expo venue."
+    assert names["chongqing"]["decision"] == "Decline"
+    assert names["quanzhou"]["name"] != "quanzhou"  # the display name, not the username
+    assert f"{names['chongqing']['name']}: Decline. No budget in 2018." in data["commitment_summary"]
+    # The Secretariat's task shows them: its form lists commitment_notes.
+    assert world.open_elements(zone) == ["decide_incubation"]
+
+
+def test_an_initiative_started_from_an_approved_action_plan_is_linked_to_it(world: World) -> None:
+    from processes.registry_forum import RegistryActionPlan, RegistryActionPlanInitiative
+    from tests.processes.test_scenario_action_plans import TRADE_PLAN, draft
+
+    plan_case = draft(world, "committee_trade", {**TRADE_PLAN, "plan_kind": "sectoral"})
+    world.complete("sec_wang", plan_case, "review_plan", {"review_decision": "approve",
+                                                          "approved_seed_funding": 50000})
+    plan = world.one(RegistryActionPlan, case_id=plan_case)
+    zone = propose(world, "committee_trade", {**EXPORT_ZONE, "action_plan_id": plan.id})
+    [link] = world.all(RegistryActionPlanInitiative)
+    assert (link.action_plan_id, link.initiative_id, link.case_id) == (
+        plan.id, world.data(zone)["initiative_id"], zone)
+    assert world.data(zone)["action_plan_title"] == plan.title
+    assert world.open_elements(zone) == ["commit_partner_city", "commit_partner_city"]
+    # Without a plan, no link and no incident: the free-text reference stays the origin.
+    academy = propose(world, "committee_sports", SPORTS_ACADEMY)
+    assert world.incidents(academy) == [] and len(world.all(RegistryActionPlanInitiative)) == 1

@@ -206,7 +206,8 @@ def test_initiative_and_task_force_correlate_by_initiative_id(load: Load) -> Non
                        "Activities", "partner_cities": ["quanzhou", "chongqing"]})
     drive(initiative, {"register_initiative": {"initiative_id": 7},
                        "commit_partner_city": {"commitment_decision": "commit"},
-                       "decide_incubation": {"incubation_decision": "incubate"}})
+                       "decide_incubation": {"incubation_decision": "incubate"},
+                       "record_agreement": {"agreement_status": "signed"}})
     assert initiative.last_task.data["commitments"] == ["commit", "commit"]
     (request,) = initiative.get_events()
     assert request.event_definition.name == "start_task_force"
@@ -225,6 +226,7 @@ def test_initiative_and_task_force_correlate_by_initiative_id(load: Load) -> Non
     assert done[-2:] == ["run_task_force", "close_task_force"] and task_force.is_completed()
 
     initiative.catch(established)
-    done = drive(initiative, {"monitor_implementation": {"implementation_outcome": "completed"}})
+    done = drive(initiative, {"monitor_implementation": {"implementation_outcome": "completed"},
+                              "close_initiative": {"task_force_active": False}})
     assert done == ["start_implementation", "monitor_implementation", "close_initiative"]
     assert initiative.is_completed() and initiative.last_task.data["task_force"]["task_force_id"] == 3
