@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
-from processes import call_data, membership_handlers, work_plan_handlers
+from processes import call_data, membership_handlers, registry_board, work_plan_handlers
 from processes.call_data import HandlerError
+from processes.handlers_board import WORK_PLAN_BOARD_HANDLERS
 from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
 from processes.handlers_forum import FORUM_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
@@ -89,6 +90,7 @@ def set_board_representatives(session: Session, call: ServiceCall) -> dict[str, 
         raise HandlerError(f"unknown committee {name!r}")
     committee.board_representatives = names
     committee.updated_by_case_id = call.case_id
+    registry_board.name_nominees(session, name, names, call.case_id)  # the Board's rotation pool
     return {"board_representatives": names}
 
 
@@ -240,7 +242,7 @@ _GUARDED: dict[str, dict[str, Handler]] = {
     "committee_establishment": {
         f.__name__: f for f in (register_committee, set_board_representatives)},
     "business_council_membership": membership_handlers.HANDLERS,
-    "annual_work_plan": work_plan_handlers.HANDLERS,
+    "annual_work_plan": {**work_plan_handlers.HANDLERS, **WORK_PLAN_BOARD_HANDLERS},
     "initiative_incubation": {
         **{f.__name__: f for f in (register_initiative, set_initiative_status,
                                    record_cooperation_agreement)},

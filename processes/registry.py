@@ -228,3 +228,4 @@ __all__ = [
 ]
 
 from processes import registry_membership  # noqa: E402,F401  (its tables share the metadata)
+from processes import registry_board  # noqa: E402,F401  (the Project Board's tables)
