@@ -22,8 +22,8 @@ from engine.notify.handler import notify_handler, remind
 from engine.runtime.handlers import Handler, ServiceCall, guarded
 from processes import call_data, membership_handlers, registry_board, work_plan_handlers
 from processes.call_data import HandlerError
-from processes.handlers_board import WORK_PLAN_BOARD_HANDLERS
 from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
+from processes.handlers_board import WORK_PLAN_BOARD_HANDLERS
 from processes.handlers_forum import FORUM_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
 from processes.handlers_membership import UNGUARDED as MEMBERSHIP_UNGUARDED

@@ -68,7 +68,8 @@ def record_board_decision(session: Session, call: ServiceCall) -> dict[str, Any]
         return {"board_quorum_met": False, "board_quorum_message": message}
     outcome = work_plan_handlers.record_activity(session, call)
     activity_id = outcome["activity_outcome"]["activity_id"]
-    row = session.scalar(select(RegistryBoardDecision).where(RegistryBoardDecision.activity_id == activity_id))
+    row = session.scalar(select(RegistryBoardDecision)
+                         .where(RegistryBoardDecision.activity_id == activity_id))
     if row is None:
         row = RegistryBoardDecision(activity_id=activity_id, decision="")
         session.add(row)

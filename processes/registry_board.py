@@ -254,13 +254,17 @@ def name_nominees(session: Session, committee: str, names: list[str], case_id: i
         RegistryBoardNominee.committee_name == committee, RegistryBoardNominee.withdrawn_at.is_(None)))}
     kept = []
     for rank, name in enumerate(names, start=1):
+        username = resolve_user(session, name)
         nominee = current.pop(name, None)
+        same_person = [k for k, n in current.items() if username and n.username == username]
+        if nominee is None and same_person:  # the same user, written another way
+            nominee = current.pop(same_person[0])
         if nominee is None:
             nominee = RegistryBoardNominee(committee_name=committee, name=name, named_by_case_id=case_id,
                                            named_at=moment)
             session.add(nominee)
         nominee.rank = rank
-        nominee.username = nominee.username or resolve_user(session, name)
+        nominee.username = nominee.username or username
         kept.append(nominee)
     for gone in current.values():
         withdraw_nominee(session, gone, moment)
@@ -308,6 +312,6 @@ def quorum(sitting_representatives: int) -> int:
 __all__ = [
     "BOARD_BODY", "BOARD_SEATS", "MIN_SITTING", "TERM_MONTHS", "BoardError", "BoardMember",
     "RegistryBoardDecision", "RegistryBoardNominee", "RegistryBoardTerm", "board_members", "chairs",
-    "drop_future_terms", "ensure_board", "name_nominees", "quorum", "resolve_user", "rotate", "rotation", "sitting",
-    "term_end", "withdraw_nominee",
+    "drop_future_terms", "ensure_board", "name_nominees", "quorum", "resolve_user", "rotate", "rotation",
+    "sitting", "term_end", "withdraw_nominee",
 ]
