@@ -9,7 +9,7 @@ decision with the members present; `record_board_decision` checks the quorum (a 
 the sitting representatives, at least two) and that everyone marked present sits on the Board
 now, then stores the decision on the activity (`work_plan_handlers.record_activity`) and the
 Board's record (who chaired, who was present, who sat). Without a quorum nothing is stored and
-the decision goes back to the chair (`board_quorum_met` false, `board_quorum_message`).
+the decision goes back to the chair (`board_quorum_missing`, `board_quorum_message`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.access.principals import Principal
 from engine.runtime.handlers import Handler, ServiceCall
 from engine.runtime.participants import add_participants
+from engine.store.models import Case
 from processes import call_data, work_plan_handlers
 from processes.call_data import HandlerError
 from processes.registry_board import (
@@ -45,10 +46,11 @@ def convene_board(session: Session, call: ServiceCall) -> dict[str, Any]:
         raise HandlerError(f"the Project Board has {len(representatives)} sitting representatives; it needs "
                            f"at least {MIN_SITTING}: committees name them (committee_establishment) and "
                            "each must be linked to a user (alliance board link)")
-    add_participants(session, call.case_id, [Principal("body", BOARD_BODY)])
+    if session.get(Case, call.case_id) is not None:  # every sitting member may read the case
+        add_participants(session, call.case_id, [Principal("body", BOARD_BODY)])
     options = [{"label": f"{m.label} ({m.committee})", "value": m.username} for m in representatives]
     return {"board_members": options, "board_quorum": quorum(len(representatives)),
-            "board_members_present": [], "board_quorum_met": None, "board_quorum_message": None}
+            "board_members_present": [], "board_quorum_missing": False, "board_quorum_message": None}
 
 
 def record_board_decision(session: Session, call: ServiceCall) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def record_board_decision(session: Session, call: ServiceCall) -> dict[str, Any]
                    f"present, {needed} needed.")
         if strangers:
             message += f" Not sitting on the Board now: {', '.join(strangers)}."
-        return {"board_quorum_met": False, "board_quorum_message": message}
+        return {"board_quorum_missing": True, "board_quorum_message": message}
     outcome = work_plan_handlers.record_activity(session, call)
     activity_id = outcome["activity_outcome"]["activity_id"]
     row = session.scalar(select(RegistryBoardDecision)
@@ -81,7 +83,7 @@ def record_board_decision(session: Session, call: ServiceCall) -> dict[str, Any]
     row.members_sitting = sorted(sitting)
     row.decided_at = call_data.now()
     session.flush()
-    return {**outcome, "board_quorum_met": True, "board_quorum_message": None,
+    return {**outcome, "board_quorum_missing": False, "board_quorum_message": None,
             "activity_outcome": {**outcome["activity_outcome"], "members_present": valid}}
 
 

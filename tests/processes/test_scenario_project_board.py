@@ -154,7 +154,7 @@ def test_without_a_quorum_of_sitting_members_nothing_is_decided_and_the_chair_re
     assert world.all(RegistryBoardDecision) == []
     [again] = world.open_tasks(case_id, "board_decision")
     data = world.task_data(again.id)
-    assert data["board_quorum_met"] is False
+    assert data["board_quorum_missing"] is True
     assert "1 of the 3 sitting representatives present, 2 needed" in data["board_quorum_message"]
     assert world.one(RegistryWorkPlanActivity, committee_name=SPORTS).status == "submitted"
 
