@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from engine.runtime.handlers import ServiceCall, lookup
 from engine.store.models import HistoryEvent
-from processes import call_data
+from processes import call_data, registry_board
 from processes.answers import case_form, display_names, gather_answers, option_labels
 from processes.call_data import HandlerError
 from processes.registry import RegistryCommittee, RegistryCommitteeChange
@@ -196,6 +196,7 @@ def set_board_representatives(session: Session, call: ServiceCall) -> dict[str, 
         raise HandlerError(f"unknown committee {d.get('committee_name')!r}")
     committee.board_representatives = names
     committee.updated_by_case_id = call.case_id
+    registry_board.name_nominees(session, committee.name, names, call.case_id)  # the Board's rotation pool
     return {"board_representatives": names}
 
 

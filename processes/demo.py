@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from processes.demo_board import BOARD_DEMO_USERS, seed_board_demo
 from processes.demo_forum import seed_forum_demo
 from processes.demo_membership import MEMBERSHIP_DEMO_USERS, seed_membership_demo
 
@@ -62,6 +63,7 @@ DEMO_USERS: list[dict[str, Any]] = [
      "groups": ["admins"], "password": "demo-admin"},
 ]
 DEMO_USERS.extend(MEMBERSHIP_DEMO_USERS)
+DEMO_USERS.extend(BOARD_DEMO_USERS)
 
 # Every group a demo user belongs to; the lanes of processes/*.bpmn must be among these.
 DEMO_GROUPS: frozenset[str] = frozenset(g for user in DEMO_USERS for g in user["groups"])
@@ -84,6 +86,7 @@ def seed_demo(session: Session, create_user: CreateUser, *, existing: Collection
         created.append(user["username"])
     seed_membership_demo(session)
     seed_forum_demo(session)  # processes/demo_forum.py: an approved action plan to start from
+    seed_board_demo(session)  # processes/demo_board.py: the Project Board's chair and seats
     return created
 
 

@@ -29,6 +29,7 @@ from processes.committee_handlers import (
     set_board_representatives,
 )
 from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
+from processes.handlers_board import WORK_PLAN_BOARD_HANDLERS
 from processes.handlers_forum import FORUM_HANDLERS
 from processes.handlers_initiatives import INITIATIVE_HANDLERS, READ_ONLY_HANDLERS, TASK_FORCE_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
@@ -79,7 +80,7 @@ _GUARDED: dict[str, dict[str, Handler]] = {
     "committee_establishment": {
         f.__name__: f for f in (register_committee, set_board_representatives)},
     "business_council_membership": membership_handlers.HANDLERS,
-    "annual_work_plan": work_plan_handlers.HANDLERS,
+    "annual_work_plan": {**work_plan_handlers.HANDLERS, **WORK_PLAN_BOARD_HANDLERS},
     "initiative_incubation": {**INITIATIVE_HANDLERS, **INITIATIVE_LINK_HANDLERS},
     "task_force": TASK_FORCE_HANDLERS,
     **MEMBERSHIP_GUARDED,

@@ -267,4 +267,6 @@ __all__ = [
     "seed_registry",
 ]
 
+import processes.registry_board  # noqa: E402,F401,I001  (the Project Board's tables)
+
 from processes import registry_membership  # noqa: E402,F401  (its tables share the metadata)

@@ -48,8 +48,9 @@ FIELD_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox",
                "datetime"}
 CHOICE_TYPES = {"select", "radio", "checklist", "taglist"}
 CONTAINER_TYPES = {"dynamiclist", "group"}
-HANDLER_FLAGS = {"call_refused", "task_force_active"}
-"""Conditions on a boolean a service task's handler returns (open_work_plan_call, close_initiative)."""
+HANDLER_FLAGS = {"call_refused", "task_force_active", "board_quorum_missing"}
+"""Conditions on a boolean a service task's handler returns (open_work_plan_call, close_initiative,
+record_board_decision)."""
 HANDLER_VALUES = {"registry_kind": {"new", "observer", "member"}}
 """Values a handler returns that conditions test (find_business_council_member)."""
 VALIDATE_KEYS = {"required", "minLength", "maxLength", "min", "max", "pattern"}
@@ -251,7 +252,7 @@ def test_lanes_and_candidate_groups_are_demo_groups(bpmn: etree._Element) -> Non
         assignment = _zeebe(task, "assignmentDefinition")
         groups = (assignment.get("candidateGroups") or "") if assignment is not None else ""
         for group in filter(None, (g.strip() for g in groups.split(","))):
-            if group.startswith("="):  # an expression over the case data (a body, see README)
+            if group.startswith(("=", "body:")):  # an expression over the case data, or a body
                 continue
             assert group in DEMO_GROUPS, f"{task.get('id')}: unknown group {group}"
         assert groups or task.get("id") in lane_of, f"{task.get('id')}: neither lane nor candidate groups"

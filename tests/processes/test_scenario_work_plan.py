@@ -25,6 +25,7 @@ from engine.errors import FormInvalid
 from engine.notify.bell import my_notifications
 from engine.read.task_context import task_context
 from engine.store.models import HumanTask
+from processes.demo_board import BOARD_CHAIR
 from processes.registry import (
     ESTABLISHED_COMMITTEES,
     PREPARATORY_COMMITTEES,
@@ -124,17 +125,20 @@ def board_tasks(world: World, case_id: int, committee: str) -> dict[str, int]:
     return found
 
 
-def board(world: World, case_id: int, member: str, committee: str, title: str, decision: str,
+def board(world: World, case_id: int, committee: str, title: str, decision: str,
           approved: float | None = None, comment: str = "") -> None:
-    data: dict[str, Any] = {"board_decision": decision, "board_comment": comment}
+    """The Board decides: its chair records the decision with every sitting member present."""
+    task_id = board_tasks(world, case_id, committee)[title]
+    present = [m["value"] for m in world.task_data(task_id)["board_members"]]
+    data: dict[str, Any] = {"board_decision": decision, "board_comment": comment,
+                            "board_members_present": present}
     if approved is not None:
         data["approved_seed_funding"] = approved
-    task_id = board_tasks(world, case_id, committee)[title]
-    mine = [t for t in world.inbox(member, case_id) if t.id == task_id]
-    assert mine, f"{member} cannot decide {title!r}"
+    mine = [t for t in world.inbox(BOARD_CHAIR, case_id) if t.id == task_id]
+    assert mine, f"the Board's chair cannot record {title!r}"
     from engine.runtime import tasks
 
-    user = world.as_user(member)
+    user = world.as_user(BOARD_CHAIR)
     tasks.claim_task(world.session, task_id, user=user)
     tasks.complete_task(world.session, task_id, user=user, data=data)
     world.run_worker()
@@ -160,7 +164,7 @@ def test_the_2018_annual_work_plan_from_call_to_approved_budget(world: World) ->
     # Business Council: the Brand Expo, accepted and approved in full.
     submit(world, case_id, "committee_trade", BUSINESS_COUNCIL, BRAND_EXPO)
     secretariat(world, case_id, BUSINESS_COUNCIL, "accept")
-    board(world, case_id, "board_munich", BUSINESS_COUNCIL, BRAND_EXPO["activity_title"], "approve",
+    board(world, case_id, BUSINESS_COUNCIL, BRAND_EXPO["activity_title"], "approve",
           comment="A flagship event.")
 
     # Sports: two activities in one submission, returned for clarification once; the Board then
@@ -182,27 +186,27 @@ def test_the_2018_annual_work_plan_from_call_to_approved_budget(world: World) ->
     secretariat(world, case_id, SPORTS, "accept")
     assert sorted(board_tasks(world, case_id, SPORTS)) == sorted(
         [SPORTS_ACADEMY["activity_title"], YOUTH_EXCHANGES["activity_title"]])
-    board(world, case_id, "board_jakarta", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
+    board(world, case_id, SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
           approved=40000, comment="The academy first.")
-    board(world, case_id, "board_tehran", SPORTS, YOUTH_EXCHANGES["activity_title"], "reject",
+    board(world, case_id, SPORTS, YOUTH_EXCHANGES["activity_title"], "reject",
           comment="Next year.")
 
     # Investment and Trade: the project database and the e-commerce export zone, both approved.
     submit(world, case_id, "committee_trade", TRADE, PROJECT_DATABASE, EXPORT_ZONE)
     secretariat(world, case_id, TRADE, "accept")
-    board(world, case_id, "board_tehran", TRADE, PROJECT_DATABASE["activity_title"], "approve")
-    board(world, case_id, "board_munich", TRADE, EXPORT_ZONE["activity_title"], "approve")
+    board(world, case_id, TRADE, PROJECT_DATABASE["activity_title"], "approve")
+    board(world, case_id, TRADE, EXPORT_ZONE["activity_title"], "approve")
 
     # Education, Science and Culture: the heritage project is rejected by the Board.
     submit(world, case_id, "committee_sports", EDUCATION, HERITAGE)
     secretariat(world, case_id, EDUCATION, "accept")
-    board(world, case_id, "board_munich", EDUCATION, HERITAGE["activity_title"], "reject",
+    board(world, case_id, EDUCATION, HERITAGE["activity_title"], "reject",
           comment="Wait for the Tourism committee.")
 
     # Tourism, still preparatory, has an activity too: approved.
     submit(world, case_id, "committee_sports", TOURISM, HERITAGE_ROUTES)
     secretariat(world, case_id, TOURISM, "accept")
-    board(world, case_id, "board_jakarta", TOURISM, HERITAGE_ROUTES["activity_title"], "approve")
+    board(world, case_id, TOURISM, HERITAGE_ROUTES["activity_title"], "approve")
 
     # The other committees file nothing before the deadline.
     assert SMART_CITIES in invited(world, case_id) and len(invited(world, case_id)) == 9
@@ -252,13 +256,13 @@ def test_a_partial_approval_without_an_amount_is_refused(world: World) -> None:
     submit(world, case_id, "committee_sports", SPORTS, SPORTS_ACADEMY)
     secretariat(world, case_id, SPORTS, "accept")
     with pytest.raises(FormInvalid) as refused:
-        board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve")
+        board(world, case_id, SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve")
     assert set(refused.value.errors) == {"approved_seed_funding"}
     world.session.rollback()
     assert activity(world, SPORTS).status == "submitted"
     assert len(board_tasks(world, case_id, SPORTS)) == 1
     # A full approval needs no amount; a partial one with its amount goes through.
-    board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
+    board(world, case_id, SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
           approved=30000)
     assert activity(world, SPORTS).approved_seed_funding == Decimal("30000.00")
 
@@ -267,7 +271,7 @@ def test_a_partly_approved_amount_never_exceeds_the_request(world: World) -> Non
     case_id = open_the_call(world)
     submit(world, case_id, "committee_sports", SPORTS, SPORTS_ACADEMY)
     secretariat(world, case_id, SPORTS, "accept")
-    board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
+    board(world, case_id, SPORTS, SPORTS_ACADEMY["activity_title"], "partly_approve",
           approved=95000)
     assert activity(world, SPORTS).approved_seed_funding == Decimal("80000.00")
 
@@ -291,7 +295,7 @@ def test_a_clarification_asked_after_the_deadline_keeps_the_submission_on_time(w
     row = activity(world, SPORTS)
     assert row.status == "submitted" and row.submitted_at == submitted_at  # the FIRST submission's time
     secretariat(world, case_id, SPORTS, "accept")
-    board(world, case_id, "board_munich", SPORTS, SPORTS_ACADEMY["activity_title"], "approve")
+    board(world, case_id, SPORTS, SPORTS_ACADEMY["activity_title"], "approve")
     assert activity(world, SPORTS).status == "approved"
     assert world.case(case_id).status == "completed"
     assert world.one(RegistryWorkPlan, year=2018).approved_budget == Decimal("80000.00")
@@ -301,7 +305,7 @@ def test_a_second_call_for_the_same_year_is_refused_unless_it_amends_the_first(w
     first = open_the_call(world, deadline="2018-02-01T00:00:00+00:00")
     submit(world, first, "committee_trade", TRADE, PROJECT_DATABASE)
     secretariat(world, first, TRADE, "accept")
-    board(world, first, "board_munich", TRADE, PROJECT_DATABASE["activity_title"], "approve")
+    board(world, first, TRADE, PROJECT_DATABASE["activity_title"], "approve")
     world.advance(days=25)
     assert world.case(first).status == "completed"
     plan = world.one(RegistryWorkPlan, year=2018)
@@ -322,7 +326,7 @@ def test_a_second_call_for_the_same_year_is_refused_unless_it_amends_the_first(w
     assert world.one(RegistryWorkPlan, year=2018).status == "amending"
     submit(world, amending, "committee_trade", TRADE, EXPORT_ZONE)
     secretariat(world, amending, TRADE, "accept")
-    board(world, amending, "board_tehran", TRADE, EXPORT_ZONE["activity_title"], "approve")
+    board(world, amending, TRADE, EXPORT_ZONE["activity_title"], "approve")
     world.clock.set(world.clock.now().replace(month=6, day=1, hour=0, minute=0, second=1))
     world.run_worker()
     assert world.case(amending).status == "completed"

@@ -171,7 +171,8 @@ def test_annual_work_plan_clarification_and_late_committee(load: Load) -> None:
                                          for i, t in enumerate(titles)]}
 
     def decided(task: Any) -> dict[str, Any]:
-        return {"activity_outcome": {"committee": task.data["committee"],
+        return {"board_quorum_missing": False,
+                "activity_outcome": {"committee": task.data["committee"],
                                      "title": task.data["activity"]["activity_title"], "status": "approved"}}
 
     done = drive(workflow, {
