@@ -1,7 +1,8 @@
 """The background worker: claims due jobs and runs each in its own transaction.
 
-One loop per worker: claim a batch (short transaction, lease), run each claimed
-job on a thread pool (`concurrency` threads, one session per job), sleep `poll`
+One loop per worker: claim due jobs (short transaction, lease), run each claimed
+job on a thread pool (`concurrency` threads, one session per job); a thread that
+comes free claims the next due job without waiting for the others. Sleep `poll`
 seconds when nothing was due. Any number of workers (threads or processes) may
 run against one database; see engine.background.jobs for the claim and lease rules.
 
@@ -31,7 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -110,18 +111,26 @@ class Worker:
 
     def run(self, *, poll: float = 1.0, once: bool = False,
             on_idle: Callable[[], None] | None = None) -> WorkerStats:
-        """Work until stopped; with `once`, until no job is due."""
-        pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
+        """Work until stopped; with `once`, until no job is due and none is running.
+
+        With several threads, a thread that comes free claims the next due job at once: a
+        slow job (a script near its time limit) holds only its own thread, never the jobs
+        due behind it. Only as many jobs are claimed as there are free threads, so no lease
+        is held by a job that waits for a thread."""
+        if self.concurrency == 1:
+            return self._run_serial(poll, once, on_idle)
+        pool = ThreadPoolExecutor(self.concurrency)
+        running: set[Future[str]] = set()
         try:
             while not self._stop.is_set():
                 self.sync_start_timers()
-                claimed = self.claim()
-                if claimed:
-                    if pool is None:
-                        for job in claimed:
-                            self.execute(job)
-                    else:
-                        list(pool.map(self.execute, claimed))
+                free = self.concurrency - len(running)
+                claimed = self.claim(min(free, self.batch)) if free > 0 else []
+                running.update(pool.submit(self.execute, job) for job in claimed)
+                if running:
+                    if claimed and len(running) < self.concurrency:
+                        continue  # a thread is still free: more may be due right now
+                    _, running = wait(running, timeout=poll, return_when=FIRST_COMPLETED)
                     continue
                 if once:
                     break
@@ -129,8 +138,22 @@ class Worker:
                     on_idle()
                 self._stop.wait(poll)
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True)
+            pool.shutdown(wait=True)
+        return self.stats
+
+    def _run_serial(self, poll: float, once: bool, on_idle: Callable[[], None] | None) -> WorkerStats:
+        while not self._stop.is_set():
+            self.sync_start_timers()
+            claimed = self.claim()
+            for job in claimed:
+                self.execute(job)
+            if claimed:
+                continue
+            if once:
+                break
+            if on_idle is not None:
+                on_idle()
+            self._stop.wait(poll)
         return self.stats
 
     def run_once(self) -> WorkerStats:
@@ -152,9 +175,9 @@ class Worker:
                 session.rollback()
                 log.exception("syncing timer start events failed")
 
-    def claim(self) -> list[jobs.ClaimedJob]:
+    def claim(self, limit: int | None = None) -> list[jobs.ClaimedJob]:
         with self.session_factory() as session:
-            claimed = jobs.claim(session, self.worker_id, limit=self.batch, lease=self.lease)
+            claimed = jobs.claim(session, self.worker_id, limit=limit or self.batch, lease=self.lease)
             session.commit()
         for _ in claimed:
             self.stats.count("claimed")

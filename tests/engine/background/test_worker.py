@@ -119,7 +119,7 @@ def test_two_workers_never_run_the_same_job_at_once(
     assert all(w.stats.done > 0 for w in workers)
     session.expire_all()
     assert {c.status for c in session.scalars(select(Case).where(Case.id.in_(ids)))} == {"running"}
-    assert session.scalar(select(func.count()).select_from(Job)) == 0
+    assert session.scalar(select(func.count()).select_from(Job).where(Job.case_id.in_(ids))) == 0
 
 
 @needs_postgres
