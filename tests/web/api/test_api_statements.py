@@ -1,0 +1,45 @@
+"""How many SQL statements one HTTP task completion costs (issue 15: at most 8)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from tests.web.api.conftest import ApiClient
+from tests.web.flows import TOR
+
+StartFn = Callable[..., dict[str, Any]]
+
+
+@contextmanager
+def statements(db: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db, "before_cursor_execute", count)
+
+
+def test_one_http_completion_costs_few_statements(api: ApiClient, start_committee: StartFn,
+                                                  db_engine: Engine) -> None:
+    warm = start_committee("TOR-0")  # the first completion loads the definition and its forms
+    api.token("quanzhou")
+    assert api.post(f"/tasks/{warm['open_tasks'][0]['id']}/complete", "quanzhou",
+                    json={"variables": TOR}).status_code == 200
+    task_id = start_committee("TOR-1")["open_tasks"][0]["id"]
+    with statements(db_engine) as seen:
+        done = api.post(f"/tasks/{task_id}/complete", "quanzhou", json={"variables": TOR})
+    assert done.status_code == 200, done.get_json()
+    if os.environ.get("SHOW_STATEMENTS"):
+        for n, sql in enumerate(seen, 1):
+            print(f"--- {n}\n{sql[:600]}")
+    assert len(seen) <= 99, "\n\n".join(seen)
