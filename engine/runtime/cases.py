@@ -114,10 +114,9 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
     if failure is not None and atomic:
         raise StepFailed(failure, opened.case.id)
     title = _title_from(case_data(opened))
-    if title and title != opened.case.title:
-        opened.case.title = title
-    try:
-        save_case(session, opened, failure=failure)
+    try:  # a new title goes into the state's own UPDATE
+        save_case(session, opened, failure=failure,
+                  title=title if title and title != opened.case.title else None)
     except AssignmentFailed as exc:
         if atomic:
             raise StepFailed(StepFailure(exc.context.get("element_id"), exc.message),

@@ -21,6 +21,9 @@ def statements(db: Engine) -> Iterator[list[str]]:
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement)
+        if os.environ.get("SHOW_STACK") and os.environ["SHOW_STACK"] in statement:
+            import traceback
+            print("".join(traceback.format_stack(limit=40)[:-1]))
 
     event.listen(db, "before_cursor_execute", count)
     try:
