@@ -149,7 +149,11 @@ def view_case(session: Session, case_id: int, opened: OpenCase | None = None) ->
     else:
         with peek_case(session, case_id) as peeked:
             data = case_data(peeked)
-    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
-                                                    HumanTask.state == TaskState.OPEN)
-                            .order_by(HumanTask.id)).all()
-    return CaseView.of(case, data, [TaskView.of(t) for t in tasks])
+    if opened is not None and opened.open_tasks is not None:  # what the save just projected
+        tasks = opened.open_tasks
+    else:
+        tasks = list(session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
+                                                             HumanTask.state == TaskState.OPEN)
+                                     .order_by(HumanTask.id)).all())
+    return CaseView.of(case, data, [TaskView.of(t) for t in tasks],
+                       definition_version=opened.definition.version if opened else None)

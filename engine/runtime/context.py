@@ -43,6 +43,9 @@ class OpenCase:
     """Who is moving the case now (None: the engine), for projectors that tell people."""
     new_tasks: list[Any] = field(default_factory=list)
     """Human tasks opened by the save in progress (engine.runtime.projections fills it)."""
+    open_tasks: list[Any] | None = None
+    """The case's open human tasks as the last save left them (engine.runtime.projections):
+    the answer to the change is built from them without reading them again."""
 
 
 Projector = Callable[[Session, OpenCase, datetime], None]

@@ -1,4 +1,9 @@
-"""How many SQL statements one HTTP task completion costs (issue 15: at most 8)."""
+"""How many SQL statements one HTTP task completion costs (issue 15 aims at 8).
+
+Counted with SQLAlchemy's `before_cursor_execute` on the app's engine, for a completion with
+warm caches (the definition and its forms are parsed once per version and process): the
+committee's first task, as its city, over the API. SQLite's `BEGIN IMMEDIATE` is not counted
+(PostgreSQL's BEGIN is not a statement the driver sends separately)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,11 @@ from tests.web.api.conftest import ApiClient
 from tests.web.flows import TOR
 
 StartFn = Callable[..., dict[str, Any]]
+MAX_STATEMENTS = 15
+"""Who is asking (1), the task with its candidates, case and definition hash (1), the
+conditional task update, draft delete, participants read, history, state update, open tasks
+read, participant and task inserts, job and subscription reads, the notification event and its
+two jobs. Lower it when a statement goes; a statement added makes this test fail."""
 
 
 @contextmanager
@@ -20,7 +30,8 @@ def statements(db: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+        if not statement.startswith("BEGIN"):
+            seen.append(statement)
         if os.environ.get("SHOW_STACK") and os.environ["SHOW_STACK"] in statement:
             import traceback
             print("".join(traceback.format_stack(limit=40)[:-1]))
@@ -45,4 +56,4 @@ def test_one_http_completion_costs_few_statements(api: ApiClient, start_committe
     if os.environ.get("SHOW_STATEMENTS"):
         for n, sql in enumerate(seen, 1):
             print(f"--- {n}\n{sql[:600]}")
-    assert len(seen) <= 99, "\n\n".join(seen)
+    assert len(seen) <= MAX_STATEMENTS, "\n\n".join(seen)
