@@ -2,8 +2,9 @@
 
     python -m bench.bench_worker          (BENCH_TIMERS=10000, BENCH_POSTGRES_URL=postgresql+psycopg://...)
 
-1. Time for one worker, then two worker processes, to fire N due timers (each: claim,
-   load the case, SpiffWorkflow refreshes its timer, steps, save, projection).
+1. Time for one worker (one case per transaction, then batches of 25 cases per transaction),
+   then two worker processes, to fire N due timers (each: claim, load the case, SpiffWorkflow
+   refreshes its timer, steps, save, projection).
 2. Delay between a timer's due time and its firing (median, p95) while one worker is
    busy with a backlog of due timers.
 Cases are clones of one started case (its timer's due time rewritten in the state), so
@@ -120,13 +121,13 @@ def _worker_process(url: str, name: str, budget: float) -> None:
     _run_for(Worker(factory, worker_id=name, batch=20), budget)
 
 
-def fire_all(bench: Bench, workers: int) -> tuple[int, float]:
+def fire_all(bench: Bench, workers: int, timer_batch: int = 25) -> tuple[int, float]:
     """Fire up to N due timers within BUDGET seconds; returns (fired, seconds)."""
     past = datetime.now(UTC) - timedelta(seconds=5)
     bench.clone([past] * N)
     started = time.perf_counter()
     if workers == 1:
-        _run_for(Worker(bench.factory, worker_id="w1", batch=20), BUDGET)
+        _run_for(Worker(bench.factory, worker_id="w1", batch=20, timer_batch=timer_batch), BUDGET)
     else:
         ctx = multiprocessing.get_context("fork")
         bench.engine.dispose()
@@ -181,7 +182,9 @@ def main() -> None:
 
 
 def _measure(url: str) -> None:
-    one = _report("1 worker ", *fire_all(Bench(url), 1))
+    unbatched = _report("1 worker, 1 case per transaction", *fire_all(Bench(url), 1, timer_batch=1))
+    one = _report("1 worker, batches of 25 cases     ", *fire_all(Bench(url), 1))
+    print(f"batches vs 1 case per transaction: {one / max(unbatched, 1e-9):.2f}x")
     two = _report("2 workers", *fire_all(Bench(url), 2))
     print(f"2 worker processes vs 1: {two / max(one, 1e-9):.2f}x")
     # Latency while busy: a backlog of due timers plus timers falling due at half the measured rate.
