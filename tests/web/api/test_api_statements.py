@@ -8,6 +8,7 @@ committee's first task, as its city, over the API. SQLite's `BEGIN IMMEDIATE` is
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,7 +34,6 @@ def statements(db: Engine) -> Iterator[list[str]]:
         if not statement.startswith("BEGIN"):
             seen.append(statement)
         if os.environ.get("SHOW_STACK") and os.environ["SHOW_STACK"] in statement:
-            import traceback
             print("".join(traceback.format_stack(limit=40)[:-1]))
 
     event.listen(db, "before_cursor_execute", count)
