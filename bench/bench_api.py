@@ -1,6 +1,6 @@
 """REST API throughput under gunicorn: starting cases and completing tasks over HTTP.
 
-    python -m bench.bench_api            # BENCH_API_DATABASE_URL, default alliance_bench_api
+    python -m bench.bench_api            # its own scratch database (bench.common)
                                          # on localhost; BENCH_API_N requests per run (80)
 
 Seeds a PostgreSQL database (the Alliance's processes, demo users, an API token),
@@ -27,17 +27,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
-
 import engine.store.models  # noqa: F401
-from bench.common import ensure_database
+from bench.common import scratch_database
 from engine.access.tokens import create_token
 from engine.access.users import create_user
 from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
 from engine.store.db import Base, make_engine
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_api"
 REPO = Path(__file__).resolve().parents[1]
 USER = "quanzhou"
 TOR = {"committee_name": "Tourism", "sector": "tourism",
@@ -57,10 +54,9 @@ def seed(url: str) -> str:
     from processes.registry import seed_registry
 
     eng = make_engine(url)
-    Base.metadata.drop_all(eng)
     Base.metadata.create_all(eng)
     with session_factory(eng)() as session:
-        deploy(session, files_from_paths([REPO / "processes"]), user="bench")
+        deploy(session, files_from_paths([REPO / "processes"]))
         seed_demo(session, create_user)
         seed_registry(session)
         secret = create_token(session, USER, name="bench").secret
@@ -137,14 +133,13 @@ def run(label: str, calls: Sequence[Callable[[], tuple[int, Any]]], concurrency:
 
 
 def main() -> None:
-    url = os.environ.get("BENCH_API_DATABASE_URL", DEFAULT_URL)
-    count = int(os.environ.get("BENCH_API_N", "80"))
-    try:
-        ensure_database(url)
-        token = seed(url)
-    except OperationalError as exc:
-        print(f"PostgreSQL unreachable ({exc.orig}); bench_api skipped.")
-        return
+    with scratch_database("api") as url:
+        if url is not None:
+            _measure(url, int(os.environ.get("BENCH_API_N", "80")))
+
+
+def _measure(url: str, count: int) -> None:
+    token = seed(url)
     port = free_port()
     server = start_server(url, port)
     try:

@@ -1,8 +1,8 @@
 """Dashboard latency at scale: 100,000 cases, 1,000,000 history rows, in PostgreSQL.
 
-    python -m bench.bench_dashboard      # BENCH_DASH_DATABASE_URL, default alliance_bench_dash
+    python -m bench.bench_dashboard      # its own scratch database (bench.common)
 
-Creates its own database (CREATE DATABASE through an AUTOCOMMIT connection), fills it with
+Creates its own scratch database (bench.common.scratch_database), fills it with
 COPY, prints the median and p95 latency of the overview, the filtered case list, the CSV
 export and the case page (engine queries and pages through the Flask test client), then
 drops the database. Prints a note and exits if PostgreSQL is unreachable.
@@ -10,7 +10,6 @@ drops the database. Prints a note and exits if PostgreSQL is unreachable.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
@@ -19,47 +18,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-
 import engine.store.models  # noqa: F401
-from bench.common import timed
+from bench.common import scratch_database, timed
 from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
+from engine.read.case_page import case_detail
 from engine.read.dashboard import CaseFilters, case_csv_rows, case_page
 from engine.read.process_stats import overview_counts
-from engine.runtime.case_admin import case_detail
 from engine.runtime.cases import start_case
 from engine.store.db import Base, make_engine
 from engine.store.models import ProcessDefinition
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_dash"
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 CASES, HISTORY, REAL_HISTORY = 100_000, 1_000_000, 1_000
 STATUSES = ("running",) * 6 + ("completed", "completed", "cancelled", "suspended")
 REPEAT = 20
-
-
-def admin_engine(url: str) -> Any:
-    return create_engine(make_url(url).set(database="test"), isolation_level="AUTOCOMMIT")
-
-
-def create_database(url: str) -> None:
-    name = make_url(url).database
-    admin = admin_engine(url)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
-def drop_database(url: str) -> None:
-    admin = admin_engine(url)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def generate(url: str) -> int:
@@ -193,13 +167,9 @@ def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
 
 
 def main() -> int:
-    url = os.environ.get("BENCH_DASH_DATABASE_URL", DEFAULT_URL)
-    try:
-        create_database(url)
-    except OperationalError as exc:
-        print(f"bench_dashboard: PostgreSQL is unreachable ({str(exc).splitlines()[0]}); skipped.")
-        return 0
-    try:
+    with scratch_database("dashboard") as url:
+        if url is None:
+            return 0
         start = time.perf_counter()
         real_id = generate(url)
         print(f"generated {CASES:,} cases, {HISTORY:,} history rows in "
@@ -207,8 +177,6 @@ def main() -> int:
         print(f"{'what':45} {'median ms':>10} {'p95 ms':>10}")
         for label, median, p95 in measure(url, real_id):
             print(f"{label:45} {median:10.1f} {p95:10.1f}")
-    finally:
-        drop_database(url)
     return 0
 
 

@@ -12,10 +12,10 @@ task-completion latency (median, p95) in a looping case after 10, 100, 400 and
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 import engine.store.models  # noqa: F401
-from bench.common import percentile
+from bench.common import percentile, scratch_database
 from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
 from engine.definitions import deployment as definitions
@@ -36,7 +36,6 @@ from engine.store.db import Base, make_engine
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _files(*paths: Path) -> list[Any]:
@@ -59,8 +58,7 @@ def in_memory_rate(n: int) -> float:
 
 
 def _prepare(db: Engine) -> sessionmaker[Any]:
-    Base.metadata.drop_all(db)
-    Base.metadata.create_all(db)
+    Base.metadata.create_all(db)  # a fresh scratch database or SQLite file
     factory = session_factory(db)
     with factory() as s:
         definitions.deploy(s, _files(HERE / "three_tasks.bpmn", REPO / "tests/fixtures/bpmn/loop.bpmn"))
@@ -119,14 +117,12 @@ def main() -> None:
     memory = in_memory_rate(n)
     print(f"SpiffWorkflow in memory     {memory:8.1f} cases/s")
     results: dict[str, Engine] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
         results["sqlite"] = make_engine(f"sqlite:///{tmp}/bench.db")
-        try:
-            pg = make_engine(PG_URL)
-            pg.connect().close()
-            results["postgresql"] = pg
-        except Exception as exc:
-            print(f"PostgreSQL not reachable ({type(exc).__name__}); skipped")
+        pg_url = stack.enter_context(scratch_database("engine"))
+        if pg_url is not None:
+            results["postgresql"] = make_engine(pg_url)
         factories = {name: _prepare(db) for name, db in results.items()}
         for name, factory in factories.items():
             rate = engine_rate(factory, n)
@@ -138,8 +134,6 @@ def main() -> None:
                 print(f"after {checkpoint:5} completed tasks: median {median:7.2f} ms"
                       f"   p95 {percentile(samples, 0.95) * 1000:7.2f} ms")
         for db in results.values():
-            if db.dialect.name == "postgresql":
-                Base.metadata.drop_all(db)
             db.dispose()
 
 

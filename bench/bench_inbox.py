@@ -1,6 +1,6 @@
 """Inbox latency at scale: 100,000 open tasks in one user's groups, 1,000,000 history rows.
 
-    python -m bench.bench_inbox          # BENCH_INBOX_DATABASE_URL, default alliance_bench_inbox on localhost
+    python -m bench.bench_inbox          # its own scratch database (bench.common)
 
 Generates the data into PostgreSQL with COPY (a few tens of seconds), then prints the
 median and p95 latency of the inbox query (engine.read.inbox.inbox_page) and of the inbox
@@ -9,7 +9,6 @@ page through the Flask test client. Prints a note and exits if PostgreSQL is unr
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
@@ -17,11 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-
 import engine.store.models  # noqa: F401
-from bench.common import ensure_database, timed
+from bench.common import scratch_database, timed
 from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
@@ -29,7 +25,6 @@ from engine.read.inbox import inbox_page
 from engine.store.db import Base, make_engine
 from engine.store.models import ProcessDefinition
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/alliance_bench_inbox"
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 USER, GROUPS = "bench_user", ["secretariat", "committee"]
 OPEN_MINE, OPEN_OTHERS, COMPLETED, ASSIGNED = 100_000, 50_000, 100_000, 300
@@ -41,7 +36,6 @@ REPEAT = 30
 
 def generate(url: str) -> None:
     eng = make_engine(url)
-    Base.metadata.drop_all(eng)
     Base.metadata.create_all(eng)
     factory = session_factory(eng)
     with factory() as session:
@@ -145,13 +139,13 @@ def measure(url: str) -> list[tuple[str, float, float]]:
 
 
 def main() -> int:
-    url = os.environ.get("BENCH_INBOX_DATABASE_URL", DEFAULT_URL)
-    try:
-        ensure_database(url)
-    except OperationalError as exc:
-        print(f"bench_inbox: PostgreSQL is unreachable at {make_url(url).render_as_string()} "
-              f"({str(exc).splitlines()[0]}); skipped.")
-        return 0
+    with scratch_database("inbox") as url:
+        if url is not None:
+            _measure_all(url)
+    return 0
+
+
+def _measure_all(url: str) -> None:
     start = time.perf_counter()
     generate(url)
     print(f"generated {OPEN_MINE + OPEN_OTHERS + COMPLETED:,} tasks ({OPEN_MINE:,} open in the user's "
@@ -160,7 +154,6 @@ def main() -> int:
     print(f"{'what':45} {'median ms':>10} {'p95 ms':>10}")
     for label, median, p95 in measure(url):
         print(f"{label:45} {median:10.1f} {p95:10.1f}")
-    return 0
 
 
 if __name__ == "__main__":

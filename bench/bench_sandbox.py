@@ -19,7 +19,6 @@ Prints, in the same run:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
@@ -27,13 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 import engine.store.models  # noqa: F401
 import processes.registry
 import processes.registry_forum  # noqa: F401  (action plans and the Cities Forum)
-from bench.common import ensure_database, percentile
+from bench.common import percentile, scratch_database
 from engine.access.users import actor, create_user
 from engine.bootstrap import build_runtime, session_factory
 from engine.definitions import deployment as definitions
@@ -49,8 +45,6 @@ LOOP = REPO / "tests" / "fixtures" / "bpmn" / "loop.bpmn"
 POOLED_LOOP = Path(__file__).parent / "pooled_loop.bpmn"
 PROCESSES = {"looping": "script `count = count + 1`, condition `done`",
              "pooled_loop": "script with an f-string: always an evaluator process"}
-PG_URL = os.environ.get("BENCH_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/bench_limits_sandbox")
 DATA = {"count": 3, "limit": 10, "done": False, "title": "Quanzhou ToR",
         "partners": ["iran_chamber", "bavaria", "hanoi"], "budget": {"seed": 20000}}
 
@@ -97,8 +91,7 @@ def _runtimes() -> dict[str, Runtime]:
 
 def _prepare(url: str) -> Any:
     db = make_engine(url)
-    Base.metadata.drop_all(db)
-    Base.metadata.create_all(db)
+    Base.metadata.create_all(db)  # a fresh scratch database or SQLite file
     with session_factory(db)() as s:
         definitions.deploy(s, definitions.files_from_paths([LOOP, POOLED_LOOP]))
         create_user(s, "bench", groups=["workers"], password="bench-pw")
@@ -149,26 +142,7 @@ def per_completion(name: str, url: str, n: int) -> None:
     finally:
         for runtime in runtimes.values():
             runtime.close()
-        if db.dialect.name == "postgresql":
-            Base.metadata.drop_all(db)
         db.dispose()
-
-
-def _postgres_reachable(url: str) -> bool:
-    try:
-        ensure_database(url)
-    except Exception as exc:
-        print(f"PostgreSQL not reachable ({type(exc).__name__}); skipped")
-        return False
-    return True
-
-
-def _drop_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
-    admin.dispose()
 
 
 def main() -> None:
@@ -179,11 +153,9 @@ def main() -> None:
     per_evaluation(args.evaluations)
     with tempfile.TemporaryDirectory() as tmp:
         per_completion("SQLite", f"sqlite:///{tmp}/bench.db", args.completions)
-    if _postgres_reachable(PG_URL):
-        try:
-            per_completion("PostgreSQL", PG_URL, args.completions)
-        finally:
-            _drop_database(PG_URL)
+    with scratch_database("sandbox") as pg_url:
+        if pg_url is not None:
+            per_completion("PostgreSQL", pg_url, args.completions)
 
 
 if __name__ == "__main__":

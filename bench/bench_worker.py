@@ -1,13 +1,14 @@
 """Worker throughput and timer latency on PostgreSQL.
 
-    python -m bench.bench_worker          (BENCH_TIMERS=10000, BENCH_PG_URL=postgresql+psycopg://...)
+    python -m bench.bench_worker          (BENCH_TIMERS=10000, BENCH_POSTGRES_URL=postgresql+psycopg://...)
 
-1. Time for one worker, then two worker processes, to fire N due timers (each: claim,
-   load the case, SpiffWorkflow refreshes its timer, steps, save, projection).
+1. Time for one worker (one case per transaction, then batches of 25 cases per transaction),
+   then two worker processes, to fire N due timers (each: claim, load the case, SpiffWorkflow
+   refreshes its timer, steps, save, projection).
 2. Delay between a timer's due time and its firing (median, p95) while one worker is
    busy with a backlog of due timers.
 Cases are clones of one started case (its timer's due time rewritten in the state), so
-the set-up costs seconds, not minutes. Uses its own database (alliance_bench).
+the set-up costs seconds, not minutes. Uses its own scratch database (bench.common).
 Each throughput phase stops after BENCH_BUDGET seconds (default 45) and reports the rate
 and the projected time for all N, so the whole run stays under 3 minutes on a slow machine.
 Prints figures; asserts nothing.
@@ -24,9 +25,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
 import engine.store.models  # noqa: F401
+from bench.common import scratch_database
 from engine.background.worker import Worker
 from engine.bootstrap import session_factory
 from engine.definitions import deployment as definitions
@@ -38,10 +39,6 @@ from engine.store.models import Case, Job, JobKind, JobStatus
 
 N = int(os.environ.get("BENCH_TIMERS", "10000"))
 BUDGET = float(os.environ.get("BENCH_BUDGET", "45"))
-PG_URL = os.environ.get("BENCH_PG_URL") or (
-    os.environ["DATABASE_URL"] if os.environ.get("DATABASE_URL", "").startswith("postgresql")
-    else "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-DB_NAME = "alliance_bench"
 BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D"
   targetNamespace="http://bpmn.io/schema/bpmn">
@@ -55,27 +52,10 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:process></bpmn:definitions>"""
 
 
-def bench_url() -> str | None:
-    base = make_url(PG_URL)
-    try:
-        admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME})
-            if not exists:
-                conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
-        admin.dispose()
-    except Exception as exc:
-        print(f"PostgreSQL unreachable at {base.render_as_string(hide_password=True)}: "
-              f"{type(exc).__name__}; skipping the worker benchmark")
-        return None
-    return base.set(database=DB_NAME).render_as_string(hide_password=False)
-
-
 class Bench:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=10)
-        Base.metadata.drop_all(self.engine)
         Base.metadata.create_all(self.engine)
         self.factory = session_factory(self.engine)
         with self.factory() as session:
@@ -118,7 +98,8 @@ class Bench:
 
     def remaining(self) -> int:
         with self.factory() as session:
-            return int(session.scalar(select(func.count()).select_from(Job)) or 0)
+            return int(session.scalar(select(func.count()).select_from(Job)
+                                      .where(Job.kind == JobKind.TIMER)) or 0)
 
     def reset(self) -> None:
         with self.factory() as session:
@@ -140,13 +121,13 @@ def _worker_process(url: str, name: str, budget: float) -> None:
     _run_for(Worker(factory, worker_id=name, batch=20), budget)
 
 
-def fire_all(bench: Bench, workers: int) -> tuple[int, float]:
+def fire_all(bench: Bench, workers: int, timer_batch: int = 25) -> tuple[int, float]:
     """Fire up to N due timers within BUDGET seconds; returns (fired, seconds)."""
     past = datetime.now(UTC) - timedelta(seconds=5)
     bench.clone([past] * N)
     started = time.perf_counter()
     if workers == 1:
-        _run_for(Worker(bench.factory, worker_id="w1", batch=20), BUDGET)
+        _run_for(Worker(bench.factory, worker_id="w1", batch=20, timer_batch=timer_batch), BUDGET)
     else:
         ctx = multiprocessing.get_context("fork")
         bench.engine.dispose()
@@ -195,10 +176,15 @@ def latency(bench: Bench, backlog: int, spread_s: float, count: int) -> list[flo
 def main() -> None:
     print(f"$ {sys.executable} -m bench.bench_worker   (BENCH_TIMERS={N}, BENCH_BUDGET={BUDGET:.0f} s "
           "per phase)")
-    url = bench_url()
-    if url is None:
-        return
-    one = _report("1 worker ", *fire_all(Bench(url), 1))
+    with scratch_database("worker") as url:
+        if url is not None:
+            _measure(url)
+
+
+def _measure(url: str) -> None:
+    unbatched = _report("1 worker, 1 case per transaction", *fire_all(Bench(url), 1, timer_batch=1))
+    one = _report("1 worker, batches of 25 cases     ", *fire_all(Bench(url), 1))
+    print(f"batches vs 1 case per transaction: {one / max(unbatched, 1e-9):.2f}x")
     two = _report("2 workers", *fire_all(Bench(url), 2))
     print(f"2 worker processes vs 1: {two / max(one, 1e-9):.2f}x")
     # Latency while busy: a backlog of due timers plus timers falling due at half the measured rate.

@@ -37,7 +37,11 @@ def outcome_labels() -> dict[str, str]:
             "refused": _("refused"), "declined": _("declined"), "withdrawn": _("withdrawn"),
             "remains_observer": _("remains observer"), "observer": _("observer"),
             "member": _("member"), "completed": _("completed"), "discontinued": _("discontinued"),
-            "incubated": _("incubated"), "approved": _("approved"), "cancelled": _("cancelled")}
+            "incubated": _("incubated"), "approved": _("approved"), "cancelled": _("cancelled"),
+            "lapsed": _("lapsed"), "admitted": _("admitted"), "notice_revoked": _("notice revoked"),
+            "already_member": _("already a member"), "held": _("held"), "joined": _("joined"),
+            "no_agreement": _("no agreement"), "closed": _("closed"),
+            "closed_with_initiative": _("closed with its initiative")}
 
 
 def outcome_label(outcome: str | None) -> str:

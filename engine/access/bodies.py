@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -164,6 +165,32 @@ def end_membership(session: Session, membership_id: int, *, at: datetime | None 
     if row.valid_until is not None and row.valid_until <= end:
         raise Conflict(f"membership {membership_id} has ended already", membership_id=membership_id)
     row.valid_until = max(end, row.valid_from)
+
+
+SEPARATOR = "\x1f"
+"""Between the items of an aggregated list (no code, role or group name holds it)."""
+
+
+def memberships_column(user_id: Any, organisation_id: Any, now: datetime) -> Any:
+    """The `body#role` pairs a user answers to now, as one string (SEPARATOR between them):
+    a scalar subquery, so that one statement reads who is asking (engine.access.tokens)."""
+    holder = or_(Membership.user_id == user_id,
+                 and_(organisation_id.is_not(None), Membership.organisation_id == organisation_id))
+    return (select(func.aggregate_strings(Body.code + "#" + Membership.role, SEPARATOR))
+            .select_from(Membership).join(Body, Body.id == Membership.body_id)
+            .where(holder, Body.active.is_(True), *_open(now)).scalar_subquery())
+
+
+def organisation_column(organisation_id: Any) -> Any:
+    return (select(Organisation.code).where(Organisation.id == organisation_id,
+                                            Organisation.active.is_(True)).scalar_subquery())
+
+
+def memberships_from(pairs: str | None, organisation: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """What memberships_of answers, from memberships_column and organisation_column."""
+    found = [p.partition("#") for p in pairs.split(SEPARATOR)] if pairs else []
+    bodies = frozenset({code for code, _, _ in found} | {f"{code}#{role}" for code, _, role in found})
+    return bodies, frozenset({organisation}) if organisation else frozenset()
 
 
 def memberships_of(session: Session, user_id: int, organisation_id: int | None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.background.incidents import open_job_incident
 from engine.observability.metrics import LEASE_EXPIRIES, count_after_commit
-from engine.store.models import Job, JobStatus
+from engine.store.models import Job, JobKind, JobStatus
 
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_MAX_ATTEMPTS = 3
@@ -54,24 +55,35 @@ def _claimable(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def claim(session: Session, worker_id: str, *, limit: int = 10,
-          lease: timedelta = DEFAULT_LEASE) -> list[ClaimedJob]:
-    """Claim up to `limit` due jobs for `worker_id`; the caller commits right away."""
+          lease: timedelta = DEFAULT_LEASE, timers: bool | None = None) -> list[ClaimedJob]:
+    """Claim up to `limit` due jobs for `worker_id` in one statement; the caller commits right away.
+
+    `timers`: True claims only timer jobs, False every kind but timers, None any kind.
+    The candidates (a CTE, `FOR UPDATE SKIP LOCKED` on PostgreSQL) and the lease are one
+    UPDATE ... FROM ... RETURNING: one round trip however many jobs are claimed."""
     now = clock.now()
-    query = select(Job.id, Job.locked_by).where(*_claimable(now)).order_by(Job.due_at, Job.id).limit(limit)
+    where = _claimable(now)
+    if timers is not None:
+        where.append(Job.kind == JobKind.TIMER if timers else Job.kind != JobKind.TIMER)
+    picked = select(Job.id.label("id"), Job.locked_by.label("previous")).where(*where) \
+        .order_by(Job.due_at, Job.id).limit(limit)
+    lease_values = dict(locked_by=worker_id, locked_until=now + lease, attempts=Job.attempts + 1)
+    returned = (Job.id, Job.kind, Job.case_id, Job.attempts, Job.due_at)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    candidates = session.execute(query).tuples().all()
-    claimed: list[ClaimedJob] = []
-    expired = 0
-    for job_id, previous_holder in candidates:
-        row = session.execute(
-            update(Job).where(Job.id == job_id, *_claimable(now))
-            .values(locked_by=worker_id, locked_until=now + lease, attempts=Job.attempts + 1)
-            .returning(Job.id, Job.kind, Job.case_id, Job.attempts)
-            .execution_options(synchronize_session=False)).first()
-        if row is not None:
-            claimed.append(ClaimedJob(row[0], row[1], row[2], row[3]))
-            expired += previous_holder is not None  # its holder never released it: the lease ran out
+        chosen = picked.with_for_update(skip_locked=True).cte("chosen")
+        rows: list[Any] = list(session.execute(
+            update(Job).where(Job.id == chosen.c.id, *where).values(**lease_values)
+            .returning(*returned, chosen.c.previous)
+            .execution_options(synchronize_session=False)).all())
+    else:  # SQLite (BEGIN IMMEDIATE: no one else claims meanwhile; no round trip to save)
+        previous = dict(session.execute(picked).tuples().all())
+        rows = [(*r, previous[r[0]]) for r in session.execute(
+            update(Job).where(Job.id.in_(previous), *where).values(**lease_values)
+            .returning(*returned).execution_options(synchronize_session=False)).all()] \
+            if previous else []
+    rows = sorted(rows, key=lambda r: (r[4], r[0]))
+    claimed = [ClaimedJob(r[0], r[1], r[2], r[3]) for r in rows]
+    expired = sum(r[5] is not None for r in rows)  # its holder never released it: the lease ran out
     if expired:
         count_after_commit(session, lambda: LEASE_EXPIRIES.inc(expired))
     return claimed

@@ -193,9 +193,10 @@ def project_subscriptions(session: Session, opened: OpenCase, now: datetime, *, 
     case_id = opened.case.id
     rows = {(r.spiff_task_id, r.message_name): r for r in session.scalars(
         select(MessageSubscription).where(MessageSubscription.case_id == case_id)).all()}
-    if active:
+    waiting = waiting_message_tasks(opened.workflow) if active else []
+    if waiting:  # the definition's correlation keys only when a message is awaited
         zeebe = zeebe_keys(opened.case.definition)
-        for task, definition in waiting_message_tasks(opened.workflow):
+        for task, definition in waiting:
             name = definition.name
             correlation = canonical(waiting_correlation(task, definition, zeebe))
             row = rows.pop((str(task.id), name), None)

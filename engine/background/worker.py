@@ -1,7 +1,8 @@
 """The background worker: claims due jobs and runs each in its own transaction.
 
-One loop per worker: claim a batch (short transaction, lease), run each claimed
-job on a thread pool (`concurrency` threads, one session per job), sleep `poll`
+One loop per worker: claim due jobs (short transaction, lease), run each claimed
+job on a thread pool (`concurrency` threads, one session per job); a thread that
+comes free claims the next due job without waiting for the others. Sleep `poll`
 seconds when nothing was due. Any number of workers (threads or processes) may
 run against one database; see engine.background.jobs for the claim and lease rules.
 
@@ -31,7 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -49,7 +50,8 @@ from engine.background.maintenance import (
 )
 from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
 from engine.background.services import run_service_job
-from engine.background.timers import fire_start_timer, sync_start_timers, waiting_timers
+from engine.background.timer_jobs import fire_timers, leased_timer_jobs
+from engine.background.timers import fire_start_timer, sync_start_timers
 from engine.errors import ConcurrentUpdate, HandlerMissing, HandlerNotAllowed, InvalidInput
 from engine.notify.deadlines import run_deadline_job
 from engine.notify.delivery import deliver_mail
@@ -58,10 +60,7 @@ from engine.notify.fanout import fan_out
 from engine.notify.mail import MailSettings
 from engine.observability.context import request_id_bound
 from engine.observability.metrics import JOBS_RUN
-from engine.runtime.cases import advance
-from engine.runtime.history import EventKind, record
-from engine.runtime.persistence import open_case
-from engine.store.models import CaseStatus, Job, JobKind, JobStatus
+from engine.store.models import JobKind
 
 log = logging.getLogger("alliance.worker")
 START_TIMER_SYNC_EVERY = 30.0
@@ -92,12 +91,14 @@ class Worker:
     def __init__(self, session_factory: sessionmaker[Any], *, worker_id: str | None = None,
                  concurrency: int = 1, batch: int | None = None,
                  lease: timedelta = jobs.DEFAULT_LEASE,
-                 archive_after_days: float | None = None, mail: MailSettings | None = None) -> None:
+                 archive_after_days: float | None = None, mail: MailSettings | None = None,
+                 timer_batch: int = 25) -> None:
         self.session_factory = session_factory
         self.mail = mail
         self.worker_id = worker_id or new_worker_id()
         self.concurrency = max(concurrency, 1)
         self.batch = batch or self.concurrency * 4
+        self.timer_batch = max(timer_batch, 1)
         self.lease = lease
         self.archive_after_days = archive_after_days
         self.stats = WorkerStats()
@@ -111,18 +112,31 @@ class Worker:
 
     def run(self, *, poll: float = 1.0, once: bool = False,
             on_idle: Callable[[], None] | None = None) -> WorkerStats:
-        """Work until stopped; with `once`, until no job is due."""
-        pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
+        """Work until stopped; with `once`, until no job is due and none is running.
+
+        With several threads, a thread that comes free claims the next due job at once: a
+        slow job (a script near its time limit) holds only its own thread, never the jobs
+        due behind it. Only as many jobs are claimed as there are free threads, so no lease
+        is held by a job that waits for a thread."""
+        if self.concurrency == 1:
+            return self._run_serial(poll, once, on_idle)
+        pool = ThreadPoolExecutor(self.concurrency)
+        running: set[Future[Any]] = set()
         try:
             while not self._stop.is_set():
                 self.sync_start_timers()
-                claimed = self.claim()
-                if claimed:
-                    if pool is None:
-                        for job in claimed:
-                            self.execute(job)
-                    else:
-                        list(pool.map(self.execute, claimed))
+                free = self.concurrency - len(running)
+                claimed = self.claim(min(free, self.batch), timers=False) if free > 0 else []
+                running.update(pool.submit(self.execute, job) for job in claimed)
+                free -= len(claimed)
+                timer_jobs = self.claim(free * self.timer_batch, timers=True) if free > 0 else []
+                running.update(pool.submit(self.execute_batch, chunk)
+                               for chunk in _chunks(timer_jobs, free))
+                claimed += timer_jobs
+                if running:
+                    if claimed and len(running) < self.concurrency:
+                        continue  # a thread is still free: more may be due right now
+                    _, running = wait(running, timeout=poll, return_when=FIRST_COMPLETED)
                     continue
                 if once:
                     break
@@ -130,8 +144,25 @@ class Worker:
                     on_idle()
                 self._stop.wait(poll)
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True)
+            pool.shutdown(wait=True)
+        return self.stats
+
+    def _run_serial(self, poll: float, once: bool, on_idle: Callable[[], None] | None) -> WorkerStats:
+        while not self._stop.is_set():
+            self.sync_start_timers()
+            claimed = self.claim(timers=False)
+            for job in claimed:
+                self.execute(job)
+            timer_jobs = self.claim(self.timer_batch, timers=True)
+            if timer_jobs:
+                self.execute_batch(timer_jobs)
+            if claimed or timer_jobs:
+                continue
+            if once:
+                break
+            if on_idle is not None:
+                on_idle()
+            self._stop.wait(poll)
         return self.stats
 
     def run_once(self) -> WorkerStats:
@@ -157,13 +188,43 @@ class Worker:
                 session.rollback()
                 log.exception("syncing timer start events failed")
 
-    def claim(self) -> list[jobs.ClaimedJob]:
+    def claim(self, limit: int | None = None, *, timers: bool | None = None) -> list[jobs.ClaimedJob]:
         with self.session_factory() as session:
-            claimed = jobs.claim(session, self.worker_id, limit=self.batch, lease=self.lease)
+            claimed = jobs.claim(session, self.worker_id, limit=limit or self.batch, lease=self.lease,
+                                 timers=timers)
             session.commit()
         for _ in claimed:
             self.stats.count("claimed")
         return claimed
+
+    # -- a batch of timer jobs ----------------------------------------------------------
+
+    def execute_batch(self, claimed: list[jobs.ClaimedJob]) -> list[str]:
+        """Fire the timers of several cases in one transaction (engine.background.timer_jobs);
+        if anything in it raises, roll it back and run the jobs one by one. Never raises."""
+        if len(claimed) == 1:
+            return [self.execute(claimed[0])]
+        attempts = {c.id: c.attempt for c in claimed}
+        outcomes: dict[int, str] = {}
+        with self.session_factory() as session:
+            try:
+                held = leased_timer_jobs(session, list(attempts), self.worker_id)
+                for job, _case, content_hash in held:
+                    with request_id_bound(f"job-{job.id}-{attempts[job.id]}"):
+                        outcomes[job.id] = fire_timers(session, job, self.worker_id, content_hash)
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.info("a batch of %d timer jobs failed; running them one by one", len(claimed))
+                return [self.execute(c) for c in claimed]
+        results = []
+        for c in claimed:
+            outcome = outcomes.get(c.id, "lost")
+            if outcome != "lost":
+                self.stats.count("done", c.kind)
+            JOBS_RUN.labels(kind=c.kind, outcome=outcome).inc()
+            results.append(outcome)
+        return results
 
     # -- one job ------------------------------------------------------------------------
 
@@ -217,7 +278,7 @@ class Worker:
         if job.kind == JobKind.SERVICE:
             return run_service_job(session, job)
         if job.kind == JobKind.TIMER:
-            return self._fire_timers(session, job)
+            return fire_timers(session, job, self.worker_id)
         if job.kind == JobKind.MESSAGE:
             deliver_outbox(session, int((job.payload or {})["message_id"]))
             session.delete(job)
@@ -246,27 +307,10 @@ class Worker:
         session.delete(job)
         return "unknown kind"
 
-    def _fire_timers(self, session: Session, job: Job) -> str:
-        assert job.case_id is not None
-        opened = open_case(session, job.case_id)
-        if opened.case.status != CaseStatus.RUNNING:
-            job.status, job.locked_by, job.locked_until = JobStatus.PARKED, None, None
-            job.attempts = max(job.attempts - 1, 0)
-            return "parked"
-        due_before = job.due_at
-        now = clock.now()
-        due_now = [(t.task_spec.bpmn_id, t.task_spec.bpmn_name)
-                   for t, due in waiting_timers(opened.workflow) if due <= now]
-        advance(session, opened)
-        session.flush()
-        current = session.get(Job, job.id)
-        if current is not None and current.locked_by == self.worker_id:
-            # Nothing fired (SpiffWorkflow saw the timer as not yet due): look again shortly.
-            current.locked_by = current.locked_until = None
-            current.attempts = 0
-            current.due_at = max(due_before, clock.now()) + timedelta(seconds=1)
-            return "not yet"
-        for element_id, element_name in due_now:
-            record(session, opened.case.id, EventKind.TIMER_FIRED, element_id=element_id,
-                   element_name=element_name)
-        return "fired"
+
+def _chunks(items: list[jobs.ClaimedJob], parts: int) -> list[list[jobs.ClaimedJob]]:
+    """`items` in at most `parts` chunks of nearly equal size."""
+    if not items:
+        return []
+    size = -(-len(items) // max(parts, 1))
+    return [items[i:i + size] for i in range(0, len(items), size)]

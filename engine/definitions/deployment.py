@@ -245,6 +245,15 @@ def find_definition(session: Session, process_id: str, version: int | None = Non
     return definition
 
 
+def cached_definition(session: Session, definition_id: int, content_hash: str | None
+                      ) -> LoadedDefinition | None:
+    """The parsed definition from the runtime's cache, when its content hash is known and cached."""
+    if content_hash is None:
+        return None
+    cached = runtime_of(session).specs.get(content_hash)
+    return cached if cached is not None and cached.definition_id == definition_id else None
+
+
 def load_definition(session: Session, definition: ProcessDefinition) -> LoadedDefinition:
     """The parsed spec of a definition, from the runtime's spec cache when possible."""
     specs = runtime_of(session).specs

@@ -115,12 +115,11 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
     if failure is not None and atomic:
         raise StepFailed(failure, opened.case.id)
     title = _title_from(case_data(opened))
-    if title and title != opened.case.title:
-        opened.case.title = title
     if failure is None:
         settle_outcome(opened)
-    try:
-        save_case(session, opened, failure=failure)
+    try:  # a new title goes into the state's own UPDATE
+        save_case(session, opened, failure=failure,
+                  title=title if title and title != opened.case.title else None)
     except AssignmentFailed as exc:
         if atomic:
             raise StepFailed(StepFailure(exc.context.get("element_id"), exc.message),
@@ -153,7 +152,11 @@ def view_case(session: Session, case_id: int, opened: OpenCase | None = None) ->
     else:
         with peek_case(session, case_id) as peeked:
             data = case_data(peeked)
-    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
-                                                    HumanTask.state == TaskState.OPEN)
-                            .order_by(HumanTask.id)).all()
-    return CaseView.of(case, data, [TaskView.of(t) for t in tasks])
+    if opened is not None and opened.open_tasks is not None:  # what the save just projected
+        tasks = opened.open_tasks
+    else:
+        tasks = list(session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
+                                                             HumanTask.state == TaskState.OPEN)
+                                     .order_by(HumanTask.id)).all())
+    return CaseView.of(case, data, [TaskView.of(t) for t in tasks],
+                       definition_version=opened.definition.version if opened else None)

@@ -45,6 +45,9 @@ class OpenCase:
     reached: list[str] = field(default_factory=list)
     """BPMN elements completed by the engine steps of this change (engine.runtime.outcome)."""
     """Human tasks opened by the save in progress (engine.runtime.projections fills it)."""
+    open_tasks: list[Any] | None = None
+    """The case's open human tasks as the last save left them (engine.runtime.projections):
+    the answer to the change is built from them without reading them again."""
 
 
 Projector = Callable[[Session, OpenCase, datetime], None]

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.definitions.cache import LoadedDefinition
-from engine.definitions.deployment import load_definition
+from engine.definitions.deployment import cached_definition, load_definition
 from engine.errors import ConcurrentUpdate, NotFound, StepFailure
 from engine.i18n import N_, msg
 from engine.runtime.compaction import compact
@@ -36,13 +36,17 @@ def new_workflow(session: Session, definition: LoadedDefinition) -> BpmnWorkflow
                         script_engine=runtime_of(session).script_engine)
 
 
-def open_case(session: Session, case_id: int) -> OpenCase:
-    """The case for a change: its live workflow is taken out of the cache (or deserialized)."""
+def open_case(session: Session, case_id: int, *, definition_hash: str | None = None) -> OpenCase:
+    """The case for a change: its live workflow is taken out of the cache (or deserialized).
+
+    With the content hash of the case's definition (read along with the case), a parsed
+    definition in the runtime's cache is used without reading the definition row."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(msg(N_("unknown case %(case)s"), case=case_id), case_id=case_id)
     runtime = runtime_of(session)
-    definition = load_definition(session, case.definition)
+    definition = cached_definition(session, case.definition_id, definition_hash) \
+        or load_definition(session, case.definition)
     workflow = runtime.live.take(case.id, case.version)
     if workflow is None:
         workflow = load_state(case.state, definition.spec, definition.subprocess_specs)
@@ -67,8 +71,10 @@ def peek_case(session: Session, case_id: int) -> Iterator[OpenCase]:
         runtime_of(session).live.put(opened.case.id, opened.read_version, opened.workflow)
 
 
-def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None = None) -> None:
-    """Write state and status guarded by the version read at load time, then the projections."""
+def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None = None,
+              title: str | None = None) -> None:
+    """Write state and status (and a new `title`) guarded by the version read at load time,
+    then the projections."""
     case, workflow = opened.case, opened.workflow
     now = clock.now()
     status = case.status
@@ -85,6 +91,8 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     values = dict(state=state, version=new_version, status=status, updated_at=now,
                   ended_at=ended_at, status_reason=reason, failed_element_id=failed_element,
                   serializer_version=SERIALIZER_VERSION)
+    if title is not None:
+        values["title"] = title
     result = session.execute(
         update(Case).where(Case.id == case.id, Case.version == opened.read_version)
         .values(**values).execution_options(synchronize_session=False))

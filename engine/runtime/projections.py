@@ -45,6 +45,7 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
             if row.due_at is not None:  # its due-date reminders (engine.notify.deadlines) end with it
                 session.execute(delete(Job).where(Job.key == f"deadline:{row.id}"))
     engine = runtime_of(session).script_engine
+    created: list[HumanTask] = []
     for spiff_id, task in ready.items():
         if spiff_id in known:
             continue
@@ -58,13 +59,17 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
             state=TaskState.OPEN, created_at=now, due_at=due_time(info.due, task.data, now),
             claimed_at=now if assignment.assignee else None, documentation=info.documentation,
             personal=assignment.personal, subject=_subject(session, assignment))
-        for principal in sorted(assignment.candidates):
-            row.candidates.append(TaskCandidate(kind=principal.kind, name=principal.name))
+        row.candidates = [TaskCandidate(kind=principal.kind, name=principal.name)  # loaded, even empty
+                          for principal in sorted(assignment.candidates)]
         session.add(row)
         opened.new_tasks.append(row)
+        created.append(row)
         add_participants(session, case.id, assignment.candidates)
         add_user(session, case.id, assignment.assignee)
     session.flush()
+    opened.open_tasks = sorted([r for r in open_rows if r.state == TaskState.OPEN]
+                               + created,
+                               key=lambda r: r.id)
 
 
 def _subject(session: Session, assignment: Assignment) -> str | None:

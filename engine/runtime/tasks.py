@@ -14,7 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
@@ -32,7 +32,7 @@ from engine.runtime.participants import add_user
 from engine.runtime.persistence import open_case
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
-from engine.store.models import Case, CaseStatus, HumanTask, Job, TaskDraft, TaskState
+from engine.store.models import Case, CaseStatus, HumanTask, Job, ProcessDefinition, TaskDraft, TaskState
 
 
 def find_task(session: Session, task_id: int) -> HumanTask:
@@ -42,12 +42,26 @@ def find_task(session: Session, task_id: int) -> HumanTask:
     return row
 
 
-def readable_task(session: Session, task_id: int, user: Actor) -> HumanTask:
+def readable_task(session: Session, task_id: int, user: Actor, *, row: HumanTask | None = None
+                  ) -> HumanTask:
     """The task if the user may see it; NotFound or PermissionDenied otherwise."""
-    row = find_task(session, task_id)
+    row = row or find_task(session, task_id)
     if not policy.may_view_task(session, row, user):
         raise policy.why_not(row, user, "see")
     return row
+
+
+def task_with_case(session: Session, task_id: int) -> tuple[HumanTask, Case, str]:
+    """The task with its candidates and its case (into the session), and the content hash of
+    the case's definition: one statement for what a completion reads."""
+    found = session.execute(
+        select(HumanTask, Case, ProcessDefinition.content_hash)
+        .join(Case, Case.id == HumanTask.case_id)
+        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+        .where(HumanTask.id == task_id).options(joinedload(HumanTask.candidates))).unique().first()
+    if found is None:
+        raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
+    return found[0], found[1], found[2]  # the caller holds the case: the session keeps it weakly
 
 
 def _require_open(row: HumanTask) -> None:
@@ -142,14 +156,15 @@ def _conditional_update(session: Session, row: HumanTask, *, expect_assignee: st
 
 def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = None) -> CaseView:
     """Complete the task with `data` (checked against its form) and run the steps it triggers."""
-    row = readable_task(session, task_id, user)
+    task, _case, definition_hash = task_with_case(session, task_id)
+    row = readable_task(session, task_id, user, row=task)
     _require_open(row)
     if not policy.may_complete(row, user):
         if row.assignee and policy.is_candidate(row, user):  # someone else took it first
             raise TaskHeldByOther(msg(N_("task %(task)s is held by someone else"), task=task_id),
                                   task_id=task_id)
         raise policy.why_not(row, user, "complete")
-    opened = open_case(session, row.case_id)
+    opened = open_case(session, row.case_id, definition_hash=definition_hash)
     if opened.case.status != CaseStatus.RUNNING:
         raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its tasks cannot be worked on now"),
                                 case=row.case_id, status=state_word(str(opened.case.status))),

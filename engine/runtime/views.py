@@ -65,8 +65,10 @@ class CaseView:
 
     @classmethod
     def of(cls, case: Case, data: dict[str, Any] | None = None,
-           open_tasks: list[TaskView] | None = None) -> CaseView:
-        return cls(case.id, case.process_id, case.definition.version, case.business_key, case.title,
+           open_tasks: list[TaskView] | None = None, *,
+           definition_version: int | None = None) -> CaseView:
+        version = definition_version if definition_version is not None else case.definition.version
+        return cls(case.id, case.process_id, version, case.business_key, case.title,
                    case.status, case.started_by, case.started_at, case.ended_at, case.status_reason,
                    case.failed_element_id, case.version, data or {}, open_tasks or [], case.outcome)
 

@@ -81,6 +81,13 @@ def _configure_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy emit BEGIN itself so that BEGIN IMMEDIATE below works.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # WAL: readers never block the writer. synchronous=NORMAL in WAL mode: a commit is
+        # written to the WAL (the OS's cache) before COMMIT returns, so a committed step
+        # survives a crash of the process (tests/engine/store/test_durability.py); only a
+        # crash of the OS or a power cut may lose the last commits (the database stays
+        # consistent), the WAL being fsynced at checkpoints. FULL would fsync every commit
+        # (power-cut safe) at several times the cost of a step; a deployment that needs that
+        # runs PostgreSQL, whose defaults (synchronous_commit=on) are kept.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")

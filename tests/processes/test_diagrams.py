@@ -243,6 +243,45 @@ def test_every_service_task_has_a_handler(bpmn: etree._Element) -> None:
         assert definition.get("type") in HANDLERS, f"{task.get('id')}: no handler {definition.get('type')}"
 
 
+def _on_the_main_path(process: etree._Element, node: etree._Element) -> bool:
+    """Whether the start event leads to `node` without passing a non-interrupting boundary event."""
+    by_id = {el.get("id"): el for el in process}
+    sources: dict[str, list[str]] = {}
+    for flow in process.iterfind("bpmn:sequenceFlow", NS):
+        sources.setdefault(flow.get("targetRef") or "", []).append(flow.get("sourceRef") or "")
+    seen: set[str] = set()
+    todo = [node.get("id") or ""]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        element = by_id.get(current)
+        if element is None:
+            continue
+        if element.tag == f"{{{NS['bpmn']}}}startEvent":
+            return True
+        if element.tag == f"{{{NS['bpmn']}}}boundaryEvent":
+            if element.get("cancelActivity") != "false":
+                todo.append(element.get("attachedToRef") or "")
+            continue
+        todo.extend(sources.get(current, []))
+    return False
+
+
+def test_every_end_of_a_process_names_its_outcome(bpmn: etree._Element) -> None:
+    """The end a case reached is part of the case (engine.runtime.outcome): every end event of
+    the process itself (not of its sub-processes) says which, so the dashboard can filter by it."""
+    process = bpmn.find("bpmn:process", NS)
+    assert process is not None
+    for end in process.iterfind("bpmn:endEvent", NS):
+        if not _on_the_main_path(process, end):
+            continue  # the end of a side path (a reminder after a non-interrupting timer)
+        prop = end.find("./bpmn:extensionElements/zeebe:properties/zeebe:property[@name='outcome']", NS)
+        assert prop is not None and re.fullmatch(r"[a-z][a-z_]*", prop.get("value") or ""), \
+            f"end event {end.get('id')} names no outcome"
+
+
 def test_lanes_and_candidate_groups_are_demo_groups(bpmn: etree._Element) -> None:
     for lane in bpmn.iterfind(".//bpmn:lane", NS):
         assert _slug(lane.get("name", "")) in DEMO_GROUPS, f"lane {lane.get('name')} has no demo group"

@@ -212,7 +212,7 @@ def test_a_member_applying_again_is_told_it_is_already_a_member(world: World) ->
     world.complete("sec_wang", case.id, "check_completeness", {"completeness": "complete"})
     view = world.case(case.id)
     assert view.status == "completed" and view.data["registry_kind"] == "member"
-    # TODO(outcome): the end reached is `end_already_member` once cases record their outcome.
+    assert view.outcome == "already_member"  # the end reached: end_already_member
     row = member(world, "Iran Chamber of Commerce")
     assert row is not None and row.kind == "group_member" and row.since == date(2016, 5, 1)
 

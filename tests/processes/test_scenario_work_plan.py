@@ -315,8 +315,7 @@ def test_a_second_call_for_the_same_year_is_refused_unless_it_amends_the_first(w
     view = world.case(second)
     assert view.status == "completed" and view.open_tasks == []
     assert view.data["call_refused"] is True and str(first) in view.data["refusal_reason"]
-    # TODO(outcome): the case's end reached is `end_refused` ("Call refused: the year has a plan")
-    # once cases record their outcome (the committee-establishment helper adds the mechanism).
+    assert view.outcome == "refused"  # the end reached: end_refused ("Call refused: ...")
     assert invited(world, second) == []
     plan = world.one(RegistryWorkPlan, year=2018)
     assert plan.case_id == first and plan.status == "approved" and plan.amended_by_case_id is None

@@ -110,3 +110,27 @@ def test_cli_create_list_revoke(db_engine: Any, session: Session,
     session.rollback()
     missing = runner.invoke(cli, ["--database-url", url, "tokens", "revoke", "999"])
     assert missing.exit_code == 1 and "unknown token 999" in missing.output
+
+
+def test_a_token_stands_for_the_same_actor_as_a_sign_in(session: Session) -> None:
+    """One statement reads the token's user with groups, bodies (and roles) and organisation:
+    exactly what engine.access.users.actor finds."""
+    from engine.access.bodies import add_member, ensure_body, ensure_organisation, set_organisation
+    from engine.access.users import actor, create_user
+
+    create_user(session, "di", groups=["committee", "proposing_entity"], password="secret-pw")
+    create_user(session, "cy", groups=[], password="secret-pw")
+    ensure_body(session, "committee.tourism", "Tourism Committee", "committee")
+    ensure_body(session, "committee.trade", "Trade Committee", "committee")
+    ensure_organisation(session, "iran_chamber", "Iran Chamber of Commerce", "chamber")
+    set_organisation(session, "di", "iran_chamber")
+    add_member(session, "committee.tourism", "di", role="chair")
+    add_member(session, "committee.trade", "org:iran_chamber")
+    session.flush()
+    for name in ("di", "cy"):
+        found = authenticate_token(session, create_token(session, name).secret)
+        assert found == actor(session, name)
+    di = authenticate_token(session, create_token(session, "di").secret)
+    assert di.groups == {"committee", "proposing_entity"} and di.organisations == {"iran_chamber"}
+    assert di.bodies == {"committee.tourism", "committee.tourism#chair", "committee.trade",
+                         "committee.trade#member"}

@@ -52,10 +52,11 @@ def _valid(component: dict[str, Any]) -> Any:
         return _text(component)
     if kind == "number":
         return rules.get("min", rules.get("max", 1) if rules.get("max", 1) < 1 else 1)
+    values = option_values(component.get("values")) or ["from-the-case"]  # valuesKey: any value
     if kind in ("select", "radio"):
-        return option_values(component.get("values"))[0]
+        return values[0]
     if kind in ("checklist", "taglist"):
-        return option_values(component.get("values"))[:2]
+        return values[:2]
     if kind == "checkbox":
         return True
     if kind == "datetime":
@@ -127,6 +128,9 @@ def _violations(schema: dict[str, Any]) -> Iterator[tuple[str, str, Any, set[str
                 digits = component["decimalDigits"]
                 yield info.key, "decimalDigits", _valid(component) + 10 ** -(digits + 1), {
                     "decimals", "not_integer"}
+        elif kind in ("select", "radio", "checklist", "taglist") \
+                and not option_values(component.get("values")):
+            continue  # options from the case data (valuesKey): checked with the case as context
         elif kind in ("select", "radio"):
             yield info.key, "options", "not-an-option", {"not_option"}
         elif kind in ("checklist", "taglist"):
