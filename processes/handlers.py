@@ -23,9 +23,11 @@ from engine.runtime.handlers import Handler, ServiceCall, guarded
 from processes import call_data, membership_handlers, work_plan_handlers
 from processes.call_data import HandlerError
 from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
+from processes.handlers_follow_up import FOLLOW_UP_HANDLERS
 from processes.handlers_forum import FORUM_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
 from processes.handlers_membership import UNGUARDED as MEMBERSHIP_UNGUARDED
+from processes.handlers_review import REVIEW_HANDLERS
 from processes.registry import (
     INITIATIVE_STATUSES,
     RegistryCommittee,
@@ -251,6 +253,7 @@ _GUARDED: dict[str, dict[str, Handler]] = {
         f.__name__: f for f in (register_task_force, record_progress_report, close_task_force)},
     **MEMBERSHIP_GUARDED,
     "action_plan": ACTION_PLAN_HANDLERS, "cities_forum": FORUM_HANDLERS,
+    "activity_follow_up": FOLLOW_UP_HANDLERS, "committee_review": REVIEW_HANDLERS,
 }
 """Handlers that change the registry, by the one process allowed to call them: the engine
 refuses to deploy another process that calls one, and asks an admin to approve any new
