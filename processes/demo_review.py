@@ -23,8 +23,10 @@ DEMO_YEAR = 2017
 # (committee, title, requested, approved, status)
 DEMO_ACTIVITIES: tuple[tuple[str, str, int, int, str], ...] = (
     ("Sports and Outdoor Activities", "Silk Road youth football exchange", 12000, 12000, "approved"),
-    ("Investment and Trade", "Maritime Silk Road investment promotion seminar", 20000, 15000, "partly_approved"),
-    ("Education, Science and Culture", "Maritime Silk Road youth cultural exchanges", 10000, 10000, "approved"),
+    ("Investment and Trade", "Maritime Silk Road investment promotion seminar", 20000, 15000,
+     "partly_approved"),
+    ("Education, Science and Culture", "Maritime Silk Road youth cultural exchanges", 10000, 10000,
+     "approved"),
 )
 
 WALKTHROUGH: dict[str, dict[str, Any]] = {

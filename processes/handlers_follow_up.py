@@ -26,7 +26,8 @@ FINAL_PERIOD = "final"
 
 
 def _follow_up(session: Session, call: ServiceCall) -> RegistryActivityFollowUp:
-    row = session.scalar(select(RegistryActivityFollowUp).where(RegistryActivityFollowUp.case_id == call.case_id))
+    row = session.scalar(select(RegistryActivityFollowUp)
+                         .where(RegistryActivityFollowUp.case_id == call.case_id))
     if row is None:
         raise HandlerError(f"case {call.case_id} follows no activity up")
     return row

@@ -27,7 +27,8 @@ FOOTBALL = DEMO_ACTIVITIES[0][1]  # Sports and Outdoor Activities, 12,000 USD ap
 
 def follow(world: World, title: str = FOOTBALL, due: str = "2018-12-31T09:00:00.000Z") -> int:
     activity_id = demo_activity_id(world.session, title)
-    case = world.start("sec_wang", "activity_follow_up", {"activity_id": activity_id, "final_report_due": due})
+    case = world.start("sec_wang", "activity_follow_up",
+                       {"activity_id": activity_id, "final_report_due": due})
     return case.id
 
 
@@ -103,7 +104,8 @@ def test_the_secretariat_asks_to_clarify_the_final_report(world: World) -> None:
     final(world, case, 13000)
     assert world.data(case)["overspent"] is True
     world.complete("sec_wang", case, "review_final_report", {
-        "final_report_decision": "clarify", "last_review_comment": "The budget was 12,000: explain the 1,000 more."})
+        "final_report_decision": "clarify",
+        "last_review_comment": "The budget was 12,000: explain the 1,000 more."})
     assert world.open_elements(case) == ["submit_final_report"]
     final(world, case, 12000, issues="Travel costs were booked twice; corrected.")
     world.complete("sec_wang", case, "review_final_report", {"final_report_decision": "accept"})

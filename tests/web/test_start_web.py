@@ -24,8 +24,8 @@ def startable(client: FlaskClient) -> list[str]:
 def test_each_user_sees_what_they_may_start(login_as: Login) -> None:
     assert startable(login_as("quanzhou")) == ["committee_establishment", "committee_membership",
                                                "alliance_withdrawal"]  # a member city
-    assert sorted(startable(login_as("sec_wang"))) == ["activity_follow_up", "annual_work_plan", "cities_forum",
-                                                     "committee_review"]
+    assert sorted(startable(login_as("sec_wang"))) == [
+        "activity_follow_up", "annual_work_plan", "cities_forum", "committee_review"]
     assert sorted(startable(login_as("committee_trade"))) == ["action_plan", "initiative_incubation"]
     assert sorted(startable(login_as("admin"))) == [
         "action_plan", "activity_follow_up", "alliance_membership", "alliance_withdrawal", "annual_work_plan",

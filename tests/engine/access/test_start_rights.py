@@ -47,7 +47,8 @@ def test_admins_may_start_everything_but_message_started_processes(
     assert set(ids(session, admin)) == {"annual_work_plan", "business_council_membership",
                                         "committee_establishment", "initiative_incubation",
                                         "alliance_membership", "alliance_withdrawal", "committee_membership",
-                                        "action_plan", "cities_forum", "activity_follow_up", "committee_review"}
+                                        "action_plan", "cities_forum", "activity_follow_up",
+                                        "committee_review"}
     with pytest.raises(PermissionDenied, match="started by an event"):
         require_start(session, admin, "task_force")
 
