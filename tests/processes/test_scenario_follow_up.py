@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.access.start_rights import may_start
+from engine.read.dashboard import CaseFilters, case_page
 from engine.store.models import Notification
 from processes.demo_review import DEMO_ACTIVITIES, demo_activity_id
 from processes.handlers_review import committee_facts
@@ -81,18 +82,27 @@ def test_a_late_progress_report_is_reminded_and_the_activity_is_behind(world: Wo
     world.advance(days=2)  # 30 days without the quarter's report
     row = world.one(RegistryActivityFollowUp, case_id=case)
     assert row.status == "behind" and row.behind_since is not None
+    assert behind(world) == [case]
     assert world.open_elements(case) == ["submit_final_report", "submit_progress_report"]  # still expected
     assert any("progress report of" in n.subject for n in world.all(Notification, case_id=case))
     progress(world, case, "2018-Q1", 3000)
     assert world.one(RegistryActivityFollowUp, case_id=case).status == "reporting"
 
 
+def behind(world: World) -> list[int]:
+    """What the Secretariat's dashboard lists as overdue follow-ups of Sports and Outdoor Activities."""
+    filters = CaseFilters(process_id="activity_follow_up", overdue=True, concerned="Sports and Outdoor")
+    return [r.case_id for r in case_page(world.session, world.as_user("sec_wang"), filters).rows]
+
+
 def test_a_late_final_report_is_reminded(world: World) -> None:
     case = follow(world, due="2018-02-01T09:00:00.000Z")
     world.advance(days=23)
     assert world.one(RegistryActivityFollowUp, case_id=case).status == "reporting"
+    assert behind(world) == []
     world.advance(days=2)
     assert world.one(RegistryActivityFollowUp, case_id=case).status == "behind"
+    assert behind(world) == [case]  # the dashboard's overdue filter, unchanged
     assert world.open_elements(case) == ["submit_final_report"]
     assert any("final report of" in n.subject for n in world.all(Notification, case_id=case))
     final(world, case, 12000)
