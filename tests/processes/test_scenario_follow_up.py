@@ -153,3 +153,16 @@ def test_an_unknown_activity_is_an_incident(world: World) -> None:
 def test_who_may_start_a_follow_up(world: World) -> None:
     assert may_start(world.session, world.as_user("sec_wang"), "activity_follow_up")
     assert not may_start(world.session, world.as_user("committee_sports"), "activity_follow_up")
+
+
+def test_the_final_report_takes_the_place_of_an_open_quarter_report(world: World) -> None:
+    case = follow(world)
+    world.advance(days=92)
+    assert world.open_elements(case) == ["submit_final_report", "submit_progress_report"]
+    final(world, case, 12000)
+    assert world.open_elements(case) == ["review_final_report"]  # the quarter's report is withdrawn
+    world.complete("sec_wang", case, "review_final_report", {"final_report_decision": "accept"})
+    assert world.case(case).status == "completed"
+    row = world.one(RegistryActivityFollowUp, case_id=case)
+    assert row.status == "closed"
+    assert [r.kind for r in world.all(RegistryActivityReport, follow_up_id=row.id)] == ["final"]
