@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from processes.demo_board import BOARD_DEMO_USERS, seed_board_demo
 from processes.demo_forum import seed_forum_demo
 from processes.demo_membership import MEMBERSHIP_DEMO_USERS, seed_membership_demo
+from processes.demo_review import seed_review_demo
 
 
 class CreateUser(Protocol):
@@ -87,6 +88,7 @@ def seed_demo(session: Session, create_user: CreateUser, *, existing: Collection
     seed_membership_demo(session)
     seed_forum_demo(session)  # processes/demo_forum.py: an approved action plan to start from
     seed_board_demo(session)  # processes/demo_board.py: the Project Board's chair and seats
+    seed_review_demo(session)  # processes/demo_review.py: an approved 2017 work plan to follow up and review
     return created
 
 

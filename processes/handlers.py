@@ -30,10 +30,12 @@ from processes.committee_handlers import (
 )
 from processes.handlers_action_plans import ACTION_PLAN_HANDLERS, INITIATIVE_LINK_HANDLERS
 from processes.handlers_board import WORK_PLAN_BOARD_HANDLERS
+from processes.handlers_follow_up import FOLLOW_UP_HANDLERS
 from processes.handlers_forum import FORUM_HANDLERS
 from processes.handlers_initiatives import INITIATIVE_HANDLERS, READ_ONLY_HANDLERS, TASK_FORCE_HANDLERS
 from processes.handlers_membership import GUARDED as MEMBERSHIP_GUARDED
 from processes.handlers_membership import UNGUARDED as MEMBERSHIP_UNGUARDED
+from processes.handlers_review import REVIEW_HANDLERS
 from processes.registry import RegistryCommittee, RegistryNotification
 
 
@@ -85,6 +87,7 @@ _GUARDED: dict[str, dict[str, Handler]] = {
     "task_force": TASK_FORCE_HANDLERS,
     **MEMBERSHIP_GUARDED,
     "action_plan": ACTION_PLAN_HANDLERS, "cities_forum": FORUM_HANDLERS,
+    "activity_follow_up": FOLLOW_UP_HANDLERS, "committee_review": REVIEW_HANDLERS,
 }
 """Handlers that change the registry, by the one process allowed to call them: the engine
 refuses to deploy another process that calls one, and asks an admin to approve any new

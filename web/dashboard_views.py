@@ -41,7 +41,8 @@ def outcome_labels() -> dict[str, str]:
             "lapsed": _("lapsed"), "admitted": _("admitted"), "notice_revoked": _("notice revoked"),
             "already_member": _("already a member"), "held": _("held"), "joined": _("joined"),
             "no_agreement": _("no agreement"), "closed": _("closed"),
-            "closed_with_initiative": _("closed with its initiative")}
+            "closed_with_initiative": _("closed with its initiative"),
+            "nothing_to_review": _("nothing to review"), "reviewed": _("reviewed")}
 
 
 def outcome_label(outcome: str | None) -> str:

@@ -149,7 +149,8 @@ def _alliance_members() -> Section:
 @bp.route("/")
 def index() -> str:
     from web.registry_forum_pages import forum_sections  # imports this module's helpers
+    from web.registry_review_pages import review_sections
 
     sections = [_alliance_members(), _committees(), _members(), _initiatives(), _work_plans(),
-                *forum_sections()]
+                *forum_sections(), *review_sections()]
     return render_template("registry/index.html", sections=sections)

@@ -31,7 +31,8 @@ FORMS = PROCESSES / "forms"
 BPMN_FILES = sorted(PROCESSES.glob("*.bpmn"))
 EXPECTED = {"committee_establishment", "business_council_membership", "annual_work_plan",
             "initiative_incubation", "task_force", "action_plan", "cities_forum",
-            "alliance_membership", "alliance_withdrawal", "committee_membership"}
+            "alliance_membership", "alliance_withdrawal", "committee_membership",
+            "activity_follow_up", "committee_review"}
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
@@ -48,9 +49,10 @@ FIELD_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox",
                "datetime"}
 CHOICE_TYPES = {"select", "radio", "checklist", "taglist"}
 CONTAINER_TYPES = {"dynamiclist", "group"}
-HANDLER_FLAGS = {"call_refused", "task_force_active", "board_quorum_missing"}
+HANDLER_FLAGS = {"call_refused", "task_force_active", "board_quorum_missing", "follow_up_refused",
+                 "review_refused"}
 """Conditions on a boolean a service task's handler returns (open_work_plan_call, close_initiative,
-record_board_decision)."""
+record_board_decision, open_activity_follow_up, gather_committee_facts)."""
 HANDLER_VALUES = {"registry_kind": {"new", "observer", "member"}}
 """Values a handler returns that conditions test (find_business_council_member)."""
 VALIDATE_KEYS = {"required", "minLength", "maxLength", "min", "max", "pattern"}

@@ -24,12 +24,13 @@ def startable(client: FlaskClient) -> list[str]:
 def test_each_user_sees_what_they_may_start(login_as: Login) -> None:
     assert startable(login_as("quanzhou")) == ["committee_establishment", "committee_membership",
                                                "alliance_withdrawal"]  # a member city
-    assert sorted(startable(login_as("sec_wang"))) == ["annual_work_plan", "cities_forum"]
+    assert sorted(startable(login_as("sec_wang"))) == [
+        "activity_follow_up", "annual_work_plan", "cities_forum", "committee_review"]
     assert sorted(startable(login_as("committee_trade"))) == ["action_plan", "initiative_incubation"]
     assert sorted(startable(login_as("admin"))) == [
-        "action_plan", "alliance_membership", "alliance_withdrawal", "annual_work_plan",
+        "action_plan", "activity_follow_up", "alliance_membership", "alliance_withdrawal", "annual_work_plan",
         "business_council_membership", "cities_forum", "committee_establishment",
-        "committee_membership", "initiative_incubation"]
+        "committee_membership", "committee_review", "initiative_incubation"]
     assert "There is no process you may start" in login_as("dg_chen").get("/start/").get_data(as_text=True)
 
 

@@ -6,7 +6,8 @@ from alembic import context
 
 import engine.store.models  # noqa: F401
 import processes.registry
-import processes.registry_forum  # noqa: F401  (action plans and the Cities Forum)
+import processes.registry_forum
+import processes.registry_review  # noqa: F401  (activity follow-up and committee reviews)
 from engine.store.db import Base, make_engine
 
 target_metadata = Base.metadata

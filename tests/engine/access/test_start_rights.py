@@ -33,7 +33,8 @@ def test_lane_groups_may_start(session: Session, deployed: None, make_user: Call
     applicant = make_user("trader", "applicant")
     nobody = make_user("nobody")
     assert ids(session, city) == ["committee_establishment"]
-    assert sorted(ids(session, secretariat)) == ["annual_work_plan", "cities_forum"]
+    assert sorted(ids(session, secretariat)) == ["activity_follow_up", "annual_work_plan", "cities_forum",
+                                             "committee_review"]
     assert ids(session, applicant) == ["business_council_membership", "alliance_membership"]
     assert ids(session, nobody) == []
     assert may_start(session, city, "committee_establishment")
@@ -46,7 +47,8 @@ def test_admins_may_start_everything_but_message_started_processes(
     assert set(ids(session, admin)) == {"annual_work_plan", "business_council_membership",
                                         "committee_establishment", "initiative_incubation",
                                         "alliance_membership", "alliance_withdrawal", "committee_membership",
-                                        "action_plan", "cities_forum"}
+                                        "action_plan", "cities_forum", "activity_follow_up",
+                                        "committee_review"}
     with pytest.raises(PermissionDenied, match="started by an event"):
         require_start(session, admin, "task_force")
 
