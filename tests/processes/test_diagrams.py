@@ -46,7 +46,7 @@ FLOW_NODES = ("userTask", "serviceTask", "businessRuleTask", "scriptTask", "manu
               "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
               "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
 FIELD_TYPES = {"textfield", "textarea", "number", "select", "radio", "checkbox", "checklist", "taglist",
-               "datetime"}
+               "datetime", "filepicker"}
 CHOICE_TYPES = {"select", "radio", "checklist", "taglist"}
 CONTAINER_TYPES = {"dynamiclist", "group"}
 HANDLER_FLAGS = {"call_refused", "task_force_active", "board_quorum_missing", "follow_up_refused",

@@ -43,12 +43,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def with_file_field(files: list[UploadedFile]) -> list[UploadedFile]:
-    """What an analyst does in the form editor: a file picker for the ToR in the draft form."""
+    """What an analyst does in the form editor: the ToR's file picker becomes required."""
     out = []
     for upload in files:
         if upload.name == "tor_draft.form":
             schema = json.loads(upload.content)
-            schema["components"].append(TOR_FILE)
+            schema["components"] = [TOR_FILE if c.get("key") == "tor_document" else c
+                                    for c in schema["components"]]
             upload = UploadedFile(upload.name, json.dumps(schema).encode())
         out.append(upload)
     return out
