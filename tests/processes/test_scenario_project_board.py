@@ -138,7 +138,7 @@ def test_the_boards_decision_is_recorded_by_its_chair_not_claimed_by_a_member(wo
     assert decision.chair == [BOARD_CHAIR] and decision.decision == "partly_approve"
     assert decision.members_present == ["board_munich", "board_tehran"]
     assert decision.members_sitting == FIRST_BOARD
-    row = world.one(RegistryWorkPlanActivity, committee_name=SPORTS)
+    row = world.one(RegistryWorkPlanActivity, committee_name=SPORTS, case_id=case_id)
     assert decision.activity_id == row.id and row.status == "partly_approved"
     assert row.approved_seed_funding == Decimal("40000.00")
 
@@ -156,7 +156,7 @@ def test_without_a_quorum_of_sitting_members_nothing_is_decided_and_the_chair_re
     data = world.task_data(again.id)
     assert data["board_quorum_missing"] is True
     assert "1 of the 3 sitting representatives present, 2 needed" in data["board_quorum_message"]
-    assert world.one(RegistryWorkPlanActivity, committee_name=SPORTS).status == "submitted"
+    assert world.one(RegistryWorkPlanActivity, committee_name=SPORTS, case_id=case_id).status == "submitted"
 
     if again.assignee is None:
         tasks.claim_task(world.session, again.id, user=user)
@@ -164,6 +164,6 @@ def test_without_a_quorum_of_sitting_members_nothing_is_decided_and_the_chair_re
         "board_decision": "approve", "board_comment": "Quorate now.",
         "board_members_present": ["board_munich", "board_quanzhou", "board_tehran"]})
     world.run_worker()
-    assert world.one(RegistryWorkPlanActivity, committee_name=SPORTS).approved_seed_funding == Decimal(
-        "80000.00")
+    row = world.one(RegistryWorkPlanActivity, committee_name=SPORTS, case_id=case_id)
+    assert row.approved_seed_funding == Decimal("80000.00")
     assert world.one(RegistryBoardDecision).members_present == FIRST_BOARD
