@@ -23,7 +23,7 @@ from bench.common import scratch_database, timed
 from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
-from engine.read.case_page import case_detail
+from engine.read.case_page import HISTORY_PAGE, case_detail
 from engine.read.dashboard import CaseFilters, case_csv_rows, case_page
 from engine.read.process_stats import overview_counts
 from engine.runtime.cases import start_case
@@ -63,7 +63,7 @@ def generate(url: str) -> int:
                                 status, b"{}", "bench", 1, f"city{i % 97}", started, started, ended))
         task = 0
         with cur.copy("COPY human_task (id, case_id, spiff_task_id, element_id, name, process_id, "
-                      "lane, assignee, state, created_at, due_at, completed_at, completed_by) "
+                      "lane, assignee, state, created_at, due_at, completed_at, completed_by, personal) "
                       "FROM STDIN") as copy:
             for i in range(1, CASES + 1):
                 pid, status = pids[i % len(pids)], STATUSES[i % len(STATUSES)]
@@ -71,16 +71,20 @@ def generate(url: str) -> int:
                 task += 1
                 copy.write_row((task, i, "0" * 36, "draft", "Draft", pid, "Proposing Entity",
                                 f"city{i % 97}", "completed", created, None, created,
-                                f"city{i % 97}"))
+                                f"city{i % 97}", False))
                 if status in ("running", "suspended"):
                     task += 1
                     due = created + timedelta(days=(i % 40) - 5)
                     copy.write_row((task, i, "0" * 36, "review", "Review", pid,
                                     "Secretariat" if i % 3 else "Project Board", None, "open",
-                                    created, due, None, None))
+                                    created, due, None, None, False))
         with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
             for t in range(1, task + 1):
                 copy.write_row((t, "group", "secretariat" if t % 2 == 0 else "proposing_entity"))
+        with cur.copy("COPY case_participant (case_id, kind, name) FROM STDIN") as copy:
+            for i in range(1, CASES + 1):  # its starter and the group its tasks were offered to
+                copy.write_row((i, "user", f"city{i % 97}"))
+                copy.write_row((i, "group", "secretariat" if i % 2 == 0 else "proposing_entity"))
         with cur.copy("COPY incident (kind, case_id, element_id, error, attempts, created_at) "
                       "FROM STDIN") as copy:
             for i in range(7, CASES + 1, 500):
@@ -138,7 +142,10 @@ def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
             ("query: list, participant (own)", lambda: case_page(session, city, CaseFilters())),
             ("query: CSV, search 'city42' (all)", lambda: list(case_csv_rows(
                 session, sec, CaseFilters(search="city42")))),
-            ("query: case page (1000 history)", lambda: case_detail(session, real_id, sec)),
+            ("query: case page (1000 history), all of it", lambda: case_detail(
+                session, real_id, sec, history_limit=None)),
+            (f"query: case page (1000 history), latest {HISTORY_PAGE}",
+             lambda: case_detail(session, real_id, sec)),
         ]
         for label, fn in queries:
             median, p95 = timed(fn, REPEAT)
@@ -157,6 +164,7 @@ def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
                         ("page: /cases/list?status=running&overdue=1",
                          "/cases/list?status=running&overdue=1"),
                         ("page: /cases/list?q=city42", "/cases/list?q=city42"),
+                        (f"page: /cases/{real_id}?history=all", f"/cases/{real_id}?history=all"),
                         (f"page: /cases/{real_id}", f"/cases/{real_id}")):
         def get(p: str = path) -> None:
             assert client.get(p).status_code == 200

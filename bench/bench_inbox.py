@@ -60,7 +60,7 @@ def generate(url: str) -> None:
                                 f"Committee proposal {i}", "running", b"{}", "bench", 1,
                                 USER if i % 500 == 0 else f"city{i % 97}", started, started))
         with cur.copy("COPY human_task (id, case_id, spiff_task_id, element_id, name, process_id, "
-                      "lane, assignee, form_id, state, created_at, due_at, completed_at) "
+                      "lane, assignee, form_id, state, created_at, due_at, completed_at, personal) "
                       "FROM STDIN") as copy:
             for t in range(1, total_tasks + 1):
                 case_id = (t - 1) % cases + 1
@@ -75,7 +75,7 @@ def generate(url: str) -> None:
                     assignee, state, name = f"city{t % 97}", "completed", "Draft terms of reference"
                 copy.write_row((t, case_id, "00000000-0000-0000-0000-000000000000", "task", name,
                                 "committee_establishment", "Secretariat", assignee, None, state,
-                                created, due, now if state == "completed" else None))
+                                created, due, now if state == "completed" else None, False))
         with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
             for t in range(1, total_tasks + 1):
                 group = (GROUPS[t % 2] if t <= OPEN_MINE else
