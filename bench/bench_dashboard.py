@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import engine.store.models  # noqa: F401
+import processes.registry
+import processes.registry_forum
+import processes.registry_review  # noqa: F401  (the processes' tables: start_case writes them)
 from bench.common import scratch_database, timed
 from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
@@ -89,11 +92,11 @@ def generate(url: str) -> int:
                       "FROM STDIN") as copy:
             for i in range(7, CASES + 1, 500):
                 copy.write_row(("job", i, "review", "handler failed", 3, now))
-        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id) "
+        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id, as_operator) "
                       "FROM STDIN") as copy:
             for h in range(HISTORY - REAL_HISTORY):
                 copy.write_row(((h % CASES) + 1, "task_completed", now - timedelta(seconds=h),
-                                f"city{h % 97}", None, "draft"))
+                                f"city{h % 97}", None, "draft", False))
         for table in ("case_instance", "human_task"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))")
@@ -107,10 +110,10 @@ def generate(url: str) -> int:
     raw = eng.raw_connection()
     try:
         cur = raw.cursor()
-        with cur.copy("COPY history_event (case_id, kind, at, \"user\", element_id, data) "
+        with cur.copy("COPY history_event (case_id, kind, at, \"user\", element_id, data, as_operator) "
                       "FROM STDIN") as copy:
             for _h in range(REAL_HISTORY - 1):
-                copy.write_row((real.id, "task_claimed", now, "quanzhou", "draft_tor", None))
+                copy.write_row((real.id, "task_claimed", now, "quanzhou", "draft_tor", None, False))
         cur.execute("ANALYZE")
         raw.commit()
     finally:

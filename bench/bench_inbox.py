@@ -81,11 +81,11 @@ def generate(url: str) -> None:
                 group = (GROUPS[t % 2] if t <= OPEN_MINE else
                          "project_board" if t <= OPEN_MINE + OPEN_OTHERS else "proposing_entity")
                 copy.write_row((t, "group", group))
-        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id) "
+        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id, as_operator) "
                       "FROM STDIN") as copy:
             for h in range(HISTORY):
                 copy.write_row(((h % cases) + 1, "task_completed", now - timedelta(seconds=h),
-                                f"city{h % 97}", (h % total_tasks) + 1, "task"))
+                                f"city{h % 97}", (h % total_tasks) + 1, "task", False))
         for table in ("case_instance", "human_task"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))")
