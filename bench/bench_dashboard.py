@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import engine.store.models  # noqa: F401
+import processes.registry
+import processes.registry_forum
+import processes.registry_review  # noqa: F401  (the processes' tables: start_case writes them)
 from bench.common import scratch_database, timed
 from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
 from engine.definitions.deployment import deploy, files_from_paths
-from engine.read.case_page import case_detail
+from engine.read.case_page import HISTORY_PAGE, case_detail
 from engine.read.dashboard import CaseFilters, case_csv_rows, case_page
 from engine.read.process_stats import overview_counts
 from engine.runtime.cases import start_case
@@ -63,7 +66,7 @@ def generate(url: str) -> int:
                                 status, b"{}", "bench", 1, f"city{i % 97}", started, started, ended))
         task = 0
         with cur.copy("COPY human_task (id, case_id, spiff_task_id, element_id, name, process_id, "
-                      "lane, assignee, state, created_at, due_at, completed_at, completed_by) "
+                      "lane, assignee, state, created_at, due_at, completed_at, completed_by, personal) "
                       "FROM STDIN") as copy:
             for i in range(1, CASES + 1):
                 pid, status = pids[i % len(pids)], STATUSES[i % len(STATUSES)]
@@ -71,25 +74,29 @@ def generate(url: str) -> int:
                 task += 1
                 copy.write_row((task, i, "0" * 36, "draft", "Draft", pid, "Proposing Entity",
                                 f"city{i % 97}", "completed", created, None, created,
-                                f"city{i % 97}"))
+                                f"city{i % 97}", False))
                 if status in ("running", "suspended"):
                     task += 1
                     due = created + timedelta(days=(i % 40) - 5)
                     copy.write_row((task, i, "0" * 36, "review", "Review", pid,
                                     "Secretariat" if i % 3 else "Project Board", None, "open",
-                                    created, due, None, None))
+                                    created, due, None, None, False))
         with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
             for t in range(1, task + 1):
                 copy.write_row((t, "group", "secretariat" if t % 2 == 0 else "proposing_entity"))
+        with cur.copy("COPY case_participant (case_id, kind, name) FROM STDIN") as copy:
+            for i in range(1, CASES + 1):  # its starter and the group its tasks were offered to
+                copy.write_row((i, "user", f"city{i % 97}"))
+                copy.write_row((i, "group", "secretariat" if i % 2 == 0 else "proposing_entity"))
         with cur.copy("COPY incident (kind, case_id, element_id, error, attempts, created_at) "
                       "FROM STDIN") as copy:
             for i in range(7, CASES + 1, 500):
                 copy.write_row(("job", i, "review", "handler failed", 3, now))
-        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id) "
+        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id, as_operator) "
                       "FROM STDIN") as copy:
             for h in range(HISTORY - REAL_HISTORY):
                 copy.write_row(((h % CASES) + 1, "task_completed", now - timedelta(seconds=h),
-                                f"city{h % 97}", None, "draft"))
+                                f"city{h % 97}", None, "draft", False))
         for table in ("case_instance", "human_task"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))")
@@ -103,10 +110,10 @@ def generate(url: str) -> int:
     raw = eng.raw_connection()
     try:
         cur = raw.cursor()
-        with cur.copy("COPY history_event (case_id, kind, at, \"user\", element_id, data) "
+        with cur.copy("COPY history_event (case_id, kind, at, \"user\", element_id, data, as_operator) "
                       "FROM STDIN") as copy:
             for _h in range(REAL_HISTORY - 1):
-                copy.write_row((real.id, "task_claimed", now, "quanzhou", "draft_tor", None))
+                copy.write_row((real.id, "task_claimed", now, "quanzhou", "draft_tor", None, False))
         cur.execute("ANALYZE")
         raw.commit()
     finally:
@@ -138,7 +145,10 @@ def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
             ("query: list, participant (own)", lambda: case_page(session, city, CaseFilters())),
             ("query: CSV, search 'city42' (all)", lambda: list(case_csv_rows(
                 session, sec, CaseFilters(search="city42")))),
-            ("query: case page (1000 history)", lambda: case_detail(session, real_id, sec)),
+            ("query: case page (1000 history), all of it", lambda: case_detail(
+                session, real_id, sec, history_limit=None)),
+            (f"query: case page (1000 history), latest {HISTORY_PAGE}",
+             lambda: case_detail(session, real_id, sec)),
         ]
         for label, fn in queries:
             median, p95 = timed(fn, REPEAT)
@@ -157,6 +167,7 @@ def measure(url: str, real_id: int) -> list[tuple[str, float, float]]:
                         ("page: /cases/list?status=running&overdue=1",
                          "/cases/list?status=running&overdue=1"),
                         ("page: /cases/list?q=city42", "/cases/list?q=city42"),
+                        (f"page: /cases/{real_id}?history=all", f"/cases/{real_id}?history=all"),
                         (f"page: /cases/{real_id}", f"/cases/{real_id}")):
         def get(p: str = path) -> None:
             assert client.get(p).status_code == 200

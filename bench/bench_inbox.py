@@ -60,7 +60,7 @@ def generate(url: str) -> None:
                                 f"Committee proposal {i}", "running", b"{}", "bench", 1,
                                 USER if i % 500 == 0 else f"city{i % 97}", started, started))
         with cur.copy("COPY human_task (id, case_id, spiff_task_id, element_id, name, process_id, "
-                      "lane, assignee, form_id, state, created_at, due_at, completed_at) "
+                      "lane, assignee, form_id, state, created_at, due_at, completed_at, personal) "
                       "FROM STDIN") as copy:
             for t in range(1, total_tasks + 1):
                 case_id = (t - 1) % cases + 1
@@ -75,17 +75,17 @@ def generate(url: str) -> None:
                     assignee, state, name = f"city{t % 97}", "completed", "Draft terms of reference"
                 copy.write_row((t, case_id, "00000000-0000-0000-0000-000000000000", "task", name,
                                 "committee_establishment", "Secretariat", assignee, None, state,
-                                created, due, now if state == "completed" else None))
+                                created, due, now if state == "completed" else None, False))
         with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
             for t in range(1, total_tasks + 1):
                 group = (GROUPS[t % 2] if t <= OPEN_MINE else
                          "project_board" if t <= OPEN_MINE + OPEN_OTHERS else "proposing_entity")
                 copy.write_row((t, "group", group))
-        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id) "
+        with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id, as_operator) "
                       "FROM STDIN") as copy:
             for h in range(HISTORY):
                 copy.write_row(((h % cases) + 1, "task_completed", now - timedelta(seconds=h),
-                                f"city{h % 97}", (h % total_tasks) + 1, "task"))
+                                f"city{h % 97}", (h % total_tasks) + 1, "task", False))
         for table in ("case_instance", "human_task"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"(SELECT max(id) FROM {table}))")

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access.passwords import PRODUCTION_COST, ScryptCost
-from engine.background.projection import sync_case_jobs
+from engine.background.projection import prepare_case_jobs, sync_case_jobs
 from engine.definitions.cache import SpecCache
 from engine.documents.storage import DocumentStore, store_from_env
 from engine.notify.handler import BUILTIN_HANDLERS
@@ -30,6 +30,7 @@ from engine.runtime.context import RUNTIME_KEY, Runtime
 from engine.runtime.handlers import Handler, HandlerRegistry
 from engine.runtime.live import LiveWorkflows, drop_pending, publish_pending
 from engine.runtime.participants import forget_cache as forget_participants
+from engine.runtime.participants import write_participants
 from engine.runtime.projections import sync_human_tasks
 from engine.runtime.steps import DEFAULT_MAX_STEPS
 from engine.sandbox.evaluator import DEFAULT_MAX_INSTANCES, SandboxScriptEngine
@@ -102,6 +103,7 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
     return Runtime(script_engine=script_engine, specs=SpecCache(), live=LiveWorkflows(),
                    handlers=registry,
                    projectors=(sync_human_tasks, sync_case_jobs, project_notifications),
+                   preparers=(prepare_case_jobs,),
                    evaluators=evaluators, max_steps=max_steps, password_cost=password_cost,
                    documents=documents or store_from_env(),
                    catalogs=catalogs or default_catalogs())
@@ -118,6 +120,10 @@ def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmake
     """Sessions carrying `runtime` (a new one when None)."""
     runtime = runtime or build_runtime()
     factory = make_session_factory(bind, info={RUNTIME_KEY: runtime})
+
+    @event.listens_for(factory, "before_commit")
+    def _participants(session: Session) -> None:
+        write_participants(session)  # who took part, added since the last save
 
     @event.listens_for(factory, "after_commit")
     def _publish(session: Session) -> None:

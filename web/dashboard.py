@@ -20,7 +20,7 @@ from engine.access.policy import is_staff
 from engine.collab.comments import case_comments
 from engine.definitions.deployment import find_definition
 from engine.documents.service import case_documents
-from engine.read.case_page import case_detail
+from engine.read.case_page import HISTORY_PAGE, case_detail
 from engine.read.dashboard import case_csv_rows, case_page, outcomes
 from engine.read.process_stats import (
     overview_counts,
@@ -112,9 +112,12 @@ def export() -> Response:
 def case(case_id: int) -> str:
     session = get_db()
     user = current_user.actor
-    detail = case_detail(session, case_id, user)
+    whole = request.args.get("history") == "all"  # else the timeline's latest events only
+    detail = case_detail(session, case_id, user, history_limit=None if whole else HISTORY_PAGE)
     model = case_model(detail, case_comments(session, user, case_id), case_documents(session, user, case_id))
+    older = detail.history_total - len(detail.history)
     return render_template("dashboard/case.html", c=model, bpmn_xml=detail.bpmn_xml,
+                           history_older=older, history_total=detail.history_total,
                            incidents=[(i, show_time(i.created_at)) for i in detail.incidents],
                            fields=list(detail.field_types.items()))
 

@@ -189,17 +189,19 @@ def waiting_message_tasks(workflow: Any) -> list[tuple[Any, MessageEventDefiniti
     return out
 
 
-def project_subscriptions(session: Session, opened: OpenCase, now: datetime, *, active: bool) -> None:
+def project_subscriptions(session: Session, opened: OpenCase, now: datetime, *, active: bool,
+                          rows: list[MessageSubscription]) -> None:
+    """The case's subscriptions (`rows`, read by engine.background.projection) made to match
+    the messages it awaits."""
     case_id = opened.case.id
-    rows = {(r.spiff_task_id, r.message_name): r for r in session.scalars(
-        select(MessageSubscription).where(MessageSubscription.case_id == case_id)).all()}
+    by_key = {(r.spiff_task_id, r.message_name): r for r in rows}
     waiting = waiting_message_tasks(opened.workflow) if active else []
     if waiting:  # the definition's correlation keys only when a message is awaited
         zeebe = zeebe_keys(opened.case.definition)
         for task, definition in waiting:
             name = definition.name
             correlation = canonical(waiting_correlation(task, definition, zeebe))
-            row = rows.pop((str(task.id), name), None)
+            row = by_key.pop((str(task.id), name), None)
             if row is None:
                 session.add(MessageSubscription(
                     case_id=case_id, message_name=name, correlation=correlation,
@@ -207,7 +209,7 @@ def project_subscriptions(session: Session, opened: OpenCase, now: datetime, *, 
                     element_id=task.task_spec.bpmn_id or task.task_spec.name))
             elif row.correlation != correlation:
                 row.correlation = correlation
-    for row in rows.values():
+    for row in by_key.values():
         session.delete(row)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -21,11 +21,13 @@ NOTIFY_ATTEMPTS = 5
 
 def emit(session: Session, kind: str, key: str, recipients: Iterable[str], *,
          case_id: int | None = None, task_id: int | None = None, actor: str | None = None,
-         params: dict[str, Any] | None = None, fresh: bool = False) -> NotificationEvent | None:
+         params: dict[str, Any] | None = None, fresh: bool = False,
+         jobs: list[dict[str, Any]] | None = None) -> NotificationEvent | None:
     """Write the event and its job; None when nobody is named or the key exists already.
 
     `fresh`: the caller knows the key is new (a task created in this transaction), which
-    saves the look-up on the case's save path.
+    saves the look-up on the case's save path. `jobs`: the job's row is appended there for
+    the caller to insert with others in one statement (`insert_jobs`), not added here.
     """
     refs = sorted(set(recipients))
     if not refs or (actor is not None and refs == [f"user:{actor}"]):
@@ -38,10 +40,22 @@ def emit(session: Session, kind: str, key: str, recipients: Iterable[str], *,
                               actor=actor, params=params or {}, created_at=now)
     session.add(event)
     session.flush()
-    session.add(Job(key=f"notify:{event.id}", kind=JobKind.NOTIFY, status=JobStatus.READY, due_at=now,
-                    attempts=0, max_attempts=NOTIFY_ATTEMPTS, created_at=now,
-                    payload={"event_id": event.id}))
+    row = dict(key=f"notify:{event.id}", kind=JobKind.NOTIFY, status=JobStatus.READY, due_at=now,
+               attempts=0, max_attempts=NOTIFY_ATTEMPTS, created_at=now, payload={"event_id": event.id})
+    if jobs is None:
+        session.add(Job(**row))
+    else:
+        jobs.append(row)
     return event
 
 
-__all__ = ["NOTIFY_ATTEMPTS", "emit"]
+JOB_COLUMNS = ("key", "kind", "status", "due_at", "attempts", "max_attempts", "created_at", "payload")
+
+
+def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert job rows (no ids needed back) in one statement."""
+    if rows:
+        session.execute(insert(Job).values([{c: row.get(c) for c in JOB_COLUMNS} for row in rows]))
+
+
+__all__ = ["NOTIFY_ATTEMPTS", "emit", "insert_jobs"]

@@ -8,9 +8,11 @@ job for a task with a due time (engine.notify.deadlines).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.notify.events import insert_jobs
 from engine.notify.triggers import task_created
 from engine.runtime.context import OpenCase
 from engine.store.models import Job, JobKind, JobStatus
@@ -20,9 +22,13 @@ DUE_SOON = timedelta(days=1)
 
 
 def deadline_job(task_id: int, due_at: datetime, now: datetime) -> Job:
-    return Job(key=f"deadline:{task_id}", kind=JobKind.DEADLINE, status=JobStatus.READY,
-               due_at=max(now, due_at - DUE_SOON), attempts=0, max_attempts=3, created_at=now,
-               payload={"task_id": task_id})
+    return Job(**deadline_row(task_id, due_at, now))
+
+
+def deadline_row(task_id: int, due_at: datetime, now: datetime) -> dict[str, Any]:
+    return dict(key=f"deadline:{task_id}", kind=JobKind.DEADLINE, status=JobStatus.READY,
+                due_at=max(now, due_at - DUE_SOON), attempts=0, max_attempts=3, created_at=now,
+                payload={"task_id": task_id})
 
 
 def project_notifications(session: Session, opened: OpenCase, now: datetime) -> None:
@@ -30,10 +36,13 @@ def project_notifications(session: Session, opened: OpenCase, now: datetime) -> 
         return
     tasks, opened.new_tasks = opened.new_tasks, []
     process_name = opened.definition.info.name
+    jobs: list[dict[str, Any]] = []  # the events' and deadlines' jobs: one INSERT
     for task in tasks:
-        task_created(session, task, opened.case, actor=opened.actor, process_name=process_name)
+        task_created(session, task, opened.case, actor=opened.actor, process_name=process_name,
+                     jobs=jobs)
         if task.due_at is not None:
-            session.add(deadline_job(task.id, task.due_at, now))
+            jobs.append(deadline_row(task.id, task.due_at, now))
+    insert_jobs(session, jobs)
 
 
-__all__ = ["DUE_SOON", "deadline_job", "project_notifications"]
+__all__ = ["DUE_SOON", "deadline_job", "deadline_row", "project_notifications"]

@@ -49,11 +49,14 @@ def task_params(task: HumanTask, case: Case, process_name: str | None = None) ->
 
 
 def task_created(session: Session, task: HumanTask, case: Case, *, actor: str | None,
-                 process_name: str | None) -> NotificationEvent | None:
-    """A new task: offered to its candidates, or given to its assignee."""
+                 process_name: str | None, jobs: list[dict[str, Any]] | None = None
+                 ) -> NotificationEvent | None:
+    """A new task: offered to its candidates, or given to its assignee (its job's row appended
+    to `jobs` when given, see engine.notify.events.emit)."""
     kind = Kind.TASK_ASSIGNED if task.assignee else Kind.TASK_OFFERED
     return emit(session, kind, f"task:{task.id}", task_recipients(task), case_id=case.id,
-                task_id=task.id, actor=actor, params=task_params(task, case, process_name), fresh=True)
+                task_id=task.id, actor=actor, params=task_params(task, case, process_name), fresh=True,
+                jobs=jobs)
 
 
 def task_reassigned(session: Session, task: HumanTask, case: Case, *, assignee: str, actor: str,

@@ -24,7 +24,7 @@ from engine.access.users import Actor, display_names
 from engine.background.incidents import IncidentView, list_incidents
 from engine.read.waits import Wait, case_waits
 from engine.runtime.cases import view_case
-from engine.runtime.history import EventKind, HistoryEntry, case_history
+from engine.runtime.history import EventKind, HistoryEntry, case_history, completed_elements, history_count
 from engine.runtime.persistence import peek_case
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import (
@@ -83,6 +83,8 @@ class CaseDetail:
     """Timers (until when), messages and service jobs the case waits for (engine.read.waits)."""
     people: dict[str, str] = field(default_factory=dict)
     """Username -> display name of the people the page names (history, tasks, the starter)."""
+    history_total: int = 0
+    """How many events the whole history has (`history` may be its latest page only)."""
 
 
 def json_type(value: Any) -> str:
@@ -120,7 +122,13 @@ def case_forms(case: Case) -> dict[str, Any]:
     return loaded
 
 
-def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
+HISTORY_PAGE = 200
+"""The case page shows the latest this many history events (all of them on request)."""
+
+
+def case_detail(session: Session, case_id: int, user: Actor, *,
+                history_limit: int | None = HISTORY_PAGE) -> CaseDetail:
+    """The case page's content; its history's latest `history_limit` events (None: all)."""
     require_case_view(session, user, case_id)
     case = session.get(Case, case_id)
     assert case is not None
@@ -129,11 +137,14 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
         done_in_tree = {t.task_spec.bpmn_id for t in opened.workflow.get_tasks(state=SpiffState.COMPLETED)
                         if getattr(t.task_spec, "bpmn_id", None)}
         waits = case_waits(session, case_id, opened.workflow, opened.definition)
-    history = case_history(session, case_id)
+    history = case_history(session, case_id, latest=history_limit)
+    total = len(history) if history_limit is None or len(history) < history_limit \
+        else history_count(session, case_id)
     now = clock.now()
     tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
                             .order_by(HumanTask.id)).all()
-    completed = {e.element_id for e in history if e.kind == EventKind.TASK_COMPLETED and e.element_id}
+    completed = ({e.element_id for e in history if e.kind == EventKind.TASK_COMPLETED and e.element_id}
+                 if total == len(history) else completed_elements(session, case_id))
     completed |= {t.element_id for t in tasks if t.state == TaskState.COMPLETED}
     completed |= done_in_tree
     active = [ActiveTask(TaskView.of(t), t.claimed_at,
@@ -155,7 +166,7 @@ def case_detail(session: Session, case_id: int, user: Actor) -> CaseDetail:
         waiting_elements=sorted(e for e in waiting if e), failed_elements=sorted(failed),
         incidents=incidents, linked=linked_cases(session, case),
         field_types=field_types(view.data, form_field_types(case_forms(case))),
-        may_admin=is_staff(user), forms=case_forms(case), waits=waits,
+        may_admin=is_staff(user), forms=case_forms(case), waits=waits, history_total=total,
         people=display_names(session, [case.started_by or "", *(e.user or "" for e in history),
                                        *(t.assignee or "" for t in tasks)]))
 
@@ -186,5 +197,5 @@ def linked_cases(session: Session, case: Case) -> list[LinkedCase]:
     return found
 
 
-__all__ = ["ActiveTask", "CaseDetail", "LinkedCase", "case_detail", "case_forms", "field_types",
-           "form_field_types", "json_type", "linked_cases"]
+__all__ = ["HISTORY_PAGE", "ActiveTask", "CaseDetail", "LinkedCase", "case_detail", "case_forms",
+           "field_types", "form_field_types", "json_type", "linked_cases"]

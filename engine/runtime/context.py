@@ -48,10 +48,17 @@ class OpenCase:
     open_tasks: list[Any] | None = None
     """The case's open human tasks as the last save left them (engine.runtime.projections):
     the answer to the change is built from them without reading them again."""
+    known: dict[str, Any] = field(default_factory=dict)
+    """Rows a save's preparers read before the state's UPDATE, for its projectors (the case's
+    jobs and subscriptions: engine.background.projection)."""
 
 
 Projector = Callable[[Session, OpenCase, datetime], None]
 """Writes one projection of a case (human tasks, jobs, ...) in the transaction that saves it."""
+
+Preparer = Callable[[Session, OpenCase], dict[str, Any]]
+"""Runs before a save's UPDATE of the case: reads what its projector needs (into
+`OpenCase.known`) and returns case columns to write with the state (no UPDATE of its own)."""
 
 
 @dataclass
@@ -61,6 +68,7 @@ class Runtime:
     live: LiveWorkflows
     handlers: HandlerRegistry
     projectors: tuple[Projector, ...] = ()
+    preparers: tuple[Preparer, ...] = ()
     evaluators: EvaluatorPool | None = None
     """The processes the script engine evaluates in (None: evaluated in-process)."""
     max_steps: int = 10_000
@@ -90,4 +98,4 @@ def runtime_of(session: Session) -> Runtime:
     return runtime  # type: ignore[no-any-return]
 
 
-__all__ = ["RUNTIME_KEY", "NoRuntime", "OpenCase", "Projector", "Runtime", "runtime_of"]
+__all__ = ["RUNTIME_KEY", "NoRuntime", "OpenCase", "Preparer", "Projector", "Runtime", "runtime_of"]

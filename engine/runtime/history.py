@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -80,12 +80,20 @@ def record(session: Session, case_id: int, kind: EventKind, *, user: str | None 
         count_after_commit(session, lambda: _count(kind, process))
 
 
-def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
-    """The case's history, oldest first, including what was archived (engine.runtime.archive)."""
-    rows = session.scalars(select(HistoryEvent).where(HistoryEvent.case_id == case_id)
-                           .order_by(HistoryEvent.id)).all()
+def case_history(session: Session, case_id: int, *, latest: int | None = None) -> list[HistoryEntry]:
+    """The case's history, oldest first, including what was archived (engine.runtime.archive);
+    with `latest`, only its last `latest` events (the timeline's first page: one indexed read
+    of at most that many rows, the archive only when the live rows are fewer)."""
+    query = select(HistoryEvent).where(HistoryEvent.case_id == case_id)
+    if latest is not None:
+        query = query.order_by(HistoryEvent.id.desc()).limit(latest)
+    else:
+        query = query.order_by(HistoryEvent.id)
+    rows = sorted(session.scalars(query).all(), key=lambda r: r.id)
     live = [HistoryEntry(r.id, r.kind, r.at, r.user, r.element_id, r.element_name, r.task_id,
                          r.reason, r.data, bool(r.as_operator), r.request_id) for r in rows]
+    if latest is not None and len(live) >= latest:
+        return live
     archive = session.get(CaseArchive, case_id)
     if archive is None:
         return live
@@ -93,4 +101,25 @@ def case_history(session: Session, case_id: int) -> list[HistoryEntry]:
                         e["element_name"], e["task_id"], e["reason"], e["data"],
                         bool(e.get("as_operator")), e.get("request_id"))
            for e in archived_events(archive)]
-    return sorted(old + live, key=lambda entry: entry.id)
+    merged = sorted(old + live, key=lambda entry: entry.id)
+    return merged[-latest:] if latest is not None else merged
+
+
+def history_count(session: Session, case_id: int) -> int:
+    """How many events the case's history has (live and archived)."""
+    live = session.scalar(select(func.count()).select_from(HistoryEvent)
+                          .where(HistoryEvent.case_id == case_id)) or 0
+    archive = session.get(CaseArchive, case_id)
+    return live + (len(archived_events(archive)) if archive is not None else 0)
+
+
+def completed_elements(session: Session, case_id: int) -> set[str]:
+    """The elements of the case's completed tasks, from its history (the case page marks them on
+    the diagram without reading the whole history)."""
+    found = {e for e in session.scalars(select(HistoryEvent.element_id).distinct().where(
+        HistoryEvent.case_id == case_id, HistoryEvent.kind == EventKind.TASK_COMPLETED)).all() if e}
+    archive = session.get(CaseArchive, case_id)
+    if archive is not None:
+        found |= {e["element_id"] for e in archived_events(archive)
+                  if e["kind"] == EventKind.TASK_COMPLETED and e["element_id"]}
+    return found

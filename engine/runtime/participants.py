@@ -4,36 +4,33 @@ Written in the transaction that changes the case: its starter when it starts, th
 assignee and candidates of each task when the task is created, whoever claims, is
 assigned or completes a task. Rows are only added (taking part once is enough to keep
 seeing the case).
+
+Nothing is read first: the rows wanted are gathered in the session and written in one
+`INSERT ... ON CONFLICT DO NOTHING` (SQLite and PostgreSQL) by the case's save, or before
+the commit of a change that saves no case (a claim, an assignment).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.access.principals import Principal
 from engine.store.models import CaseParticipant
 
-_KNOWN = "alliance.participants"
-"""session.info cache: case id -> (kind, name) pairs already stored, for this transaction."""
+_PENDING = "alliance.participants"
+"""session.info: (case id, kind, name) rows wanted and not yet written in this transaction."""
+_WRITTEN = "alliance.participants.written"
+"""session.info: rows written in this transaction (not written twice)."""
 
 
 def add_participants(session: Session, case_id: int, principals: Iterable[Principal]) -> None:
-    wanted = {(p.kind, p.name) for p in principals}
-    if not wanted:
-        return
-    cache: dict[int, set[tuple[str, str]]] = session.info.setdefault(_KNOWN, {})
-    known = cache.get(case_id)
-    if known is None:
-        known = {(k, n) for k, n in session.execute(
-            select(CaseParticipant.kind, CaseParticipant.name)
-            .where(CaseParticipant.case_id == case_id)).all()}
-        cache[case_id] = known
-    for kind, name in sorted(wanted - known):
-        session.add(CaseParticipant(case_id=case_id, kind=kind, name=name))
-        known.add((kind, name))
+    wanted = {(case_id, p.kind, p.name) for p in principals}
+    if wanted:
+        written: set[tuple[int, str, str]] = session.info.get(_WRITTEN, set())
+        session.info.setdefault(_PENDING, set()).update(wanted - written)
 
 
 def add_user(session: Session, case_id: int, username: str | None) -> None:
@@ -41,9 +38,22 @@ def add_user(session: Session, case_id: int, username: str | None) -> None:
         add_participants(session, case_id, [Principal("user", username)])
 
 
+def write_participants(session: Session) -> None:
+    """Write the rows gathered so far: one statement, rows already there are left as they are."""
+    pending: set[tuple[int, str, str]] = session.info.pop(_PENDING, set())
+    if not pending:
+        return
+    session.flush()  # a case started in this transaction is in the database first
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [{"case_id": c, "kind": k, "name": n} for c, k, n in sorted(pending)]
+    session.execute(dialect.insert(CaseParticipant).values(rows).on_conflict_do_nothing())
+    session.info.setdefault(_WRITTEN, set()).update(pending)
+
+
 def forget_cache(session_info: dict[str, object]) -> None:
-    """After a commit or rollback: the next transaction reads the rows again."""
-    session_info.pop(_KNOWN, None)
+    """After a commit or rollback: nothing pending, nothing known written."""
+    session_info.pop(_PENDING, None)
+    session_info.pop(_WRITTEN, None)
 
 
-__all__ = ["add_participants", "add_user", "forget_cache"]
+__all__ = ["add_participants", "add_user", "forget_cache", "write_participants"]

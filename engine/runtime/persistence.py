@@ -27,6 +27,7 @@ from engine.i18n import N_, msg
 from engine.runtime.compaction import compact
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.live import PENDING_KEY, WRITTEN_KEY
+from engine.runtime.participants import write_participants
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state, load_state
 from engine.store.models import Case, CaseStatus
 
@@ -93,6 +94,9 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
                   serializer_version=SERIALIZER_VERSION)
     if title is not None:
         values["title"] = title
+    runtime = runtime_of(session)
+    for prepare in runtime.preparers:
+        values.update(prepare(session, opened))
     result = session.execute(
         update(Case).where(Case.id == case.id, Case.version == opened.read_version)
         .values(**values).execution_options(synchronize_session=False))
@@ -103,8 +107,9 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
         set_committed_value(case, key, value)
     opened.read_version = new_version
     session.info.setdefault(WRITTEN_KEY, set()).add(case.id)
-    for projector in runtime_of(session).projectors:
+    for projector in runtime.projectors:
         projector(session, opened, now)
+    write_participants(session)
     session.flush()
     if failure is None:
         session.info.setdefault(PENDING_KEY, []).append((case.id, new_version, workflow))

@@ -31,12 +31,25 @@ def ready_human_tasks(workflow: Any) -> list[Any]:
             if t.task_spec.manual and not isinstance(t.task_spec, ExternalServiceTask)]
 
 
+_OPEN_TASKS = "open_tasks"
+
+
+def known_open_tasks(opened: OpenCase, rows: list[HumanTask]) -> None:
+    """The case's open task rows as the change read them (with the case, in its one statement):
+    the save's projection uses them instead of reading them again. Only for a change that
+    changes no task row but through the ORM objects given, and saves the case (whose version
+    check fails if another transaction changed the case's tasks by a step meanwhile)."""
+    opened.known[_OPEN_TASKS] = rows
+
+
 def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
     """Open a row for each newly READY manual task (with who it is for); close vanished ones."""
     case = opened.case
     ready = {str(t.id): t for t in ready_human_tasks(opened.workflow)}
-    open_rows = session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.state == TaskState.OPEN)).all()
+    read: list[HumanTask] | None = opened.known.pop(_OPEN_TASKS, None)
+    open_rows = ([r for r in read if r.state == TaskState.OPEN] if read is not None
+                 else session.scalars(select(HumanTask).where(
+                     HumanTask.case_id == case.id, HumanTask.state == TaskState.OPEN)).all())
     known = {row.spiff_task_id for row in open_rows}
     for row in open_rows:
         if row.spiff_task_id not in ready:
@@ -101,3 +114,6 @@ def due_time(expression: str | None, data: dict[str, Any], now: datetime) -> dat
         return timer_values.parse_date(text, reference=now, zone=now.tzinfo or UTC)
     except TimerValueError:
         return None
+
+
+__all__ = ["due_time", "known_open_tasks", "ready_human_tasks", "sync_human_tasks"]

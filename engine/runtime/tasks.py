@@ -9,11 +9,11 @@ fails refuses the submission (`StepFailed`) and the caller rolls back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,6 +30,7 @@ from engine.runtime.cases import advance, view_case
 from engine.runtime.history import EventKind, record
 from engine.runtime.participants import add_user
 from engine.runtime.persistence import open_case
+from engine.runtime.projections import known_open_tasks
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, Job, ProcessDefinition, TaskDraft, TaskState
@@ -51,17 +52,34 @@ def readable_task(session: Session, task_id: int, user: Actor, *, row: HumanTask
     return row
 
 
-def task_with_case(session: Session, task_id: int) -> tuple[HumanTask, Case, str]:
-    """The task with its candidates and its case (into the session), and the content hash of
-    the case's definition: one statement for what a completion reads."""
-    found = session.execute(
-        select(HumanTask, Case, ProcessDefinition.content_hash)
+class CompletionRead(NamedTuple):
+    task: HumanTask
+    case: Case
+    definition_hash: str
+    drafted: bool
+    open_tasks: list[HumanTask]
+    """The case's open tasks (the task itself among them while it is open), with candidates."""
+
+
+def task_with_case(session: Session, task_id: int) -> CompletionRead:
+    """The task with its candidates and its case (into the session), the content hash of the
+    case's definition, whether the task has a draft and the case's other open tasks: one
+    statement for what a completion reads."""
+    drafted = exists().where(TaskDraft.task_id == HumanTask.id)
+    case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
+    rows = session.execute(
+        select(HumanTask, Case, ProcessDefinition.content_hash, drafted)
         .join(Case, Case.id == HumanTask.case_id)
         .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-        .where(HumanTask.id == task_id).options(joinedload(HumanTask.candidates))).unique().first()
+        .where(or_(HumanTask.id == task_id,
+                   and_(HumanTask.case_id == case_of_task, HumanTask.state == TaskState.OPEN)))
+        .options(joinedload(HumanTask.candidates))).unique().all()
+    found = next((r for r in rows if r[0].id == task_id), None)
     if found is None:
         raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
-    return found[0], found[1], found[2]  # the caller holds the case: the session keeps it weakly
+    open_tasks = [r[0] for r in rows if r[0].state == TaskState.OPEN]
+    # the caller holds the case (the session keeps it weakly)
+    return CompletionRead(found[0], found[1], found[2], bool(found[3]), open_tasks)
 
 
 def _require_open(row: HumanTask) -> None:
@@ -156,15 +174,16 @@ def _conditional_update(session: Session, row: HumanTask, *, expect_assignee: st
 
 def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = None) -> CaseView:
     """Complete the task with `data` (checked against its form) and run the steps it triggers."""
-    task, _case, definition_hash = task_with_case(session, task_id)
-    row = readable_task(session, task_id, user, row=task)
+    read = task_with_case(session, task_id)
+    row = readable_task(session, task_id, user, row=read.task)
     _require_open(row)
     if not policy.may_complete(row, user):
         if row.assignee and policy.is_candidate(row, user):  # someone else took it first
             raise TaskHeldByOther(msg(N_("task %(task)s is held by someone else"), task=task_id),
                                   task_id=task_id)
         raise policy.why_not(row, user, "complete")
-    opened = open_case(session, row.case_id, definition_hash=definition_hash)
+    opened = open_case(session, row.case_id, definition_hash=read.definition_hash)
+    known_open_tasks(opened, read.open_tasks)
     if opened.case.status != CaseStatus.RUNNING:
         raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its tasks cannot be worked on now"),
                                 case=row.case_id, status=state_word(str(opened.case.status))),
@@ -194,7 +213,8 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
         set_committed_value(row, key, value)
     spiff_task.data.update(submitted)
     spiff_task.run()
-    session.execute(delete(TaskDraft).where(TaskDraft.task_id == row.id))  # engine.collab.drafts
+    if read.drafted:  # engine.collab.drafts
+        session.execute(delete(TaskDraft).where(TaskDraft.task_id == row.id))
     if row.due_at is not None:  # its due-date reminders (engine.notify.deadlines) end with it
         session.execute(delete(Job).where(Job.key == f"deadline:{row.id}"))
     add_user(session, row.case_id, user.username)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.store.db import Base
@@ -45,6 +45,10 @@ class Case(Base):
     outcome: Mapped[str | None] = mapped_column(String(60))
     """The end the case reached, in the process's words (`established`, `rejected` ...): set by
     an end event's `outcome` property or the case variable `case_outcome` (engine.runtime.outcome)."""
+    background: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The case has (or may still have) jobs or message subscriptions: its save reads them only
+    then (engine.background.projection). Set by the save that projects them, cleared by the
+    first save that finds none left."""
     definition: Mapped[ProcessDefinition] = relationship()
 
 
