@@ -50,7 +50,12 @@ class Participant:
         return page
 
     def text(self, label: str, value: str) -> None:
-        self.page.get_by_label(label).fill(value)
+        """The text box labelled `label` (else any field so labelled: a number, a date); a file
+        picker labelled "职责范围（文件）" is not the text box "范围"."""
+        field = self.page.get_by_role("textbox", name=label)
+        if field.count() != 1:
+            field = self.page.get_by_label(label)
+        field.fill(value)
 
     def select(self, label: str, option: str) -> None:
         field = self.page.locator(".fjs-form-field-select", has_text=label)
