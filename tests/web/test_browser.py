@@ -51,7 +51,7 @@ class Participant:
 
     def text(self, label: str, value: str) -> None:
         """The text box labelled `label` (else any field so labelled: a number, a date); a file
-        picker labelled "职责范围（文件）" is not the text box "范围"."""
+        picker labelled "职责范围 (文件)" is not the text box "范围"."""
         field = self.page.get_by_role("textbox", name=label)
         if field.count() != 1:
             field = self.page.get_by_label(label)
