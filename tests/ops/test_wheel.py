@@ -130,10 +130,11 @@ def test_the_wheel_installs_and_runs_without_the_checkout(installed: Path, tmp_p
 
 
 def seeded_committees(bin_dir: Path, work: Path) -> int:
-    """How many established committees the registry holds (one submission task each)."""
+    """How many committees the registry holds that are not dissolved (one submission task each:
+    preparatory committees are invited too)."""
     out = subprocess.run([str(bin_dir / "python"), "-c",
                           "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("
-                          "\"select count(*) from registry_committees where status = 'established'\""
+                          "\"select count(*) from registry_committees where status <> 'dissolved'\""
                           ").fetchone()[0])", str(work / "alliance.db")],
                          capture_output=True, text=True, check=True)
     return int(out.stdout)
