@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,21 @@ from engine.store.models import Case
 
 class HandlerError(ValueError):
     """The case data cannot be processed by this handler."""
+
+
+Row = TypeVar("Row")
+
+
+def row_by_id(session: Session, model: type[Row], raw: Any, field: str, what: str) -> Row:
+    """The registry row whose id the case data holds in `field` (`raw`); HandlerError naming the
+    field when the value is not an id or no such row exists."""
+    try:
+        row = session.get(model, int(raw)) if raw is not None else None
+    except (TypeError, ValueError) as exc:
+        raise HandlerError(f"{field}: bad value {raw!r}") from exc
+    if row is None:
+        raise HandlerError(f"{field}: unknown {what} {raw!r}")
+    return row
 
 
 def now() -> datetime:

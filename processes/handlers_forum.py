@@ -36,14 +36,8 @@ def _when(data: dict[str, Any], key: str) -> datetime | None:
 
 
 def _forum(session: Session, data: dict[str, Any]) -> RegistryForumEdition:
-    raw = data.get("forum_id")
-    try:
-        forum = session.get(RegistryForumEdition, int(raw)) if raw is not None else None
-    except (TypeError, ValueError) as exc:
-        raise HandlerError(f"forum_id: bad value {raw!r}") from exc
-    if forum is None:
-        raise HandlerError(f"forum_id: unknown Forum edition {raw!r}")
-    return forum
+    return call_data.row_by_id(session, RegistryForumEdition, data.get("forum_id"), "forum_id",
+                               "Forum edition")
 
 
 def register_forum_edition(session: Session, call: ServiceCall) -> dict[str, Any]:
@@ -168,12 +162,7 @@ def record_agreement_follow_up(session: Session, call: ServiceCall) -> dict[str,
     d = call.data
     item = d.get("agreement")
     raw = item.get("agreement_id") if isinstance(item, dict) else None
-    try:
-        row = session.get(RegistryForumAgreement, int(raw)) if raw is not None else None
-    except (TypeError, ValueError) as exc:
-        raise HandlerError(f"agreement: bad agreement_id {raw!r}") from exc
-    if row is None:
-        raise HandlerError(f"agreement: unknown agreement {raw!r}")
+    row = call_data.row_by_id(session, RegistryForumAgreement, raw, "agreement", "agreement")
     status = call_data.text(d, "follow_up_status", required=True)
     if status not in FOLLOW_UP_STATUSES:
         raise HandlerError(f"follow_up_status: unknown status {status!r}")

@@ -48,13 +48,7 @@ def _initiative(session: Session, data: dict[str, Any]) -> RegistryInitiative:
     raw = data.get("initiative_id")
     if raw is None and isinstance(data.get("initiative"), dict):
         raw = data["initiative"].get("initiative_id")
-    try:
-        initiative = session.get(RegistryInitiative, int(raw)) if raw is not None else None
-    except (TypeError, ValueError) as exc:
-        raise HandlerError(f"initiative_id: bad value {raw!r}") from exc
-    if initiative is None:
-        raise HandlerError(f"initiative_id: unknown initiative {raw!r}")
-    return initiative
+    return call_data.row_by_id(session, RegistryInitiative, raw, "initiative_id", "initiative")
 
 
 def register_initiative(session: Session, call: ServiceCall) -> dict[str, Any]:
