@@ -76,6 +76,18 @@ class Participant:
         return self.page
 
 
+def fill_tor(city: Participant) -> None:
+    """The terms of reference of a new committee, with one partner institution."""
+    city.radio("A new committee")
+    city.text("Committee name", NEW_COMMITTEE)
+    city.select("Sector", "Tourism")
+    city.text("Objectives", "Promote maritime heritage tourism between member cities.")
+    city.text("Scope", "Cultural routes and joint promotion.")
+    city.text("Membership (cities and institutions)", "Quanzhou, Chongqing and partner institutions.")
+    city.text("Resource-mobilization plan", "Seed funding and city contributions.")
+    city.tag("Main partner institutions", "Iran", "Iran Chamber of Commerce")
+
+
 def test_committee_terms_of_reference_end_to_end(browser: Any, live_server: LiveServer,
                                                  seeded: sessionmaker[Any]) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -106,14 +118,7 @@ def test_committee_terms_of_reference_end_to_end(browser: Any, live_server: Live
     city.send()
     assert "maximum length of 120" in page.inner_text("#form-container")
 
-    city.radio("A new committee")
-    city.text("Committee name", NEW_COMMITTEE)
-    city.select("Sector", "Tourism")
-    city.text("Objectives", "Promote maritime heritage tourism between member cities.")
-    city.text("Scope", "Cultural routes and joint promotion.")
-    city.text("Membership (cities and institutions)", "Quanzhou, Chongqing and partner institutions.")
-    city.text("Resource-mobilization plan", "Seed funding and city contributions.")
-    city.tag("Main partner institutions", "Iran", "Iran Chamber of Commerce")
+    fill_tor(city)
     page.screenshot(path=str(SCREENSHOTS / "task-page.png"), full_page=True)
 
     # A forged CSRF token is refused with a clear page; the real one goes through.
@@ -122,14 +127,7 @@ def test_committee_terms_of_reference_end_to_end(browser: Any, live_server: Live
     assert "The form has expired" in page.inner_text("main")
     page.goto(draft_url)
     page.wait_for_selector("#task-form[data-ready=yes]")
-    city.radio("A new committee")
-    city.text("Committee name", NEW_COMMITTEE)
-    city.select("Sector", "Tourism")
-    city.text("Objectives", "Promote maritime heritage tourism between member cities.")
-    city.text("Scope", "Cultural routes and joint promotion.")
-    city.text("Membership (cities and institutions)", "Quanzhou, Chongqing and partner institutions.")
-    city.text("Resource-mobilization plan", "Seed funding and city contributions.")
-    city.tag("Main partner institutions", "Iran", "Iran Chamber of Commerce")
+    fill_tor(city)
     city.send()
     assert page.url.endswith("/inbox/")
     assert "is done" in page.inner_text(".flash")

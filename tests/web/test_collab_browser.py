@@ -31,7 +31,7 @@ from tests.browser import CHROMIUM
 from tests.smtp import free_port
 from tests.web.conftest import PROCESSES, SCREENSHOTS, LiveServer
 from tests.web.flows import TOR, start_committee
-from tests.web.test_browser import NEW_COMMITTEE, Participant
+from tests.web.test_browser import Participant, fill_tor
 
 pytestmark = [
     pytest.mark.browser,
@@ -74,17 +74,6 @@ def only_open(factory: sessionmaker[Any], case_id: int, element_id: str) -> int:
         return session.scalars(select(HumanTask.id).where(
             HumanTask.case_id == case_id, HumanTask.element_id == element_id,
             HumanTask.state == TaskState.OPEN)).one()
-
-
-def fill_tor(city: Participant) -> None:
-    city.radio("A new committee")
-    city.text("Committee name", NEW_COMMITTEE)
-    city.select("Sector", "Tourism")
-    city.text("Objectives", "Promote maritime heritage tourism between member cities.")
-    city.text("Scope", "Cultural routes and joint promotion.")
-    city.text("Membership (cities and institutions)", "Quanzhou, Chongqing and partner institutions.")
-    city.text("Resource-mobilization plan", "Seed funding and city contributions.")
-    city.tag("Main partner institutions", "Iran", "Iran Chamber of Commerce")
 
 
 def attach(page: Any, path: Path) -> None:

@@ -21,7 +21,8 @@ from engine.runtime import cases, tasks
 from engine.store.models import HumanTask
 from tests.conftest import fixture_files
 from tests.engine.bpmn.test_parsing import linear_process
-from tests.engine.worker_handlers import deploy_xml, flow, utask
+from tests.engine.worker_handlers import deploy_xml, flow
+from tests.hostile.diagrams import CONDITION, timed
 
 FAN_OUT = f"""
 <bpmn:startEvent id="start" />
@@ -35,25 +36,6 @@ FAN_OUT = f"""
 </bpmn:userTask>
 <bpmn:endEvent id="end" />
 {flow("start", "endorse")}{flow("endorse", "end")}"""
-
-TIMED = f"""
-<bpmn:startEvent id="start" />
-<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>
-  <bpmn:timeDuration>delay</bpmn:timeDuration></bpmn:timerEventDefinition>
-</bpmn:intermediateCatchEvent>
-{utask("after")}
-<bpmn:endEvent id="end" />
-{flow("start", "wait")}{flow("wait", "after")}{flow("after", "end")}"""
-
-CONDITION = f"""
-<bpmn:startEvent id="start" />
-<bpmn:exclusiveGateway id="decide" default="f_other" />
-{utask("yes")}{utask("other")}
-<bpmn:endEvent id="end" /><bpmn:endEvent id="end2" />
-{flow("start", "decide")}
-<bpmn:sequenceFlow id="f_yes" sourceRef="decide" targetRef="yes">
-  <bpmn:conditionExpression>amount &gt; limit</bpmn:conditionExpression></bpmn:sequenceFlow>
-{flow("decide", "other", "f_other")}{flow("yes", "end")}{flow("other", "end2")}"""
 
 DUE = f"""
 <bpmn:startEvent id="start" />
@@ -131,7 +113,7 @@ def test_a_process_that_never_waits_is_stopped(
 ])
 def test_a_timer_value_from_data_is_bounded(session: Session, make_user: Callable[..., Actor],
                                             delay: Any, reason: str) -> None:
-    deploy_xml(session, "timed", TIMED)
+    deploy_xml(session, "timed", timed("delay"))
     view = cases.start_case(session, "timed", user=None, data={"delay": delay})
     session.commit()
     assert view.status == "failed"
@@ -141,7 +123,7 @@ def test_a_timer_value_from_data_is_bounded(session: Session, make_user: Callabl
 
 def test_a_reasonable_timer_value_from_data_still_works(
         session: Session, make_user: Callable[..., Actor], fake_clock: FakeClock) -> None:
-    deploy_xml(session, "timed", TIMED)
+    deploy_xml(session, "timed", timed("delay"))
     view = cases.start_case(session, "timed", user=make_user("ana"), data={"delay": "P1Y2M"})
     assert view.status == "running"
 
