@@ -37,7 +37,7 @@ from engine.store.db import Base, make_engine
 
 REPO = Path(__file__).resolve().parents[1]
 USER = "quanzhou"
-TOR = {"committee_name": "Tourism", "sector": "tourism",
+TOR = {"establishment_kind": "new", "committee_name": "Tourism", "sector": "tourism",
        "objectives": "Promote maritime heritage tourism between member cities.",
        "scope": "Member cities of the Alliance.", "membership": "Quanzhou, Chongqing",
        "resource_mobilization_plan": "Seed funding and city contributions.",
@@ -110,6 +110,7 @@ def run(label: str, calls: Sequence[Callable[[], tuple[int, Any]]], concurrency:
     latencies: list[float] = []
     results: list[Any] = []
     failures: dict[int, int] = {}
+    first_failure: list[Any] = []
 
     def one(call: Callable[[], tuple[int, Any]]) -> None:
         began = time.perf_counter()
@@ -117,6 +118,7 @@ def run(label: str, calls: Sequence[Callable[[], tuple[int, Any]]], concurrency:
         latencies.append(time.perf_counter() - began)
         if status >= 300:
             failures[status] = failures.get(status, 0) + 1
+            first_failure[:] = first_failure or [body]
         else:
             results.append(body)
 
@@ -129,13 +131,25 @@ def run(label: str, calls: Sequence[Callable[[], tuple[int, Any]]], concurrency:
     print(f"{label:<22} c={concurrency}  {len(calls) / elapsed:7.1f} req/s  "
           f"median {statistics.median(ordered) * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms"
           + (f"  failures {failures}" if failures else ""))
+    if failures:
+        raise BenchFailed(f"{label}: {sum(failures.values())} of {len(calls)} requests refused, "
+                          f"the first with {json.dumps(first_failure[0])[:500]}")
     return results
 
 
-def main() -> None:
+class BenchFailed(RuntimeError):
+    """A refused request: the figures would measure refusals, not the work."""
+
+
+def main() -> int:
     with scratch_database("api") as url:
         if url is not None:
-            _measure(url, int(os.environ.get("BENCH_API_N", "80")))
+            try:
+                _measure(url, int(os.environ.get("BENCH_API_N", "80")))
+            except BenchFailed as failed:
+                print(f"FAILED: {failed}")
+                return 1
+    return 0
 
 
 def _measure(url: str, count: int) -> None:
@@ -161,4 +175,4 @@ def _measure(url: str, count: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -81,7 +81,8 @@ class Bench:
             first = (session.scalar(select(func.max(Case.id))) or 0) + 1
             rows = [dict(id=first + i, definition_id=self.definition_id, process_id="bench_timer",
                          status="running", state=self.template_state.replace(old, due.isoformat()).encode(),
-                         serializer_version=SERIALIZER_VERSION, version=1, started_at=now,
+                         serializer_version=SERIALIZER_VERSION, version=1, background=True,
+                         started_at=now,
                          updated_at=now) for i, due in enumerate(dues)]
             for start in range(0, len(rows), 2000):
                 session.execute(insert(Case), rows[start:start + 2000])

@@ -211,6 +211,7 @@ def _retry_job(session: Session, incident: Incident, changes: dict[str, Any], us
                            "completed or cancelled)"), incident=incident.id), incident_id=incident.id)
     if changes and job.case_id is not None and job.spiff_task_id:
         opened = open_case(session, job.case_id)
+        opened.job_at_work = True
         _apply_changes(opened, changes, job.spiff_task_id)
         save_case(session, opened)
         record(session, job.case_id, EventKind.DATA_CORRECTED, user=user.username,

@@ -32,7 +32,7 @@ def prepare_case_jobs(session: Session, opened: OpenCase) -> dict[str, Any]:
     case = opened.case
     jobs: dict[str, Job] = {}
     subscriptions: list[MessageSubscription] = []
-    if case.background:
+    if case.background or opened.job_at_work:
         jobs = case_jobs(session, case.id)
         subscriptions = list(session.scalars(select(MessageSubscription)
                                              .where(MessageSubscription.case_id == case.id)).all())

@@ -71,6 +71,7 @@ def run_service_job(session: Session, job: Job) -> str:
     """
     assert job.case_id is not None and job.spiff_task_id is not None
     opened = open_case(session, job.case_id)
+    opened.job_at_work = True
     if opened.case.status != CaseStatus.RUNNING:
         job.status, job.locked_by, job.locked_until = JobStatus.PARKED, None, None
         job.attempts = max(job.attempts - 1, 0)

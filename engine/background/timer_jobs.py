@@ -26,6 +26,7 @@ def fire_timers(session: Session, job: Job, worker_id: str, definition_hash: str
     """Fire the due timers of the job's case; the outcome in a word."""
     assert job.case_id is not None
     opened = open_case(session, job.case_id, definition_hash=definition_hash)
+    opened.job_at_work = True
     if opened.case.status != CaseStatus.RUNNING:
         job.status, job.locked_by, job.locked_until = JobStatus.PARKED, None, None
         job.attempts = max(job.attempts - 1, 0)

@@ -42,12 +42,15 @@ class OpenCase:
     actor: str | None = None
     """Who is moving the case now (None: the engine), for projectors that tell people."""
     new_tasks: list[Any] = field(default_factory=list)
+    """Human tasks opened by the save in progress (engine.runtime.projections fills it)."""
     reached: list[str] = field(default_factory=list)
     """BPMN elements completed by the engine steps of this change (engine.runtime.outcome)."""
-    """Human tasks opened by the save in progress (engine.runtime.projections fills it)."""
     open_tasks: list[Any] | None = None
     """The case's open human tasks as the last save left them (engine.runtime.projections):
     the answer to the change is built from them without reading them again."""
+    job_at_work: bool = False
+    """A job of this case drives the change (a timer, a service task, a retry): its jobs are
+    read whatever the row's `background` flag says, so the running job is always reconciled."""
     known: dict[str, Any] = field(default_factory=dict)
     """Rows a save's preparers read before the state's UPDATE, for its projectors (the case's
     jobs and subscriptions: engine.background.projection)."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.access.users import Actor
@@ -81,3 +81,20 @@ def test_one_claim_leases_many_jobs_of_the_kind_asked_for(
     assert {c.case_id for c in claimed} < set(ids) and all(c.attempt == 1 for c in claimed)
     assert [c.case_id for c in jobs.claim(session, "w2", limit=10, timers=True)] == \
         [i for i in ids if i not in {c.case_id for c in claimed}]
+
+
+def test_a_fired_timer_job_is_removed_even_when_the_case_row_says_it_has_no_jobs(
+        session: Session, session_factory: sessionmaker[Any], fake_clock: FakeClock,
+        make_user: Callable[..., Actor]) -> None:
+    """A row without the `background` flag (restored, cloned or written by hand) must not leave
+    its fired timer job behind to fire again and again."""
+    ids = _waiting_cases(session, make_user, 2)
+    session.execute(update(Case).where(Case.id.in_(ids)).values(background=False))
+    session.commit()
+    fake_clock.advance(timedelta(hours=1, seconds=1))
+    stats = Worker(session_factory, worker_id="flagless", timer_batch=25).run_once()
+    assert stats.by_kind.get("timer") == 2 and stats.failed == 0
+    session.expire_all()
+    assert session.scalar(select(Job).where(Job.case_id.in_(ids))) is None
+    assert sorted(session.scalars(select(HumanTask.case_id).where(
+        HumanTask.case_id.in_(ids), HumanTask.element_id == "after")).all()) == sorted(ids)
