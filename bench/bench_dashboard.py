@@ -32,11 +32,17 @@ from engine.read.process_stats import overview_counts
 from engine.runtime.cases import start_case
 from engine.store.db import Base, make_engine
 from engine.store.models import ProcessDefinition
+from engine.store.models.tasks import offer_text
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 CASES, HISTORY, REAL_HISTORY = 100_000, 1_000_000, 1_000
 STATUSES = ("running",) * 6 + ("completed", "completed", "cancelled", "suspended")
 REPEAT = 20
+
+
+def _group(task: int) -> str:
+    """The group task number `task` is offered to."""
+    return "secretariat" if task % 2 == 0 else "proposing_entity"
 
 
 def generate(url: str) -> int:
@@ -66,24 +72,25 @@ def generate(url: str) -> int:
                                 status, b"{}", "bench", 1, f"city{i % 97}", started, started, ended))
         task = 0
         with cur.copy("COPY human_task (id, case_id, spiff_task_id, element_id, name, process_id, "
-                      "lane, assignee, state, created_at, due_at, completed_at, completed_by, personal) "
-                      "FROM STDIN") as copy:
+                      "lane, assignee, state, created_at, due_at, completed_at, completed_by, personal, "
+                      "offered_to) FROM STDIN") as copy:
             for i in range(1, CASES + 1):
                 pid, status = pids[i % len(pids)], STATUSES[i % len(STATUSES)]
                 created = now - timedelta(minutes=CASES - i)
                 task += 1
                 copy.write_row((task, i, "0" * 36, "draft", "Draft", pid, "Proposing Entity",
                                 f"city{i % 97}", "completed", created, None, created,
-                                f"city{i % 97}", False))
+                                f"city{i % 97}", False, offer_text([("group", _group(task))])))
                 if status in ("running", "suspended"):
                     task += 1
                     due = created + timedelta(days=(i % 40) - 5)
                     copy.write_row((task, i, "0" * 36, "review", "Review", pid,
                                     "Secretariat" if i % 3 else "Project Board", None, "open",
-                                    created, due, None, None, False))
+                                    created, due, None, None, False,
+                                    offer_text([("group", _group(task))])))
         with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
             for t in range(1, task + 1):
-                copy.write_row((t, "group", "secretariat" if t % 2 == 0 else "proposing_entity"))
+                copy.write_row((t, "group", _group(t)))
         with cur.copy("COPY case_participant (case_id, kind, name) FROM STDIN") as copy:
             for i in range(1, CASES + 1):  # its starter and the group its tasks were offered to
                 copy.write_row((i, "user", f"city{i % 97}"))

@@ -24,6 +24,7 @@ from engine.definitions.deployment import deploy, files_from_paths
 from engine.read.inbox import inbox_page
 from engine.store.db import Base, make_engine
 from engine.store.models import ProcessDefinition
+from engine.store.models.tasks import offer_text
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 USER, GROUPS = "bench_user", ["secretariat", "committee"]
@@ -32,6 +33,12 @@ HISTORY = 1_000_000
 REPEAT = 30
 
 
+
+
+def _group(task: int) -> str:
+    """The group task number `task` is offered to."""
+    return (GROUPS[task % 2] if task <= OPEN_MINE else
+            "project_board" if task <= OPEN_MINE + OPEN_OTHERS else "proposing_entity")
 
 
 def generate(url: str) -> None:
@@ -60,8 +67,8 @@ def generate(url: str) -> None:
                                 f"Committee proposal {i}", "running", b"{}", "bench", 1,
                                 USER if i % 500 == 0 else f"city{i % 97}", started, started))
         with cur.copy("COPY human_task (id, case_id, spiff_task_id, element_id, name, process_id, "
-                      "lane, assignee, form_id, state, created_at, due_at, completed_at, personal) "
-                      "FROM STDIN") as copy:
+                      "lane, assignee, form_id, state, created_at, due_at, completed_at, personal, "
+                      "offered_to) FROM STDIN") as copy:
             for t in range(1, total_tasks + 1):
                 case_id = (t - 1) % cases + 1
                 created = now - timedelta(seconds=total_tasks - t)
@@ -75,12 +82,11 @@ def generate(url: str) -> None:
                     assignee, state, name = f"city{t % 97}", "completed", "Draft terms of reference"
                 copy.write_row((t, case_id, "00000000-0000-0000-0000-000000000000", "task", name,
                                 "committee_establishment", "Secretariat", assignee, None, state,
-                                created, due, now if state == "completed" else None, False))
+                                created, due, now if state == "completed" else None, False,
+                                offer_text([("group", _group(t))])))
         with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
             for t in range(1, total_tasks + 1):
-                group = (GROUPS[t % 2] if t <= OPEN_MINE else
-                         "project_board" if t <= OPEN_MINE + OPEN_OTHERS else "proposing_entity")
-                copy.write_row((t, "group", group))
+                copy.write_row((t, "group", _group(t)))
         with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id, as_operator) "
                       "FROM STDIN") as copy:
             for h in range(HISTORY):

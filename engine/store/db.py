@@ -69,6 +69,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    elif url.startswith("postgresql"):
+        # No JIT: the engine's queries are short and indexed; PostgreSQL's JIT compiles any
+        # plan it costs high (an inbox page over 100,000 open tasks), spending 15-400 ms to
+        # save a few (bench/bench_inbox.py shows both).
+        kwargs.setdefault("connect_args", {"options": "-c jit=off"})
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

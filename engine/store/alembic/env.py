@@ -17,6 +17,11 @@ def run_migrations() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     connectable = make_engine(url)
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table (copy, DROP, rename); with foreign keys on, the DROP
+            # would cascade to the rows that point at it (a task's candidates). Off outside any
+            # transaction, where SQLite honours the pragma; each new connection turns it on again.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():

@@ -185,3 +185,23 @@ def test_counts_stop_at_the_cap(session: Session, alice: Actor, world: Any,
     assert page.counts["claimable"] == 3 and page.total == 3 and page.capped
     assert len(page.rows) == 1
     assert not inbox_page(session, alice, tab="started").capped
+
+
+def test_offers_match_principals_exactly(session: Session, make_user: Callable[..., Actor]) -> None:
+    """`offered_to` is tested byte for byte: no case folding (SQLite's LIKE would fold ASCII
+    case), no wildcards in names, no prefix of a longer name, and candidates changed after the
+    task was written move it to the new inboxes."""
+    upper = make_user("upper", "Board")
+    wild = make_user("wild", "team_a")
+    prefix = make_user("prefix", "team")
+    case = add_case(session, title="Exact offers")
+    add_task(session, case, "For the board", groups=("board",))
+    add_task(session, case, "For team-a", groups=("team-a",))
+    add_task(session, case, "For teamster", groups=("teamster",))
+    moved = add_task(session, case, "Moved", groups=("nobody-here",))
+    session.commit()
+    for user in (upper, wild, prefix):
+        assert inbox_page(session, user, tab="claimable").rows == [], user.username
+    moved.candidates = [TaskCandidate(kind="group", name="team")]
+    session.commit()
+    assert [r.task_name for r in inbox_page(session, prefix, tab="claimable").rows] == ["Moved"]
