@@ -187,28 +187,11 @@ def organisation_column(organisation_id: Any) -> Any:
 
 
 def memberships_from(pairs: str | None, organisation: str | None) -> tuple[frozenset[str], frozenset[str]]:
-    """What memberships_of answers, from memberships_column and organisation_column."""
+    """(bodies and `body#role`s, organisation codes) a user answers to now, from the values of
+    memberships_column and organisation_column."""
     found = [p.partition("#") for p in pairs.split(SEPARATOR)] if pairs else []
     bodies = frozenset({code for code, _, _ in found} | {f"{code}#{role}" for code, _, role in found})
     return bodies, frozenset({organisation}) if organisation else frozenset()
-
-
-def memberships_of(session: Session, user_id: int, organisation_id: int | None
-                   ) -> tuple[frozenset[str], frozenset[str]]:
-    """(bodies and `body#role`s, organisation codes) a user answers to now."""
-    now = clock.now()
-    holder = Membership.user_id == user_id
-    if organisation_id is not None:
-        holder = or_(holder, Membership.organisation_id == organisation_id)
-    rows = session.execute(select(Body.code, Membership.role).join(Body, Body.id == Membership.body_id)
-                           .where(holder, Body.active.is_(True), *_open(now))).all()
-    bodies = frozenset({code for code, _ in rows} | {f"{code}#{role}" for code, role in rows})
-    organisations: frozenset[str] = frozenset()
-    if organisation_id is not None:
-        code = session.scalar(select(Organisation.code).where(Organisation.id == organisation_id,
-                                                              Organisation.active.is_(True)))
-        organisations = frozenset({code}) if code else frozenset()
-    return bodies, organisations
 
 
 def members(session: Session, body: str, *, role: str | None = None,
@@ -294,5 +277,5 @@ def principal_labels(session: Session, refs: list[tuple[str, str]]) -> dict[tupl
 
 __all__ = ["BODY_KINDS", "ORGANISATION_KINDS", "ROLES", "MembershipView", "add_member",
            "end_membership", "ensure_body", "ensure_organisation", "get_body", "get_organisation",
-           "list_bodies", "list_organisations", "members", "memberships_of", "people_of",
+           "list_bodies", "list_organisations", "members", "people_of",
            "principal_labels", "set_organisation"]

@@ -12,15 +12,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.access.bodies import SEPARATOR, memberships_column, memberships_from, organisation_column
-from engine.access.users import Actor, get_user
+from engine.access.users import Actor, actor_from, get_user, who_columns
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.i18n import N_, msg
-from engine.store.models import ApiToken, Group, User, user_group
+from engine.store.models import ApiToken, User
 
 PREFIX = "alw_"
 NAME_MAX = 120
@@ -104,13 +103,9 @@ def authenticate_token(session: Session, raw: str) -> Actor:
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(PREFIX):
         raise InvalidToken(msg(N_("invalid API token")))
     now = clock.now()
-    groups = (select(func.aggregate_strings(Group.name, SEPARATOR)).select_from(Group)
-              .join(user_group, user_group.c.group_id == Group.id)
-              .where(user_group.c.user_id == User.id).scalar_subquery())
     row = session.execute(
         select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, User.username, User.active,
-               groups, memberships_column(User.id, User.organisation_id, now),
-               organisation_column(User.organisation_id))
+               *who_columns(User.id, User.organisation_id, now))
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == hash_token(raw))).first()
     if row is None or row.revoked_at is not None:
@@ -120,9 +115,7 @@ def authenticate_token(session: Session, raw: str) -> Actor:
         raise InvalidToken(msg(N_("the token's user is not active")))
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
         session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    bodies, organisations = memberships_from(pairs, organisation)
-    return Actor(username, frozenset(group_names.split(SEPARATOR)) if group_names else frozenset(),
-                 bodies, organisations)
+    return actor_from(username, group_names, pairs, organisation)
 
 
 def user_id_of(session: Session, username: str) -> int:

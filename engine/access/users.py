@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, func, literal, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.access.bodies import memberships_of
+from engine.access.bodies import SEPARATOR, memberships_column, memberships_from, organisation_column
 from engine.access.passwords import hash_password
 from engine.access.principals import Principal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.i18n import N_, msg
 from engine.runtime.context import runtime_of
-from engine.store.models import Group, User
+from engine.store.models import Group, User, user_group
 
 
 @dataclass(frozen=True)
@@ -82,17 +84,41 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def who_columns(user_id: Any, organisation_id: Any, now: datetime) -> list[Any]:
+    """Scalar subqueries for what an actor is made of (group names, `body#role` pairs, the
+    organisation's code), so that one statement learns who is asking (`actor_from`)."""
+    groups = (select(func.aggregate_strings(Group.name, SEPARATOR)).select_from(Group)
+              .join(user_group, user_group.c.group_id == Group.id)
+              .where(user_group.c.user_id == user_id).scalar_subquery())
+    return [groups, memberships_column(user_id, organisation_id, now),
+            organisation_column(organisation_id)]
+
+
+def actor_from(username: str, groups: str | None, pairs: str | None, organisation: str | None,
+               operator: bool = False) -> Actor:
+    """The actor from the values of `who_columns`."""
+    bodies, organisations = memberships_from(pairs, organisation)
+    return Actor(username, frozenset(groups.split(SEPARATOR)) if groups else frozenset(),
+                 bodies, organisations, operator)
+
+
 def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
-    """The acting user with their groups and bodies; unknown or inactive users may not act."""
-    user = get_user(session, username)
-    if not user.active:
+    """The acting user with their groups and bodies (one statement); unknown or inactive users
+    may not act."""
+    row = session.execute(select(User.active, *who_columns(User.id, User.organisation_id, clock.now()))
+                          .where(User.username == username)).first()
+    if row is None:
+        raise NotFound(msg(N_("unknown user '%(name)s'"), name=username), username=username)
+    if not row[0]:
         raise NotFound(msg(N_("user '%(name)s' is not active"), name=username), username=username)
-    return actor_of(session, user, operator=operator)
+    return actor_from(username, row[1], row[2], row[3], operator)
 
 
 def actor_of(session: Session, user: User, *, operator: bool = False) -> Actor:
-    bodies, organisations = memberships_of(session, user.id, user.organisation_id)
-    return Actor(user.username, frozenset(user.group_names), bodies, organisations, operator)
+    """The actor of a user row already read (one statement for groups, bodies, organisation)."""
+    groups, pairs, organisation = session.execute(select(*who_columns(
+        literal(user.id, Integer), literal(user.organisation_id, Integer), clock.now()))).one()
+    return actor_from(user.username, groups, pairs, organisation, operator)
 
 
 def set_groups(session: Session, username: str, groups: list[str]) -> User:
