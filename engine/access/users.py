@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, func, literal, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -84,7 +84,7 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def who_columns(user_id: Any, organisation_id: Any, now: datetime) -> list[Any]:
+def who_columns(user_id: Any, organisation_id: Any, now: Any) -> list[Any]:
     """Scalar subqueries for what an actor is made of (group names, `body#role` pairs, the
     organisation's code), so that one statement learns who is asking (`actor_from`)."""
     groups = (select(func.aggregate_strings(Group.name, SEPARATOR)).select_from(Group)
@@ -102,11 +102,23 @@ def actor_from(username: str, groups: str | None, pairs: str | None, organisatio
                  bodies, organisations, operator)
 
 
+@cache
+def _actor_by_name() -> Select[Any]:
+    """Built once: composing the subqueries cost more than running them (bench/bench_engine.py)."""
+    return (select(User.active, *who_columns(User.id, User.organisation_id, bindparam("now")))
+            .where(User.username == bindparam("username")))
+
+
+@cache
+def _actor_of_user() -> Select[Any]:
+    return select(*who_columns(bindparam("user_id", type_=Integer),
+                               bindparam("organisation_id", type_=Integer), bindparam("now")))
+
+
 def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
     """The acting user with their groups and bodies (one statement); unknown or inactive users
     may not act."""
-    row = session.execute(select(User.active, *who_columns(User.id, User.organisation_id, clock.now()))
-                          .where(User.username == username)).first()
+    row = session.execute(_actor_by_name(), {"username": username, "now": clock.now()}).first()
     if row is None:
         raise NotFound(msg(N_("unknown user '%(name)s'"), name=username), username=username)
     if not row[0]:
@@ -116,8 +128,8 @@ def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
 
 def actor_of(session: Session, user: User, *, operator: bool = False) -> Actor:
     """The actor of a user row already read (one statement for groups, bodies, organisation)."""
-    groups, pairs, organisation = session.execute(select(*who_columns(
-        literal(user.id, Integer), literal(user.organisation_id, Integer), clock.now()))).one()
+    groups, pairs, organisation = session.execute(_actor_of_user(), {
+        "user_id": user.id, "organisation_id": user.organisation_id, "now": clock.now()}).one()
     return actor_from(user.username, groups, pairs, organisation, operator)
 
 
