@@ -24,8 +24,8 @@ MAX_STATEMENTS = 8
 draft and the case's open tasks (1); the conditional task update; history; the state update
 (with the case's background flag: no job or subscription reads for a case without any); the
 new task; the jobs of its notification event (which carries the event: the worker writes
-its row) and of its deadline (1); the participants, written without reading them (1). Lower it when a statement goes; a statement added makes
-this test fail."""
+its row) and of its deadline (1); the participants, written without reading them (1). Lower
+it when a statement goes; a statement added makes this test fail."""
 
 
 @contextmanager
