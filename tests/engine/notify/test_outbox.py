@@ -55,7 +55,7 @@ def test_a_step_queues_the_event_in_its_job_and_the_worker_writes_it(paper: Pape
 def test_a_key_is_emitted_once_while_its_job_waits_and_after_it_ran(paper: Paper) -> None:
     case_id = paper.start()
     paper.write(case_id)  # Rui may see the case once he may review it
-    remind = dict(case_id=case_id, params={"subject": "S", "text": "T", "case": "C"})
+    remind: dict[str, Any] = {"case_id": case_id, "params": {"subject": "S", "text": "T", "case": "C"}}
     assert emit(paper.session, "reminder", "reminder:x", ["user:rui"], **remind) == "reminder:x"
     paper.session.flush()
     seen: list[str] = []
