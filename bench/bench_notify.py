@@ -23,13 +23,13 @@ from engine.background.worker import Worker
 from engine.bootstrap import build_runtime, session_factory
 from engine.definitions.deployment import deploy, files_from_paths
 from engine.documents.service import upload_for_task
-from engine.notify.fanout import fan_out
+from engine.notify.fanout import fan_out_job
 from engine.notify.mail import MailSettings
 from engine.notify.projector import project_notifications
 from engine.runtime.cases import start_case
 from engine.runtime.tasks import complete_task
 from engine.store.db import Base, make_engine
-from engine.store.models import HumanTask, Job, JobKind, NotificationEvent, OutgoingMail, TaskState
+from engine.store.models import HumanTask, Job, JobKind, OutgoingMail, TaskState
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "bpmn"
 FILES = [FIXTURES / "paper_review.bpmn", *(FIXTURES / "forms" / f"{n}.form"
@@ -85,8 +85,8 @@ def main() -> None:
         print(f"  without it                          median {off[0]:6.2f}  p95 {off[1]:6.2f}")
 
         with with_notify() as session:
-            events = list(session.scalars(select(NotificationEvent.id)
-                                          .where(NotificationEvent.processed_at.is_(None))).all())
+            events = [p or {} for p in session.scalars(select(Job.payload)
+                                                        .where(Job.kind == JobKind.NOTIFY)).all()]
         handler = type("Sink", (), {"count": 0})()
 
         async def handle_DATA(server: Any, session: Any, envelope: Any) -> str:
@@ -99,7 +99,7 @@ def main() -> None:
                                 sender="Bench <bench@example.org>", timeout=10)
         started = time.perf_counter()
         with with_notify() as session:
-            told = sum(fan_out(session, event_id, settings) for event_id in events)
+            told = sum(fan_out_job(session, payload, settings) for payload in events)
             session.commit()
         spent = time.perf_counter() - started
         print(f"fan-out: {len(events)} events, {told} notifications and mails written in {spent:.2f} s "

@@ -13,9 +13,10 @@ Per job kind:
 - message: deliver an outbox message (engine.background.messages).
 - start_timer: start a case of the latest version (engine.background.timers).
 - archive: archive the history of long-finished cases (engine.background.maintenance).
-- notify: fan a notification event out to people (engine.notify.fanout); mail: send one
-  e-mail (engine.notify.delivery, which commits once mid-job); deadline: a task due soon or
-  overdue (engine.notify.deadlines); digest: the daily e-mails (engine.notify.digest).
+- notify: record the notification event the job carries and fan it out to people
+  (engine.notify.fanout); mail: send one e-mail (engine.notify.delivery, which commits
+  once mid-job); deadline: a task due soon or overdue (engine.notify.deadlines); digest:
+  the daily e-mails (engine.notify.digest).
   Mail needs the worker's `mail` settings (SMTP_URL); without them no e-mail is written.
 Each job runs with a request id `job-<id>-<attempt>` bound (engine.observability.context),
 so the history rows it writes and its log lines say which job wrote them.
@@ -56,7 +57,7 @@ from engine.errors import ConcurrentUpdate, HandlerMissing, HandlerNotAllowed, I
 from engine.notify.deadlines import run_deadline_job
 from engine.notify.delivery import deliver_mail
 from engine.notify.digest import run_digest_job, schedule_digest
-from engine.notify.fanout import fan_out
+from engine.notify.fanout import fan_out_job
 from engine.notify.mail import MailSettings
 from engine.observability.context import request_id_bound
 from engine.observability.metrics import JOBS_RUN
@@ -291,7 +292,7 @@ class Worker:
             log.info("forgot %d expired idempotency key(s)", run_upkeep_job(session, job))
             return "upkept"
         if job.kind == JobKind.NOTIFY:
-            told = fan_out(session, int((job.payload or {})["event_id"]), self.mail)
+            told = fan_out_job(session, job.payload or {}, self.mail)
             session.delete(job)
             return f"told {told}"
         if job.kind == JobKind.MAIL:

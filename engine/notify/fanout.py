@@ -1,4 +1,7 @@
-"""The `notify:<event>` job: from an event to what each person is told.
+"""The `notify:<event key>` job: from an event to what each person is told.
+
+The job carries the event; its run writes the `notification_event` row first
+(engine.notify.events.recorded_event), which the notifications then reference.
 
 For each active person who answers to the event's recipients (engine.access.audience),
 except whoever caused it: the access policy must let them see the task (task kinds) or the
@@ -25,6 +28,7 @@ from engine.access.users import actor_of
 from engine.definitions.translations import ProcessTexts, latest_translations
 from engine.i18n import catalog_gettext
 from engine.notify.delivery import MAIL_ATTEMPTS
+from engine.notify.events import recorded_event
 from engine.notify.kinds import TASK_KINDS, Kind
 from engine.notify.mail import Item, MailSettings, compose
 from engine.notify.preferences import Preference, default, preferences_of
@@ -108,6 +112,12 @@ def mail_for(session: Session, user: User, *, message_id: str, items: list[Item]
     return mail
 
 
+def fan_out_job(session: Session, payload: dict[str, Any], settings: MailSettings | None) -> int:
+    """Run a `notify` job: record the event it carries, then tell its people."""
+    event_id = recorded_event(session, payload)
+    return 0 if event_id is None else fan_out(session, event_id, settings)
+
+
 def fan_out(session: Session, event_id: int, settings: MailSettings | None) -> int:
     """Tell the event's people; returns how many notifications were written."""
     event = session.get(NotificationEvent, event_id)
@@ -148,4 +158,4 @@ def fan_out(session: Session, event_id: int, settings: MailSettings | None) -> i
     return written
 
 
-__all__ = ["fan_out", "mail_for", "speaks"]
+__all__ = ["fan_out", "fan_out_job", "mail_for", "speaks"]

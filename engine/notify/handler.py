@@ -26,9 +26,9 @@ from engine.runtime.handlers import ServiceCall
 from engine.store.models import Case
 
 
-def remind(session: Session, case_id: int, *, key: str, to: Any, subject: str, text: str = "") -> int | None:
-    """Tell the people of `to` (see the module's doc) about case `case_id`; returns the event id
-    (None when nobody is told: a case that no longer exists tells nobody)."""
+def remind(session: Session, case_id: int, *, key: str, to: Any, subject: str, text: str = "") -> str | None:
+    """Tell the people of `to` (see the module's doc) about case `case_id`; returns the event's
+    key (None when nobody is told: a case that no longer exists tells nobody)."""
     refs = [to] if isinstance(to, str) else list(to or [])
     if not refs:
         raise InvalidInput("notify_to names nobody: give a user, group, body or organisation")
@@ -36,9 +36,8 @@ def remind(session: Session, case_id: int, *, key: str, to: Any, subject: str, t
     case = session.get(Case, case_id)
     if case is None:
         return None
-    event = reminder(session, case, key=key, recipients=principals, subject=subject or case.title or "",
-                     text=text or subject)
-    return event.id if event is not None else None
+    return reminder(session, case, key=key, recipients=principals, subject=subject or case.title or "",
+                    text=text or subject)
 
 
 def notify_handler(session: Session, call: ServiceCall) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The case's save tells people about the tasks it opened (one of the runtime's projectors).
 
-Cheap by design: it does nothing unless the save opened a human task; then one event and
-one job per task (the fan-out to people runs later in a worker), plus one `deadline:<task>`
+Cheap by design: it does nothing unless the save opened a human task; then one job per task
+carrying its event (the fan-out to people runs later in a worker), plus one `deadline:<task>`
 job for a task with a due time (engine.notify.deadlines).
 """
 

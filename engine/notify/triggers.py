@@ -1,5 +1,6 @@
 """What each event that tells someone says, and whom it names: called by the use cases and
-the case's save (engine.notify.projector) in their own transaction.
+the case's save (engine.notify.projector) in their own transaction. Each returns the event's
+key (None when nobody is told or it was emitted already): the event is written by its job.
 
 Recipients are principal refs; the fan-out (engine.notify.fanout) turns them into people
 and keeps only those the access policy lets see the task or the case.
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.notify.events import emit
 from engine.notify.kinds import STAFF_RECIPIENTS, Kind
-from engine.store.models import Case, HumanTask, NotificationEvent
+from engine.store.models import Case, HumanTask
 
 
 def case_label(case: Case) -> str:
@@ -50,7 +51,7 @@ def task_params(task: HumanTask, case: Case, process_name: str | None = None) ->
 
 def task_created(session: Session, task: HumanTask, case: Case, *, actor: str | None,
                  process_name: str | None, jobs: list[dict[str, Any]] | None = None
-                 ) -> NotificationEvent | None:
+                 ) -> str | None:
     """A new task: offered to its candidates, or given to its assignee (its job's row appended
     to `jobs` when given, see engine.notify.events.emit)."""
     kind = Kind.TASK_ASSIGNED if task.assignee else Kind.TASK_OFFERED
@@ -60,19 +61,19 @@ def task_created(session: Session, task: HumanTask, case: Case, *, actor: str | 
 
 
 def task_reassigned(session: Session, task: HumanTask, case: Case, *, assignee: str, actor: str,
-                    at: datetime) -> NotificationEvent | None:
+                    at: datetime) -> str | None:
     return emit(session, Kind.TASK_ASSIGNED, f"assigned:{task.id}:{assignee}:{at.isoformat()}",
                 [f"user:{assignee}"], case_id=case.id, task_id=task.id, actor=actor,
                 params=task_params(task, case))
 
 
-def task_deadline(session: Session, task: HumanTask, case: Case, kind: Kind) -> NotificationEvent | None:
+def task_deadline(session: Session, task: HumanTask, case: Case, kind: Kind) -> str | None:
     """`task_due_soon` or `task_overdue`, once per task."""
     return emit(session, kind, f"{kind.value}:{task.id}", task_recipients(task), case_id=case.id,
                 task_id=task.id, params=task_params(task, case))
 
 
-def case_finished(session: Session, case: Case, *, actor: str | None) -> NotificationEvent | None:
+def case_finished(session: Session, case: Case, *, actor: str | None) -> str | None:
     """The case's initiator hears that it was completed or cancelled."""
     if not case.started_by:
         return None
@@ -82,14 +83,14 @@ def case_finished(session: Session, case: Case, *, actor: str | None) -> Notific
 
 
 def case_incident(session: Session, case: Case, *, key: str, element_id: str | None,
-                  error: str) -> NotificationEvent | None:
+                  error: str) -> str | None:
     """Staff hear that a case needs them (a failed step, a job out of attempts)."""
     return emit(session, Kind.INCIDENT, f"incident:{key}", STAFF_RECIPIENTS, case_id=case.id,
                 params={**case_params(case), "element": element_id or "", "error": error[:500]})
 
 
 def mentioned(session: Session, case: Case, *, comment_id: int, usernames: list[str], author: str,
-              author_name: str, excerpt: str, task_id: int | None) -> NotificationEvent | None:
+              author_name: str, excerpt: str, task_id: int | None) -> str | None:
     return emit(session, Kind.MENTION, f"mention:{comment_id}", [f"user:{u}" for u in usernames],
                 case_id=case.id, task_id=task_id, actor=author,
                 params={**case_params(case), "author": author_name, "excerpt": excerpt[:300],
@@ -97,7 +98,7 @@ def mentioned(session: Session, case: Case, *, comment_id: int, usernames: list[
 
 
 def reminder(session: Session, case: Case, *, key: str, recipients: list[str], subject: str,
-             text: str) -> NotificationEvent | None:
+             text: str) -> str | None:
     """A process's own reminder (a BPMN timer's `notify` service task)."""
     return emit(session, Kind.REMINDER, f"reminder:{key}", recipients, case_id=case.id,
                 params={**case_params(case), "subject": subject[:200], "text": text[:2000]})

@@ -42,7 +42,7 @@ class Job(Base):
     `key` makes the projection idempotent: one timer job per case
     (`timer:<case>`), one job per service task (`service:<case>:<task>`), one per
     outbox message (`message:<id>`), one per timer-started process (`start:<pid>`),
-    one per notification event (`notify:<id>`), e-mail (`mail:<id>`) and task with a due
+    one per notification event (`notify:<event key>`), e-mail (`mail:<id>`) and task with a due
     date (`deadline:<task>`), and one `digest`. Notification jobs carry no case id: they
     are not the case's work, and a case's save never removes or parks them.
     """

@@ -1,8 +1,9 @@
 """Notifications: the outbox of events that tell people something, what each person was
 told, their preferences, and the e-mails to send.
 
-- `notification_event` is written in the transaction that causes it (a case's save, a
-  use case) with a `notify:<id>` job; its `key` makes producing it idempotent.
+- A `notify:<event key>` job carrying the event is written in the transaction that causes
+  it (a case's save, a use case); the job writes the `notification_event` row when it runs,
+  whose `key` (with the job's) makes producing it idempotent.
 - The job fans it out (engine.notify.fanout): one `notification` per person who answers to
   its recipients and may see what it is about (`event_id, user_id` unique), and an
   `outgoing_mail` (with a `mail:<id>` job) for those who want an e-mail at once.

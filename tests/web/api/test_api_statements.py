@@ -1,4 +1,4 @@
-"""How many SQL statements one HTTP task completion costs (issue 15 aims at 8).
+"""How many SQL statements one HTTP task completion costs (issue 15: 8).
 
 Counted with SQLAlchemy's `before_cursor_execute` on the app's engine, for a completion with
 warm caches (the definition and its forms are parsed once per version and process): the
@@ -19,13 +19,13 @@ from tests.web.api.conftest import ApiClient
 from tests.web.flows import TOR
 
 StartFn = Callable[..., dict[str, Any]]
-MAX_STATEMENTS = 9
+MAX_STATEMENTS = 8
 """Who is asking (1); the task with its candidates, case, definition hash, whether it has a
 draft and the case's open tasks (1); the conditional task update; history; the state update
 (with the case's background flag: no job or subscription reads for a case without any); the
-new task; its notification event; the event's and the deadline's jobs (1); the participants,
-written without reading them (1). Lower it when a statement goes; a statement added makes
-this test fail."""
+new task; the jobs of its notification event (which carries the event: the worker writes
+its row) and of its deadline (1); the participants, written without reading them (1). Lower
+it when a statement goes; a statement added makes this test fail."""
 
 
 @contextmanager
