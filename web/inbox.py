@@ -98,7 +98,7 @@ def _case_line(row: CaseRow) -> CaseLine:
 
 
 def count_label(count: int) -> str:
-    """Counting stops at COUNT_CAP + 1: show "10,000+" rather than a false exact number."""
+    """Counting stops at COUNT_CAP + 1: show "1,000+" rather than a false exact number."""
     return f"{format_decimal(COUNT_CAP)}+" if count > COUNT_CAP else format_decimal(count)
 
 

@@ -205,3 +205,16 @@ def test_offers_match_principals_exactly(session: Session, make_user: Callable[.
     moved.candidates = [TaskCandidate(kind="group", name="team")]
     session.commit()
     assert [r.task_name for r in inbox_page(session, prefix, tab="claimable").rows] == ["Moved"]
+
+
+def test_past_a_capped_count_the_pages_go_on_while_they_are_full(
+        session: Session, alice: Actor, world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.read.inbox
+
+    monkeypatch.setattr(engine.read.inbox, "COUNT_CAP", 1)
+    first = inbox_page(session, alice, tab="claimable", per_page=1)
+    assert first.capped and first.pages == 2
+    deeper = inbox_page(session, alice, tab="claimable", per_page=1, page=3)
+    assert len(deeper.rows) == 1 and deeper.pages == 4  # the count stopped at 2; a full page 3
+    past_the_end = inbox_page(session, alice, tab="claimable", per_page=1, page=4)
+    assert past_the_end.rows == [] and past_the_end.pages == 2
