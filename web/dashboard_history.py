@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from engine.collab.comments import CommentView
 from engine.runtime.history import HistoryEntry
-from web.process_texts import shown_value, words
+from web.process_texts import ProcessWords, shown_value, words
 from web.viewmodels import event_label, show_time
 
 
@@ -30,12 +31,16 @@ class HistoryLine:
 
 
 def history_line(entry: HistoryEntry, process_id: str = "", people: dict[str, str] | None = None,
-                 labels: dict[str, tuple[str, dict[str, str]]] | None = None) -> HistoryLine:
+                 labels: dict[str, tuple[str, dict[str, str]]] | None = None, *,
+                 texts: ProcessWords | None = None, translations: Any = None,
+                 system: str | None = None) -> HistoryLine:
     """One event as people read it: who by their display name, the data's fields by their
-    labels and the codes in it by their options' labels (in the reader's language)."""
-    element = words().element(process_id, entry.element_id, entry.element_name or entry.element_id or "")
-    what = event_label(entry.kind, element)
-    who = (people or {}).get(entry.user, entry.user) if entry.user else _("the system")
+    labels and the codes in it by their options' labels (in the reader's language). A timeline
+    passes the request's `texts`, `translations` and the word for the system once."""
+    element = (texts or words()).element(process_id, entry.element_id,
+                                         entry.element_name or entry.element_id or "")
+    what = event_label(entry.kind, element, translations)
+    who = (people or {}).get(entry.user, entry.user) if entry.user else (system or _("the system"))
     return HistoryLine(show_time(entry.at), who, what, entry.element_id or "", entry.reason or "",
                        shown_data(entry.data, labels or {}))
 
@@ -71,8 +76,10 @@ def timeline(history: list[HistoryEntry], comments: list[CommentView], process_i
              people: dict[str, str] | None = None,
              labels: dict[str, tuple[str, dict[str, str]]] | None = None) -> list[HistoryLine]:
     """Events and comments, oldest first."""
+    texts, translations, system = words(), get_translations(), _("the system")
     items: list[tuple[datetime, int, HistoryLine]] = [
-        (e.at, 0, history_line(e, process_id, people, labels)) for e in history]
+        (e.at, 0, history_line(e, process_id, people, labels, texts=texts,
+                               translations=translations, system=system)) for e in history]
     items += [(c.created_at, 1, comment_line(c)) for c in comments]
     return [line for _at, _order, line in sorted(items, key=lambda item: (item[0], item[1]))]
 
