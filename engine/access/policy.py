@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.access.users import Actor
@@ -220,6 +220,15 @@ def visible_case_clause(user: Actor) -> ColumnElement[bool]:
     return Case.id.in_(_participating(user))
 
 
+def participating_count(session: Session, user: Actor) -> int:
+    """How many cases the user takes part in (what `visible_case_clause` admits, for a user who
+    is not staff), counted on the participant index alone: the participant's unfiltered case
+    list, where a count through the cases hashed every case row (bench/bench_dashboard.py)."""
+    return int(session.scalar(
+        select(func.count(func.distinct(CaseParticipant.case_id)))
+        .where(_principal_match(CaseParticipant.kind, CaseParticipant.name, user))) or 0)
+
+
 def may_view_case(session: Session, user: Actor, case_id: int) -> bool:
     if is_staff(user):
         return True
@@ -240,7 +249,8 @@ __all__ = [
     "STAFF",
     "candidate_clause", "is_admin", "is_candidate", "is_staff", "may_claim", "may_complete",
     "may_deploy", "may_reassign", "may_send_messages", "may_unclaim", "may_view_case",
-    "may_view_task", "open_task_clause", "require_admin", "require_case_view", "require_deploy",
+    "may_view_task", "open_task_clause", "participating_count", "require_admin", "require_case_view",
+    "require_deploy",
     "require_send_messages", "require_staff", "visible_case_clause", "visible_task_clause",
     "why_not",
 ]

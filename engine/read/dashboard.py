@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.access.policy import is_staff, visible_case_clause
+from engine.access.policy import is_staff, participating_count, visible_case_clause
 from engine.access.users import Actor
 from engine.runtime.values import MAX_ID
 from engine.store.db import as_utc
@@ -236,7 +236,10 @@ def case_page(session: Session, user: Actor, filters: CaseFilters, *, sort: str 
     page = max(1, page)
     now = clock.now()
     where = filter_clauses(user, filters, now)
-    total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
+    if not is_staff(user) and filters.clean() == CaseFilters():
+        total = participating_count(session, user)
+    else:
+        total = session.scalar(select(func.count(Case.id)).where(*where)) or 0
     found = session.execute(_row_query(where).order_by(*_order(sort))
                             .limit(per_page).offset((page - 1) * per_page)).all()
     return CasePage(_rows(session, list(found), now), total, page, per_page, sort)
