@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, or_, select
+from sqlalchemy import Table, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -90,7 +90,10 @@ JOB_COLUMNS = ("key", "kind", "status", "due_at", "attempts", "max_attempts", "c
 def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert job rows (no ids needed back) in one statement."""
     if rows:
-        session.execute(insert(Job).values([{c: row.get(c) for c in JOB_COLUMNS} for row in rows]))
+        table = Job.__table__  # RETURNING: one multi-row INSERT from a cached statement
+        assert isinstance(table, Table)
+        session.execute(insert(table).returning(table.c.id),
+                        [{c: row.get(c) for c in JOB_COLUMNS} for row in rows])
 
 
 __all__ = ["NOTIFY_ATTEMPTS", "emit", "insert_jobs", "recorded_event"]
