@@ -9,11 +9,12 @@ fails refuses the submission (`StepFailed`) and the caller rolls back.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -61,19 +62,25 @@ class CompletionRead(NamedTuple):
     """The case's open tasks (the task itself among them while it is open), with candidates."""
 
 
+@cache
+def _completion_read() -> Select[Any]:
+    """Built once (`task_id` bound at execution): composing it cost a fifth of the read."""
+    task_id = bindparam("task_id", type_=Integer)
+    drafted = exists().where(TaskDraft.task_id == HumanTask.id)
+    case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
+    return (select(HumanTask, Case, ProcessDefinition.content_hash, drafted)
+            .join(Case, Case.id == HumanTask.case_id)
+            .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+            .where(or_(HumanTask.id == task_id,
+                       and_(HumanTask.case_id == case_of_task, HumanTask.state == TaskState.OPEN)))
+            .options(joinedload(HumanTask.candidates)))
+
+
 def task_with_case(session: Session, task_id: int) -> CompletionRead:
     """The task with its candidates and its case (into the session), the content hash of the
     case's definition, whether the task has a draft and the case's other open tasks: one
     statement for what a completion reads."""
-    drafted = exists().where(TaskDraft.task_id == HumanTask.id)
-    case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
-    rows = session.execute(
-        select(HumanTask, Case, ProcessDefinition.content_hash, drafted)
-        .join(Case, Case.id == HumanTask.case_id)
-        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-        .where(or_(HumanTask.id == task_id,
-                   and_(HumanTask.case_id == case_of_task, HumanTask.state == TaskState.OPEN)))
-        .options(joinedload(HumanTask.candidates))).unique().all()
+    rows = session.execute(_completion_read(), {"task_id": task_id}).unique().all()
     found = next((r for r in rows if r[0].id == task_id), None)
     if found is None:
         raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
