@@ -97,18 +97,34 @@ def _open_incidents(session: Session, case_id: int, kind: str | None = None) -> 
     return list(session.scalars(query.order_by(Incident.id)).all())
 
 
+_OPEN_INCIDENTS = "open_incidents"
+
+
+def known_open_incidents(opened: OpenCase, rows: list[Incident]) -> None:
+    """The case's open incidents as a batch read them (engine.background.timer_jobs)."""
+    opened.known[_OPEN_INCIDENTS] = rows
+
+
+def _case_incidents(session: Session, opened: OpenCase, kind: str | None = None) -> list[Incident]:
+    known: list[Incident] | None = opened.known.pop(_OPEN_INCIDENTS, None)
+    if known is None:
+        return _open_incidents(session, opened.case.id, kind)
+    return [i for i in known if i.resolved_at is None and (kind is None or i.kind == kind)]
+
+
 def project_case_incidents(session: Session, opened: OpenCase, now: datetime) -> None:
     """A failed case has one open step incident; an ended case has none."""
     case = opened.case
     if case.status == CaseStatus.FAILED:
-        if not _open_incidents(session, case.id, IncidentKind.STEP):
+        if not _case_incidents(session, opened, IncidentKind.STEP):
             session.add(Incident(kind=IncidentKind.STEP, case_id=case.id,
                                  element_id=case.failed_element_id,
                                  error=case.status_reason or "engine step failed", attempts=1,
                                  created_at=now))
     elif case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED):
-        for incident in _open_incidents(session, case.id):
+        for incident in _case_incidents(session, opened):
             incident.resolved_at, incident.resolution = now, f"case {case.status}"
+    opened.known.pop(_OPEN_INCIDENTS, None)
 
 
 def list_incidents(session: Session, *, case_id: int | None = None, include_resolved: bool = False,

@@ -26,13 +26,22 @@ from engine.store.models import CaseStatus, Job, JobStatus, MessageSubscription
 _JOBS, _SUBSCRIPTIONS = "jobs", "subscriptions"
 
 
+def known_case_jobs(opened: OpenCase, jobs: list[Job], subscriptions: list[MessageSubscription]) -> None:
+    """The case's jobs and subscriptions as a batch read them for several cases at once
+    (engine.background.timer_jobs): the save's preparer uses them instead of reading them."""
+    opened.known[_JOBS] = {job.key: job for job in jobs}
+    opened.known[_SUBSCRIPTIONS] = subscriptions
+
+
 def prepare_case_jobs(session: Session, opened: OpenCase) -> dict[str, Any]:
-    """Before the save's UPDATE: the case's jobs and subscriptions if its row says it has any,
-    and the flag for after this save (the runtime's preparer)."""
+    """Before the save's UPDATE: the case's jobs and subscriptions if its row says it has any
+    (or as a batch read them), and the flag for after this save (the runtime's preparer)."""
     case = opened.case
     jobs: dict[str, Job] = {}
     subscriptions: list[MessageSubscription] = []
-    if case.background or opened.job_at_work:
+    if _JOBS in opened.known:
+        jobs, subscriptions = opened.known[_JOBS], opened.known[_SUBSCRIPTIONS]
+    elif case.background or opened.job_at_work:
         jobs = case_jobs(session, case.id)
         subscriptions = list(session.scalars(select(MessageSubscription)
                                              .where(MessageSubscription.case_id == case.id)).all())
@@ -79,4 +88,4 @@ def sync_case_jobs(session: Session, opened: OpenCase, now: datetime) -> None:
     incidents.project_case_incidents(session, opened, now)
     session.flush()
 
-__all__ = ["prepare_case_jobs", "sync_case_jobs"]
+__all__ = ["known_case_jobs", "prepare_case_jobs", "sync_case_jobs"]

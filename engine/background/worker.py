@@ -51,7 +51,7 @@ from engine.background.maintenance import (
 )
 from engine.background.messages import HELD_RECHECK, MessageHeld, deliver_outbox
 from engine.background.services import run_service_job
-from engine.background.timer_jobs import fire_timers, leased_timer_jobs
+from engine.background.timer_jobs import batch_rows, fire_timers, leased_timer_jobs
 from engine.background.timers import fire_start_timer, sync_start_timers
 from engine.errors import ConcurrentUpdate, HandlerMissing, HandlerNotAllowed, InvalidInput
 from engine.notify.deadlines import run_deadline_job
@@ -210,9 +210,11 @@ class Worker:
         with self.session_factory() as session:
             try:
                 held = leased_timer_jobs(session, list(attempts), self.worker_id)
-                for job, _case, content_hash in held:
+                rows = batch_rows(session, [case.id for _job, case, _hash in held])
+                for job, case, content_hash in held:
                     with request_id_bound(f"job-{job.id}-{attempts[job.id]}"):
-                        outcomes[job.id] = fire_timers(session, job, self.worker_id, content_hash)
+                        outcomes[job.id] = fire_timers(session, job, self.worker_id, content_hash,
+                                                       rows[case.id])
                 session.commit()
             except Exception:
                 session.rollback()
