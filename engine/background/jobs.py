@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -49,8 +49,14 @@ def backoff(attempt: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempt - 1, 0)), BACKOFF_CAP)
 
 
+def _inline(value: str) -> Any:
+    """A constant written into the SQL, not bound: the planner then sees that a claim matches
+    a partial index's condition (kind = 'timer' AND status = 'ready'; engine.store.models.jobs)."""
+    return literal(value, literal_execute=True)
+
+
 def _claimable(now: datetime) -> list[ColumnElement[bool]]:
-    return [Job.status == JobStatus.READY, Job.due_at <= now,
+    return [Job.status == _inline(JobStatus.READY), Job.due_at <= now,
             or_(Job.locked_until.is_(None), Job.locked_until < now)]
 
 
@@ -64,7 +70,8 @@ def claim(session: Session, worker_id: str, *, limit: int = 10,
     now = clock.now()
     where = _claimable(now)
     if timers is not None:
-        where.append(Job.kind == JobKind.TIMER if timers else Job.kind != JobKind.TIMER)
+        timer = _inline(JobKind.TIMER)
+        where.append(Job.kind == timer if timers else Job.kind != timer)
     picked = select(Job.id.label("id"), Job.locked_by.label("previous")).where(*where) \
         .order_by(Job.due_at, Job.id).limit(limit)
     lease_values = dict(locked_by=worker_id, locked_until=now + lease, attempts=Job.attempts + 1)
@@ -72,7 +79,9 @@ def claim(session: Session, worker_id: str, *, limit: int = 10,
     if session.get_bind().dialect.name == "postgresql":
         chosen = picked.with_for_update(skip_locked=True).cte("chosen")
         rows: list[Any] = list(session.execute(
-            update(Job).where(Job.id == chosen.c.id, *where).values(**lease_values)
+            # by id alone: the CTE locked rows that meet `where` (re-checked under the lock);
+            # repeating it here led the planner to walk every due job to join them
+            update(Job).where(Job.id == chosen.c.id).values(**lease_values)
             .returning(*returned, chosen.c.previous)
             .execution_options(synchronize_session=False)).all())
     else:  # SQLite (BEGIN IMMEDIATE: no one else claims meanwhile; no round trip to save)
