@@ -86,6 +86,7 @@ def sync_case_jobs(session: Session, opened: OpenCase, now: datetime) -> None:
                                    rows=opened.known.pop(_SUBSCRIPTIONS, []))
     messages.persist_outbox(session, opened, now)
     incidents.project_case_incidents(session, opened, now)
-    session.flush()
+    if not opened.flush_later:
+        session.flush()
 
 __all__ = ["known_case_jobs", "prepare_case_jobs", "sync_case_jobs"]

@@ -74,6 +74,7 @@ def fire_timers(session: Session, job: Job, worker_id: str, definition_hash: str
     opened = open_case(session, job.case_id, definition_hash=definition_hash)
     opened.job_at_work = True
     if known is not None:
+        opened.flush_later = True
         known_case_jobs(opened, known.jobs, known.subscriptions)
         known_open_incidents(opened, known.incidents)
         known_open_tasks(opened, known.open_tasks)
@@ -86,8 +87,8 @@ def fire_timers(session: Session, job: Job, worker_id: str, definition_hash: str
     due_now = [(t.task_spec.bpmn_id, t.task_spec.bpmn_name)
                for t, due in waiting_timers(opened.workflow) if due <= now]
     advance(session, opened)
-    session.flush()
-    if not inspect(job).was_deleted and job.locked_by == worker_id:
+    gone = job in session.deleted or inspect(job).was_deleted  # no flush: the batch's rows go together
+    if not gone and job.locked_by == worker_id:
         # Nothing fired (SpiffWorkflow saw the timer as not yet due): look again shortly.
         job.locked_by = job.locked_until = None
         job.attempts = 0

@@ -48,6 +48,9 @@ class OpenCase:
     open_tasks: list[Any] | None = None
     """The case's open human tasks as the last save left them (engine.runtime.projections):
     the answer to the change is built from them without reading them again."""
+    flush_later: bool = False
+    """The save leaves its last rows (history, job deletions) to the next flush: a batch of
+    cases (engine.background.timer_jobs) sends them together and commits or falls back as one."""
     job_at_work: bool = False
     """A job of this case drives the change (a timer, a service task, a retry): its jobs are
     read whatever the row's `background` flag says, so the running job is always reconciled."""

@@ -12,7 +12,7 @@ commit, so a failed or rolled-back change never leaks.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cache
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -107,11 +107,12 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     runtime = runtime_of(session)
     for prepare in runtime.preparers:
         values.update(prepare(session, opened))
-    result = session.execute(
-        _state_update(tuple(sorted(values))),
-        {"case_id": case.id, "read_version": opened.read_version,
-         **{f"new_{key}": value for key, value in values.items()}},
-        execution_options={"synchronize_session": False})
+    with session.no_autoflush if opened.flush_later else nullcontext():
+        result = session.execute(
+            _state_update(tuple(sorted(values))),
+            {"case_id": case.id, "read_version": opened.read_version,
+             **{f"new_{key}": value for key, value in values.items()}},
+            execution_options={"synchronize_session": False})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentUpdate(f"case {case.id} was changed by someone else; reload and try again",
                                case_id=case.id)
@@ -122,7 +123,8 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     for projector in runtime.projectors:
         projector(session, opened, now)
     write_participants(session)
-    session.flush()
+    if not opened.flush_later:
+        session.flush()
     if failure is None:
         session.info.setdefault(PENDING_KEY, []).append((case.id, new_version, workflow))
 

@@ -79,7 +79,8 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
         created.append(row)
         add_participants(session, case.id, assignment.candidates)
         add_user(session, case.id, assignment.assignee)
-    session.flush()
+    if created:
+        session.flush()  # the new rows' ids, for their notifications and the answer
     opened.open_tasks = sorted([r for r in open_rows if r.state == TaskState.OPEN]
                                + created,
                                key=lambda r: r.id)
