@@ -4,6 +4,7 @@ by their display name and showing the data's fields and codes by their labels.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from markupsafe import Markup
 
 from engine.collab.comments import CommentView
 from engine.runtime.history import HistoryEntry
+from web.i18n import time_shower
 from web.process_texts import ProcessWords, shown_value, words
 from web.viewmodels import event_label, show_time
 
@@ -33,7 +35,8 @@ class HistoryLine:
 def history_line(entry: HistoryEntry, process_id: str = "", people: dict[str, str] | None = None,
                  labels: dict[str, tuple[str, dict[str, str]]] | None = None, *,
                  texts: ProcessWords | None = None, translations: Any = None,
-                 system: str | None = None) -> HistoryLine:
+                 system: str | None = None,
+                 when: Callable[[datetime | None], str] = show_time) -> HistoryLine:
     """One event as people read it: who by their display name, the data's fields by their
     labels and the codes in it by their options' labels (in the reader's language). A timeline
     passes the request's `texts`, `translations` and the word for the system once."""
@@ -41,7 +44,7 @@ def history_line(entry: HistoryEntry, process_id: str = "", people: dict[str, st
                                          entry.element_name or entry.element_id or "")
     what = event_label(entry.kind, element, translations)
     who = (people or {}).get(entry.user, entry.user) if entry.user else (system or _("the system"))
-    return HistoryLine(show_time(entry.at), who, what, entry.element_id or "", entry.reason or "",
+    return HistoryLine(when(entry.at), who, what, entry.element_id or "", entry.reason or "",
                        shown_data(entry.data, labels or {}))
 
 
@@ -76,10 +79,11 @@ def timeline(history: list[HistoryEntry], comments: list[CommentView], process_i
              people: dict[str, str] | None = None,
              labels: dict[str, tuple[str, dict[str, str]]] | None = None) -> list[HistoryLine]:
     """Events and comments, oldest first."""
-    texts, translations, system = words(), get_translations(), _("the system")
+    texts, translations, system, when = words(), get_translations(), _("the system"), time_shower()
     items: list[tuple[datetime, int, HistoryLine]] = [
         (e.at, 0, history_line(e, process_id, people, labels, texts=texts,
-                               translations=translations, system=system)) for e in history]
+                               translations=translations, system=system, when=when))
+        for e in history]
     items += [(c.created_at, 1, comment_line(c)) for c in comments]
     return [line for _at, _order, line in sorted(items, key=lambda item: (item[0], item[1]))]
 
