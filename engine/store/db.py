@@ -73,7 +73,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         # No JIT: the engine's queries are short and indexed; PostgreSQL's JIT compiles any
         # plan it costs high (an inbox page over 100,000 open tasks), spending 15-400 ms to
         # save a few (bench/bench_inbox.py shows both).
-        kwargs.setdefault("connect_args", {"options": "-c jit=off"})
+        connect_args = dict(kwargs.get("connect_args") or {})
+        connect_args.setdefault("options", "-c jit=off")
+        kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
