@@ -197,15 +197,18 @@ def _run_phase(cluster: Cluster, phase: str, nodes: tuple[str, ...], *, chaos: b
 
 
 def _wait_for_workers(local: Engine, timeout: float = 90.0) -> None:
-    """Until no service job is left for the completed tasks (the killed worker's lease must run out)."""
+    """Until the workers have drained every job but the periodic ones (the killed worker's
+    lease must run out). Not only the service jobs: the last of them finish cases, whose
+    "case finished" notifications are queued in the same transactions and run just after."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with local.connect() as conn:
-            left = conn.execute(text("SELECT count(*) FROM job WHERE kind = 'service'")).scalar_one()
+            left = conn.execute(text("SELECT count(*) FROM job WHERE kind NOT IN ('archive', 'upkeep')"))\
+                .scalar_one()
         if left == 0:
             return
         time.sleep(0.5)
-    raise AssertionError(f"{left} service job(s) still waiting after {timeout} s")
+    raise AssertionError(f"{left} job(s) still waiting after {timeout} s")
 
 
 def _rows(local: Engine, sql: str) -> list[Any]:
