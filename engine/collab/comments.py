@@ -41,12 +41,15 @@ class CommentView:
 
 
 def _views(session: Session, rows: list[Comment]) -> list[CommentView]:
+    if not rows:
+        return []
     authors = sorted({c.author for c in rows})
     names: dict[str, str | None] = dict(session.execute(
         select(User.username, User.display_name).where(User.username.in_(authors))).tuples().all())
     task_ids = sorted({c.task_id for c in rows if c.task_id})
     tasks: dict[int, str | None] = dict(session.execute(
-        select(HumanTask.id, HumanTask.name).where(HumanTask.id.in_(task_ids))).tuples().all())
+        select(HumanTask.id, HumanTask.name).where(HumanTask.id.in_(task_ids))).tuples().all()) \
+        if task_ids else {}
     return [CommentView(c.id, c.case_id, c.task_id, tasks.get(c.task_id) if c.task_id else None, c.author,
                         names.get(c.author) or c.author, c.body, render(c.body, c.mentions or []),
                         list(c.mentions or []), c.created_at) for c in rows]
