@@ -73,13 +73,16 @@ def task_deadline(session: Session, task: HumanTask, case: Case, kind: Kind) -> 
                 task_id=task.id, params=task_params(task, case))
 
 
-def case_finished(session: Session, case: Case, *, actor: str | None) -> str | None:
-    """The case's initiator hears that it was completed or cancelled."""
+def case_finished(session: Session, case: Case, *, actor: str | None,
+                  process_name: str | None = None) -> str | None:
+    """The case's initiator hears that it was completed or cancelled (`process_name`: the
+    loaded definition's, which saves reading the definition row)."""
     if not case.started_by:
         return None
     return emit(session, Kind.CASE_FINISHED, f"finished:{case.id}", [f"user:{case.started_by}"],
                 case_id=case.id, actor=actor,
-                params={**case_params(case), "outcome": case.status, "reason": case.status_reason})
+                params={**case_params(case, process_name), "outcome": case.status,
+                        "reason": case.status_reason})
 
 
 def case_incident(session: Session, case: Case, *, key: str, element_id: str | None,

@@ -137,7 +137,7 @@ def advance(session: Session, opened: OpenCase, *, user: str | None = None,
                            element_id=failure.element_id, error=failure.message)
     elif case.status == CaseStatus.COMPLETED and was != CaseStatus.COMPLETED:
         record(session, case.id, EventKind.CASE_COMPLETED, user=user)
-        tell.case_finished(session, case, actor=user)
+        tell.case_finished(session, case, actor=user, process_name=opened.definition.info.name)
     return failure
 
 
