@@ -32,19 +32,32 @@ class HistoryLine:
     """A comment's sanitised HTML (engine.collab.markdown), shown among the events."""
 
 
-def history_line(entry: HistoryEntry, process_id: str = "", people: dict[str, str] | None = None,
-                 labels: dict[str, tuple[str, dict[str, str]]] | None = None, *,
-                 texts: ProcessWords | None = None, translations: Any = None,
-                 system: str | None = None,
-                 when: Callable[[datetime | None], str] = show_time) -> HistoryLine:
+@dataclass(frozen=True)
+class Reading:
+    """What a timeline needs of the request, looked up once for all its events (a timeline of
+    200 events looked each up 200 times): the processes' words, the translations, the word for
+    the engine acting, the reader's time format."""
+
+    texts: ProcessWords
+    translations: Any
+    system: str
+    when: Callable[[datetime | None], str]
+
+    @classmethod
+    def current(cls) -> Reading:
+        return cls(words(), get_translations(), _("the system"), time_shower())
+
+
+def history_line(entry: HistoryEntry, reading: Reading, process_id: str = "",
+                 people: dict[str, str] | None = None,
+                 labels: dict[str, tuple[str, dict[str, str]]] | None = None) -> HistoryLine:
     """One event as people read it: who by their display name, the data's fields by their
-    labels and the codes in it by their options' labels (in the reader's language). A timeline
-    passes the request's `texts`, `translations` and the word for the system once."""
-    element = (texts or words()).element(process_id, entry.element_id,
-                                         entry.element_name or entry.element_id or "")
-    what = event_label(entry.kind, element, translations)
-    who = (people or {}).get(entry.user, entry.user) if entry.user else (system or _("the system"))
-    return HistoryLine(when(entry.at), who, what, entry.element_id or "", entry.reason or "",
+    labels and the codes in it by their options' labels (in the reader's language)."""
+    element = reading.texts.element(process_id, entry.element_id,
+                                    entry.element_name or entry.element_id or "")
+    what = event_label(entry.kind, element, reading.translations)
+    who = (people or {}).get(entry.user, entry.user) if entry.user else reading.system
+    return HistoryLine(reading.when(entry.at), who, what, entry.element_id or "", entry.reason or "",
                        shown_data(entry.data, labels or {}))
 
 
@@ -79,13 +92,11 @@ def timeline(history: list[HistoryEntry], comments: list[CommentView], process_i
              people: dict[str, str] | None = None,
              labels: dict[str, tuple[str, dict[str, str]]] | None = None) -> list[HistoryLine]:
     """Events and comments, oldest first."""
-    texts, translations, system, when = words(), get_translations(), _("the system"), time_shower()
+    reading = Reading.current()
     items: list[tuple[datetime, int, HistoryLine]] = [
-        (e.at, 0, history_line(e, process_id, people, labels, texts=texts,
-                               translations=translations, system=system, when=when))
-        for e in history]
+        (e.at, 0, history_line(e, reading, process_id, people, labels)) for e in history]
     items += [(c.created_at, 1, comment_line(c)) for c in comments]
     return [line for _at, _order, line in sorted(items, key=lambda item: (item[0], item[1]))]
 
 
-__all__ = ["HistoryLine", "comment_line", "history_line", "shown_data", "timeline"]
+__all__ = ["HistoryLine", "Reading", "comment_line", "history_line", "shown_data", "timeline"]

@@ -75,9 +75,7 @@ def error_text(exc: EngineError) -> str:
 
 def show_time(moment: datetime | None) -> str:
     """A UTC time in the reader's zone and language, the zone named (engine.i18n.show_moment)."""
-    if moment is None:
-        return ""
-    return show_moment(as_utc(moment), get_locale() or Locale("en"), get_timezone())
+    return time_shower()(moment)
 
 
 def time_shower() -> Callable[[datetime | None], str]:

@@ -106,7 +106,7 @@ def known_open_incidents(opened: OpenCase, rows: list[Incident]) -> None:
 
 
 def _case_incidents(session: Session, opened: OpenCase, kind: str | None = None) -> list[Incident]:
-    known: list[Incident] | None = opened.known.pop(_OPEN_INCIDENTS, None)
+    known: list[Incident] | None = opened.known.get(_OPEN_INCIDENTS)
     if known is None:
         return _open_incidents(session, opened.case.id, kind)
     return [i for i in known if i.resolved_at is None and (kind is None or i.kind == kind)]
@@ -124,7 +124,7 @@ def project_case_incidents(session: Session, opened: OpenCase, now: datetime) ->
     elif case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED):
         for incident in _case_incidents(session, opened):
             incident.resolved_at, incident.resolution = now, f"case {case.status}"
-    opened.known.pop(_OPEN_INCIDENTS, None)
+    opened.known.pop(_OPEN_INCIDENTS, None)  # a batch's rows serve this save only
 
 
 def list_incidents(session: Session, *, case_id: int | None = None, include_resolved: bool = False,
