@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, exists, insert, or_, select
+from sqlalchemy import Insert, Table, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.store.models import Case, Job, JobKind, JobStatus, NotificationEvent
+from engine.store.sql import run_core
 
 NOTIFY_ATTEMPTS = 5
 JOB_PREFIX = "notify:"
@@ -90,10 +92,15 @@ JOB_COLUMNS = ("key", "kind", "status", "due_at", "attempts", "max_attempts", "c
 def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert job rows (no ids needed back) in one statement."""
     if rows:
-        table = Job.__table__  # RETURNING: one multi-row INSERT from a cached statement
-        assert isinstance(table, Table)
-        session.execute(insert(table).returning(table.c.id),
-                        [{c: row.get(c) for c in JOB_COLUMNS} for row in rows])
+        run_core(session, _job_insert(), [{c: row.get(c) for c in JOB_COLUMNS} for row in rows])
+
+
+@cache
+def _job_insert() -> Insert:
+    """RETURNING: SQLAlchemy sends several rows as one multi-row INSERT ("insertmanyvalues")."""
+    table = Job.__table__
+    assert isinstance(table, Table)
+    return insert(table).returning(table.c.id)
 
 
 __all__ = ["NOTIFY_ATTEMPTS", "emit", "insert_jobs", "recorded_event"]

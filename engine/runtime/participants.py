@@ -14,16 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from engine.access.principals import Principal
-from engine.store.models import CaseParticipant
+from engine.store.sql import run_core
 
 _PENDING = "alliance.participants"
 """session.info: (case id, kind, name) rows wanted and not yet written in this transaction."""
 _WRITTEN = "alliance.participants.written"
 """session.info: rows written in this transaction (not written twice)."""
+
+
+_INSERT = text("INSERT INTO case_participant (case_id, kind, name) VALUES (:case_id, :kind, :name) "
+               "ON CONFLICT DO NOTHING")
+"""Text, not the dialects' `insert().on_conflict_do_nothing()`, which SQLAlchemy cannot cache
+and compiled anew for every step; the same SQL on SQLite and PostgreSQL."""
 
 
 def add_participants(session: Session, case_id: int, principals: Iterable[Principal]) -> None:
@@ -43,13 +49,10 @@ def write_participants(session: Session) -> None:
     pending: set[tuple[int, str, str]] = session.info.pop(_PENDING, set())
     if not pending:
         return
-    session.flush()  # a case started in this transaction is in the database first
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    if session.new:
+        session.flush()  # a case started in this transaction is in the database first
     rows = [{"case_id": c, "kind": k, "name": n} for c, k, n in sorted(pending)]
-    # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT built from one cached
-    # statement ("insertmanyvalues"); `.values(rows)` was compiled anew for every step
-    table = CaseParticipant.__table__
-    session.execute(dialect.insert(table).on_conflict_do_nothing().returning(table.c.case_id), rows)
+    run_core(session, _INSERT, rows)
     session.info.setdefault(_WRITTEN, set()).update(pending)
 
 

@@ -12,7 +12,7 @@ commit, so a failed or rolled-back change never leaks.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import cache
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -31,6 +31,7 @@ from engine.runtime.live import PENDING_KEY, WRITTEN_KEY
 from engine.runtime.participants import write_participants
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state, load_state
 from engine.store.models import Case, CaseStatus
+from engine.store.sql import run_core
 
 
 def new_workflow(session: Session, definition: LoadedDefinition) -> BpmnWorkflow:
@@ -76,9 +77,11 @@ def peek_case(session: Session, case_id: int) -> Iterator[OpenCase]:
 @cache
 def _state_update(columns: tuple[str, ...]) -> Update:
     """The save's conditional UPDATE of these columns, built once per set of columns (building
-    it was a fifth of a timer's firing: bench/bench_worker.py)."""
-    return (update(Case)
-            .where(Case.id == bindparam("case_id"), Case.version == bindparam("read_version"))
+    it was a fifth of a timer's firing: bench/bench_worker.py), on the table: an ORM statement
+    is annotated anew at each execution and its cache key computed again."""
+    table = Case.__table__
+    return (update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("case_id"), table.c.version == bindparam("read_version"))
             .values({column: bindparam(f"new_{column}") for column in columns}))
 
 
@@ -107,12 +110,9 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     runtime = runtime_of(session)
     for prepare in runtime.preparers:
         values.update(prepare(session, opened))
-    with session.no_autoflush if opened.flush_later else nullcontext():
-        result = session.execute(
-            _state_update(tuple(sorted(values))),
-            {"case_id": case.id, "read_version": opened.read_version,
-             **{f"new_{key}": value for key, value in values.items()}},
-            execution_options={"synchronize_session": False})
+    result = run_core(session, _state_update(tuple(sorted(values))),
+                      {"case_id": case.id, "read_version": opened.read_version,
+                       **{f"new_{key}": value for key, value in values.items()}})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentUpdate(f"case {case.id} was changed by someone else; reload and try again",
                                case_id=case.id)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import Integer, Select, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import Integer, Select, Update, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -35,6 +35,7 @@ from engine.runtime.projections import known_open_tasks
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, Job, ProcessDefinition, TaskDraft, TaskState
+from engine.store.sql import run_core
 
 
 def find_task(session: Session, task_id: int) -> HumanTask:
@@ -74,6 +75,18 @@ def _completion_read() -> Select[Any]:
             .where(or_(HumanTask.id == task_id,
                        and_(HumanTask.case_id == case_of_task, HumanTask.state == TaskState.OPEN)))
             .options(joinedload(HumanTask.candidates)))
+
+
+@cache
+def _completion_update() -> Update:
+    """Built once, on the table: the task closes only if it is still open and not someone
+    else's."""
+    table = HumanTask.__table__
+    return (update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("task_id"), table.c.state == TaskState.OPEN,
+                   or_(table.c.assignee.is_(None), table.c.assignee == bindparam("assignee")))
+            .values(state=bindparam("state"), completed_by=bindparam("completed_by"),
+                    completed_at=bindparam("completed_at"), assignee=bindparam("assignee")))
 
 
 def task_with_case(session: Session, task_id: int) -> CompletionRead:
@@ -207,11 +220,7 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     now = clock.now()
     values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
               "assignee": row.assignee or user.username}
-    result = session.execute(
-        update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == TaskState.OPEN,
-                                or_(HumanTask.assignee.is_(None),
-                                    HumanTask.assignee == values["assignee"]))
-        .values(**values).execution_options(synchronize_session=False))
+    result = run_core(session, _completion_update(), {"task_id": row.id, **values})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise TaskNotOpen(msg(N_("task %(task)s was completed or taken by someone else meanwhile"),
                               task=task_id),

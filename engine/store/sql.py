@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, CursorResult, Executable
+from sqlalchemy.orm import Session
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -32,4 +33,12 @@ def _contains_postgresql(element: contains_exactly, compiler: Any, **kw: Any) ->
     return f"(strpos({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)}) > 0)"
 
 
-__all__ = ["contains_exactly"]
+def run_core(session: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
+    """A Core statement (built on tables, built once) on the session's connection, past the ORM:
+    no autoflush, no ORM compile state, no fresh cache key. For the hot writes of a step
+    (bench/bench_engine.py), whose rows the session does not need as objects; anything the
+    statement depends on that is still pending in the session must be flushed first."""
+    return session.connection().execute(statement, params)
+
+
+__all__ = ["contains_exactly", "run_core"]
