@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -90,11 +91,16 @@ def open_job_incident(session: Session, job: Job, error: str) -> Incident:
     return incident
 
 
+@cache
+def _open_incidents_query() -> Select[Any]:
+    """Built once (a case's end reads it)."""
+    return (select(Incident).where(Incident.case_id == bindparam("case_id", type_=Integer),
+                                   Incident.resolved_at.is_(None)).order_by(Incident.id))
+
+
 def _open_incidents(session: Session, case_id: int, kind: str | None = None) -> list[Incident]:
-    query = select(Incident).where(Incident.case_id == case_id, Incident.resolved_at.is_(None))
-    if kind:
-        query = query.where(Incident.kind == kind)
-    return list(session.scalars(query.order_by(Incident.id)).all())
+    rows = session.scalars(_open_incidents_query(), {"case_id": case_id}).all()
+    return [i for i in rows if kind is None or i.kind == kind]
 
 
 _OPEN_INCIDENTS = "open_incidents"
@@ -106,7 +112,7 @@ def known_open_incidents(opened: OpenCase, rows: list[Incident]) -> None:
 
 
 def _case_incidents(session: Session, opened: OpenCase, kind: str | None = None) -> list[Incident]:
-    known: list[Incident] | None = opened.known.get(_OPEN_INCIDENTS)
+    known: list[Incident] | None = [] if opened.is_new else opened.known.get(_OPEN_INCIDENTS)
     if known is None:
         return _open_incidents(session, opened.case.id, kind)
     return [i for i in known if i.resolved_at is None and (kind is None or i.kind == kind)]

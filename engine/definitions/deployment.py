@@ -9,10 +9,11 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -225,15 +226,22 @@ def list_definitions(session: Session, *, latest_only: bool = False) -> list[Def
     return out
 
 
+@cache
+def _definition_query(by_version: bool, runnable: bool) -> Select[Any]:
+    """Built once per kind of look-up (every start reads it)."""
+    query = select(ProcessDefinition).where(ProcessDefinition.process_id == bindparam("process_id"))
+    if by_version:
+        query = query.where(ProcessDefinition.version == bindparam("version"))
+    if runnable:
+        query = query.where(ProcessDefinition.approved_at.is_not(None))
+    return query.order_by(ProcessDefinition.version.desc()).limit(1)
+
+
 def find_definition(session: Session, process_id: str, version: int | None = None, *,
                     runnable: bool = False) -> ProcessDefinition:
     """A version (the latest when `version` is None); `runnable`: the latest approved one."""
-    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
-    if version is not None:
-        query = query.where(ProcessDefinition.version == version)
-    if runnable:
-        query = query.where(ProcessDefinition.approved_at.is_not(None))
-    definition = session.scalar(query.order_by(ProcessDefinition.version.desc()).limit(1))
+    definition = session.scalar(_definition_query(version is not None, runnable),
+                                {"process_id": process_id, "version": version})
     if definition is None:
         what = (msg(N_("process '%(process)s' version %(version)s"), process=process_id, version=version)
                 if version is not None else msg(N_("process '%(process)s'"), process=process_id))

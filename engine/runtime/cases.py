@@ -7,11 +7,12 @@ commits: the caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Insert, insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from engine import clock
 from engine.access.policy import require_case_view
@@ -34,6 +35,7 @@ from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, ProcessDefinition, TaskState
+from engine.store.sql import run_core
 
 MAX_BUSINESS_KEY = 255
 
@@ -76,24 +78,38 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
         task.data.update(initial)
     now = clock.now()
     username = user.username if user else None
-    case = Case(definition_id=definition_row.id, process_id=process_id, business_key=business_key,
-                title=title or _title_from(initial), status=CaseStatus.RUNNING,
-                state=dump_state(workflow).encode(), serializer_version=SERIALIZER_VERSION,
-                version=1, started_by=username, started_at=now, updated_at=now,
-                parent_case_id=parent_case_id)
-    session.add(case)
-    session.flush()
+    case = _insert_case(session, {
+        "definition_id": definition_row.id, "process_id": process_id, "business_key": business_key,
+        "title": title or _title_from(initial), "status": CaseStatus.RUNNING,
+        "state": dump_state(workflow).encode(), "serializer_version": SERIALIZER_VERSION,
+        "version": 1, "started_by": username, "started_at": now, "updated_at": now,
+        "ended_at": None, "status_reason": None, "failed_element_id": None,
+        "parent_case_id": parent_case_id, "outcome": None, "background": False})
     for document in attached:  # the start form's uploads now belong to the case
         document.case_id = case.id
     add_user(session, case.id, username)
     record(session, case.id, EventKind.CASE_STARTED, user=username,
            data={"business_key": business_key, "version": definition_row.version, **initial},
            as_operator=bool(user and user.operator))
-    opened = OpenCase(case, definition, workflow, case.version)
+    opened = OpenCase(case, definition, workflow, case.version, is_new=True)
     if prepare is not None:
         prepare(workflow)
     advance(session, opened, user=username, atomic=user is not None)
     return view_case(session, case.id, opened)
+
+
+@cache
+def _case_insert() -> Insert:
+    return insert(Case.__table__).returning(Case.__table__.c.id)  # type: ignore[arg-type]
+
+
+def _insert_case(session: Session, values: dict[str, Any]) -> Case:
+    """Insert the case with a statement built once and put its row into the session as if it
+    had been loaded (every column set)."""
+    case = Case(id=run_core(session, _case_insert(), values).scalar_one(), **values)
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
 
 
 def _title_from(data: dict[str, Any]) -> str | None:

@@ -48,6 +48,8 @@ class OpenCase:
     open_tasks: list[Any] | None = None
     """The case's open human tasks as the last save left them (engine.runtime.projections):
     the answer to the change is built from them without reading them again."""
+    is_new: bool = False
+    """Started in this transaction: it has no task, job or incident rows yet to read."""
     flush_later: bool = False
     """The save leaves its last rows (history, job deletions) to the next flush: a batch of
     cases (engine.background.timer_jobs) sends them together and commits or falls back as one."""

@@ -74,10 +74,7 @@ def record(session: Session, case_id: int, kind: EventKind, *, user: str | None 
            data: dict[str, Any] | None = None, as_operator: bool = False) -> None:
     """Append an event, stamped with the current request id; counted in metrics on commit.
 
-    Written at once, in the order of the calls, with a statement built once; a case still
-    pending in the session is flushed first."""
-    if session.new:
-        session.flush()
+    Written at once, in the order of the calls, with a statement built once."""
     run_core(session, _insert_event(), {
         "case_id": case_id, "kind": kind, "at": clock.now(), "user": user, "task_id": task_id,
         "element_id": element_id, "element_name": element_name, "reason": reason, "data": data,

@@ -49,8 +49,6 @@ def write_participants(session: Session) -> None:
     pending: set[tuple[int, str, str]] = session.info.pop(_PENDING, set())
     if not pending:
         return
-    if session.new:
-        session.flush()  # a case started in this transaction is in the database first
     rows = [{"case_id": c, "kind": k, "name": n} for c, k, n in sorted(pending)]
     run_core(session, _INSERT, rows)
     session.info.setdefault(_WRITTEN, set()).update(pending)

@@ -123,6 +123,7 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     for projector in runtime.projectors:
         projector(session, opened, now)
     write_participants(session)
+    opened.is_new = False  # its rows are written now
     if not opened.flush_later:
         session.flush()
     if failure is None:

@@ -50,7 +50,7 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
     """Open a row for each newly READY manual task (with who it is for); close vanished ones."""
     case = opened.case
     ready = {str(t.id): t for t in ready_human_tasks(opened.workflow)}
-    read: list[HumanTask] | None = opened.known.pop(_OPEN_TASKS, None)
+    read: list[HumanTask] | None = opened.known.pop(_OPEN_TASKS, [] if opened.is_new else None)
     open_rows = ([r for r in read if r.state == TaskState.OPEN] if read is not None
                  else session.scalars(select(HumanTask).where(
                      HumanTask.case_id == case.id, HumanTask.state == TaskState.OPEN)).all())
@@ -105,8 +105,6 @@ def _insert_task(session: Session, values: dict[str, Any], candidates: list[tupl
     """Insert the task and its candidates with statements built once, and put the row into the
     session as if it had been loaded (every column set, candidates loaded): the unit of work
     of an ORM insert was a third of a step's save (bench/bench_engine.py)."""
-    if session.new:
-        session.flush()  # the case, when it was started in this transaction
     task_id = run_core(session, _task_insert(), values).scalar_one()
     if candidates:
         run_core(session, _candidate_insert(),

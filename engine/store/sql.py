@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Boolean, CursorResult, Executable
-from sqlalchemy.orm import Session
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 
@@ -34,10 +34,12 @@ def _contains_postgresql(element: contains_exactly, compiler: Any, **kw: Any) ->
 
 
 def run_core(session: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
-    """A Core statement (built on tables, built once) on the session's connection, past the ORM:
-    no autoflush, no ORM compile state, no fresh cache key. For the hot writes of a step
-    (bench/bench_engine.py), whose rows the session does not need as objects; anything the
-    statement depends on that is still pending in the session must be flushed first."""
+    """A statement built once, on the session's connection, past the ORM's execution path (its
+    compile state, loading and result set-up): for a step's hot statements (bench/bench_engine.py),
+    whose rows the session does not need as objects. Pending changes are flushed first unless
+    the session says not to (`no_autoflush`), as `Session.execute` does."""
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
     return session.connection().execute(statement, params)
 
 
