@@ -21,15 +21,17 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 import engine.store.models  # noqa: F401
 from bench.common import percentile, scratch_database
+from bench.driver_floor import floor_rate
 from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
 from engine.definitions import deployment as definitions
 from engine.definitions.validation import validate_files
+from engine.store.models import ProcessDefinition
 from engine.runtime import cases, tasks
 from engine.sandbox.evaluator import SandboxScriptEngine
 from engine.store.db import Base, make_engine
@@ -55,6 +57,16 @@ def in_memory_rate(n: int) -> float:
             task.run()
             wf.do_engine_steps()
     return n / (time.perf_counter() - started)
+
+
+def driver_floor(db: Engine, factory: sessionmaker[Any], n: int) -> float:
+    """bench.driver_floor's rate on this database: the engine's statements through the bare driver."""
+    parsed = validate_files(_files(HERE / "three_tasks.bpmn")).processes[0]
+    with factory() as s:
+        definition_id = s.scalar(select(ProcessDefinition.id).where(
+            ProcessDefinition.process_id == "bench_three_tasks"))
+    assert definition_id is not None
+    return floor_rate(db, parsed.spec, parsed.subprocess_specs, definition_id, n)
 
 
 def _prepare(db: Engine) -> sessionmaker[Any]:
@@ -126,7 +138,10 @@ def main() -> None:
         factories = {name: _prepare(db) for name, db in results.items()}
         for name, factory in factories.items():
             rate = engine_rate(factory, n)
-            print(f"engine on {name:17} {rate:8.1f} cases/s   ratio to in-memory {rate / memory:.2f}")
+            floor = driver_floor(results[name], factory, n)
+            print(f"engine on {name:17} {rate:8.1f} cases/s   ratio to in-memory {rate / memory:.3f}"
+                  f"   (bare driver, same statements: {floor:.1f} cases/s, ratio {floor / memory:.3f};"
+                  f" the engine runs at {rate / floor:.0%} of it)")
         for name, factory in factories.items():
             print(f"# task completion latency in one looping case on {name} (20 samples after each point)")
             for checkpoint, samples in loop_latencies(factory, checkpoints, 20).items():

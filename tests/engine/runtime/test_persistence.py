@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from engine.access.users import Actor
@@ -12,7 +13,8 @@ from engine.definitions import deployment as definitions
 from engine.runtime import cases, tasks
 from engine.runtime.context import Runtime
 from engine.runtime.persistence import open_case, peek_case, save_case
-from engine.store.models import Case
+from engine.store.models import Case, HumanTask
+from engine.store.models.tasks import offer_text
 from tests.conftest import fixture_files
 
 
@@ -80,3 +82,47 @@ def test_reading_after_an_uncommitted_write_does_not_leak_it(session: Session, r
     uncommitted_version = session.get(Case, case_id).version  # type: ignore[union-attr]
     session.rollback()
     assert runtime.live.take(case_id, uncommitted_version) is None
+
+
+def test_a_new_case_and_task_are_in_the_session_as_loaded(session: Session,
+                                                          make_user: Callable[..., Actor]) -> None:
+    """The step inserts the case and its new task with statements of its own and puts their
+    rows into the session as if loaded: unmodified (no UPDATE follows), candidates loaded, and
+    equal to what the database holds."""
+    definitions.deploy(session, fixture_files("three_steps.bpmn", "forms/draft_form.form"))
+    ana = make_user("ana", "requester")
+    attached: list[object] = []
+    event.listen(session, "detached_to_persistent", lambda _s, obj: attached.append(obj))
+    started = cases.start_case(session, "three_steps", user=ana)
+    [case] = [o for o in attached if isinstance(o, Case)]
+    assert case.id == started.id and not inspect(case).modified
+    session.commit()
+    attached.clear()
+    view = tasks.complete_task(session, started.open_tasks[0].id, user=ana,
+                               data={"title": "t", "amount": 1})  # the next task is the reviewers'
+    [row] = [o for o in attached if isinstance(o, HumanTask)]
+    case = session.get(Case, view.id)
+    assert case is not None and row.id == view.open_tasks[0].id
+    assert not inspect(row).modified and not inspect(case).modified
+    assert "candidates" not in inspect(row).unloaded
+    statements: list[str] = []
+    bind = session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        session.flush()
+        kept = (row.element_id, row.state, row.assignee, row.offered_to,
+                sorted((c.kind, c.name) for c in row.candidates), case.status, case.version,
+                case.started_by, case.title)
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    assert statements == []
+    assert kept[3] == offer_text(kept[4]) and kept[4], kept
+    session.commit()
+    session.expunge_all()
+    row = session.get(HumanTask, view.open_tasks[0].id)
+    case = session.get(Case, view.id)
+    assert row is not None and case is not None
+    assert (row.element_id, row.state, row.assignee, row.offered_to,
+            sorted((c.kind, c.name) for c in row.candidates), case.status, case.version,
+            case.started_by, case.title) == kept

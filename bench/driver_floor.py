@@ -1,0 +1,134 @@
+"""The store's floor for bench_engine's process: the same statements, through the bare driver.
+
+Each case of three user tasks does what the engine's steps do, with nothing of the engine but
+SpiffWorkflow: start (insert the case with its state, history, the first task and its
+candidate, its notification job, the participant; commit), then per task read who is asking,
+read the task with its case, close the task, run it, write history and the state (version
+checked), open the next task with its candidate and job, the participants; commit. The live
+workflow stays in memory between steps (as the engine's live cache keeps it). What the engine
+adds over this is the cost of its own layers (SQLAlchemy, projections, policy).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Engine
+
+from engine.runtime.serialization import dump_state
+
+_SQL = {
+    "user": "SELECT active FROM user_account WHERE username = :username",
+    "case": "INSERT INTO case_instance (definition_id, process_id, status, state, serializer_version, "
+            "version, started_by, started_at, updated_at, background) VALUES (:definition_id, "
+            "'bench_three_tasks', 'running', :state, 'floor', 1, 'bench', :now, :now, :false) RETURNING id",
+    "history": "INSERT INTO history_event (case_id, kind, at, \"user\", task_id, element_id, data, "
+               "as_operator) VALUES (:case_id, :kind, :now, 'bench', :task_id, :element_id, :data, :false)",
+    "task": "INSERT INTO human_task (case_id, spiff_task_id, element_id, name, process_id, state, "
+            "created_at, personal, offered_to) VALUES (:case_id, :spiff_id, :element_id, :element_id, "
+            "'bench_three_tasks', 'open', :now, :false, :offered) RETURNING id",
+    "candidate": "INSERT INTO human_task_candidate (task_id, kind, name) VALUES (:task_id, 'group', 'bench')",
+    "job": "INSERT INTO job (key, kind, status, due_at, attempts, max_attempts, payload, created_at) "
+           "VALUES (:key, 'notify', 'ready', :now, 0, 5, :payload, :now)",
+    "participant": "INSERT INTO case_participant (case_id, kind, name) VALUES (:case_id, 'user', 'bench') "
+                   "ON CONFLICT DO NOTHING",
+    "read": "SELECT human_task.id, human_task.spiff_task_id, human_task.state, case_instance.version "
+            "FROM human_task JOIN case_instance ON case_instance.id = human_task.case_id "
+            "WHERE human_task.id = :task_id",
+    "close": "UPDATE human_task SET state = 'completed', completed_by = 'bench', completed_at = :now "
+             "WHERE id = :task_id AND state = 'open'",
+    "save": "UPDATE case_instance SET state = :state, version = :version, status = :status, "
+            "updated_at = :now WHERE id = :case_id AND version = :read_version",
+}
+
+
+def _driver_sql(postgres: bool) -> dict[str, str]:
+    if not postgres:
+        return _SQL
+    import re
+    return {k: re.sub(r":(\w+)", r"%(\1)s", v) for k, v in _SQL.items()}
+
+
+def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int, n: int) -> float:
+    """Cases/s for `n` cases of the three-task process, each step its own transaction."""
+    postgres = db.dialect.name == "postgresql"
+    sql = _driver_sql(postgres)
+    raw = db.raw_connection()
+    conn: Any = raw.driver_connection
+    if not postgres:
+        conn.isolation_level = None  # explicit BEGIN IMMEDIATE, as the engine's SQLite set-up
+
+    def begin(cur: Any) -> None:
+        if not postgres:
+            cur.execute("BEGIN IMMEDIATE")
+
+    def now() -> Any:
+        moment = datetime.now(UTC)
+        return moment if postgres else moment.isoformat(" ")
+
+    def open_task(cur: Any, case_id: int, task: Any) -> int:
+        cur.execute(sql["task"], {"case_id": case_id, "spiff_id": str(task.id),
+                                  "element_id": task.task_spec.bpmn_id, "now": now(), "false": False,
+                                  "offered": "\x1fgroup:bench\x1f"})
+        task_id = int(cur.fetchone()[0])
+        cur.execute(sql["candidate"], {"task_id": task_id})
+        cur.execute(sql["job"], {"key": f"notify:task:{task_id}", "now": now(),
+                                 "payload": json.dumps({"event": {"kind": "task_offered", "case_id": case_id}})})
+        return task_id
+
+    def ready(workflow: BpmnWorkflow) -> Any:
+        tasks = workflow.get_tasks(state=TaskState.READY)
+        return tasks[0] if tasks else None
+
+    started = time.perf_counter()
+    try:
+        for _ in range(n):
+            cur = conn.cursor()
+            begin(cur)
+            workflow = BpmnWorkflow(spec, subprocess_specs)
+            workflow.do_engine_steps()
+            cur.execute(sql["case"], {"definition_id": definition_id, "state": dump_state(workflow).encode(),
+                                      "now": now(), "false": False})
+            case_id, version = int(cur.fetchone()[0]), 1
+            cur.execute(sql["history"], {"case_id": case_id, "kind": "case_started", "now": now(),
+                                         "task_id": None, "element_id": None, "data": "{}", "false": False})
+            task = ready(workflow)
+            task_id = open_task(cur, case_id, task)
+            cur.execute(sql["participant"], {"case_id": case_id})
+            conn.commit()
+            while task is not None:
+                begin(cur)
+                cur.execute(sql["user"], {"username": "bench"})
+                cur.fetchone()
+                cur.execute(sql["read"], {"task_id": task_id})
+                cur.fetchone()
+                cur.execute(sql["close"], {"task_id": task_id, "now": now()})
+                task.data["step"] = task.task_spec.bpmn_id
+                task.run()
+                workflow.do_engine_steps()
+                cur.execute(sql["history"], {"case_id": case_id, "kind": "task_completed", "now": now(),
+                                             "task_id": task_id, "element_id": task.task_spec.bpmn_id,
+                                             "data": json.dumps({"step": task.task_spec.bpmn_id}),
+                                             "false": False})
+                cur.execute(sql["save"], {"state": dump_state(workflow).encode(), "version": version + 1,
+                                          "status": "completed" if workflow.is_completed() else "running",
+                                          "now": now(), "case_id": case_id, "read_version": version})
+                assert cur.rowcount == 1
+                version += 1
+                task = ready(workflow)
+                if task is not None:
+                    task_id = open_task(cur, case_id, task)
+                cur.execute(sql["participant"], {"case_id": case_id})
+                conn.commit()
+            cur.close()
+    finally:
+        raw.close()
+    return n / (time.perf_counter() - started)
+
+
+__all__ = ["floor_rate"]
