@@ -31,10 +31,10 @@ from engine.access.users import actor, create_user
 from engine.bootstrap import session_factory
 from engine.definitions import deployment as definitions
 from engine.definitions.validation import validate_files
-from engine.store.models import ProcessDefinition
 from engine.runtime import cases, tasks
 from engine.sandbox.evaluator import SandboxScriptEngine
 from engine.store.db import Base, make_engine
+from engine.store.models import ProcessDefinition
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

@@ -77,8 +77,8 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
                                   "offered": "\x1fgroup:bench\x1f"})
         task_id = int(cur.fetchone()[0])
         cur.execute(sql["candidate"], {"task_id": task_id})
-        cur.execute(sql["job"], {"key": f"notify:task:{task_id}", "now": now(),
-                                 "payload": json.dumps({"event": {"kind": "task_offered", "case_id": case_id}})})
+        payload = json.dumps({"event": {"kind": "task_offered", "case_id": case_id}})
+        cur.execute(sql["job"], {"key": f"notify:task:{task_id}", "now": now(), "payload": payload})
         return task_id
 
     def ready(workflow: BpmnWorkflow) -> Any:
