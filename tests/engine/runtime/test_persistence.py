@@ -126,3 +126,19 @@ def test_a_new_case_and_task_are_in_the_session_as_loaded(session: Session,
     assert (row.element_id, row.state, row.assignee, row.offered_to,
             sorted((c.kind, c.name) for c in row.candidates), case.status, case.version,
             case.started_by, case.title) == kept
+
+
+def test_a_completion_without_the_live_workflow_reads_the_state(session: Session, runtime: Runtime,
+                                                               started: tuple[int, Actor]) -> None:
+    """The completion's read leaves the state out (the live cache has the workflow); a process
+    that does not have it (restarted, or another process moved the case) reads it then."""
+    case_id, ana = started
+    session.expunge_all()
+    runtime.live.clear()
+    task_id = cases.view_case(session, case_id).open_tasks[0].id
+    session.expunge_all()
+    runtime.live.clear()
+    view = tasks.complete_task(session, task_id, user=ana, data={"title": "t", "amount": 1})
+    session.commit()
+    assert [t.element_id for t in view.open_tasks] == ["review"]
+    assert view.data["title"] == "t"
