@@ -46,6 +46,8 @@ class StartableProcess:
 class StartForm:
     process: StartableProcess
     form: dict[str, Any] | None
+    definition: ProcessDefinition
+    """The version a start by hand runs (the latest approved)."""
 
 
 def rights_of(session: Session, definition: ProcessDefinition) -> StartableProcess | None:
@@ -125,7 +127,7 @@ def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
     form = None
     if process.start_form_id:
         form = json.loads(definition.forms_json).get(process.start_form_id)
-    return StartForm(process, form)
+    return StartForm(process, form, definition)
 
 
 __all__ = ["StartForm", "StartableProcess", "allowed", "deployed_processes",

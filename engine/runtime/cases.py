@@ -34,7 +34,7 @@ from engine.runtime.persistence import new_workflow, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
-from engine.store.models import Case, CaseStatus, HumanTask, ProcessDefinition, TaskState
+from engine.store.models import Case, CaseStatus, HumanTask, TaskState
 from engine.store.sql import run_core
 
 MAX_BUSINESS_KEY = 255
@@ -67,8 +67,7 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
     else:
         initial = check_data(data)
     started_by_hand = user is not None and version is None
-    definition_row = (session.get(ProcessDefinition, start.process.definition_id)  # read by require_start
-                      if started_by_hand else
+    definition_row = (start.definition if started_by_hand else
                       find_definition(session, process_id, version, runnable=version is None))
     assert definition_row is not None
     definition = load_definition(session, definition_row)
