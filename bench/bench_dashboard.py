@@ -88,9 +88,6 @@ def generate(url: str) -> int:
                                     "Secretariat" if i % 3 else "Project Board", None, "open",
                                     created, due, None, None, False,
                                     offer_text([("group", _group(task))])))
-        with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
-            for t in range(1, task + 1):
-                copy.write_row((t, "group", _group(t)))
         with cur.copy("COPY case_participant (case_id, kind, name) FROM STDIN") as copy:
             for i in range(1, CASES + 1):  # its starter and the group its tasks were offered to
                 copy.write_row((i, "user", f"city{i % 97}"))

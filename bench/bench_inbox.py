@@ -84,9 +84,6 @@ def generate(url: str) -> None:
                                 "committee_establishment", "Secretariat", assignee, None, state,
                                 created, due, now if state == "completed" else None, False,
                                 offer_text([("group", _group(t))])))
-        with cur.copy("COPY human_task_candidate (task_id, kind, name) FROM STDIN") as copy:
-            for t in range(1, total_tasks + 1):
-                copy.write_row((t, "group", _group(t)))
         with cur.copy("COPY history_event (case_id, kind, at, \"user\", task_id, element_id, as_operator) "
                       "FROM STDIN") as copy:
             for h in range(HISTORY):

@@ -1,10 +1,10 @@
 """The store's floor for bench_engine's process: the same statements, through the bare driver.
 
 Each case of three user tasks does what the engine's steps do, with nothing of the engine but
-SpiffWorkflow: start (insert the case with its state, history, the first task and its
-candidate, its notification job, the participant; commit), then per task read who is asking,
+SpiffWorkflow: start (insert the case with its state, history, the first task (its candidates
+on its row), its notification job, the participant; commit), then per task read who is asking,
 read the task with its case, close the task, run it, write history and the state (version
-checked), open the next task with its candidate and job, the participants; commit. The live
+checked), open the next task and its job, the participants; commit. The live
 workflow stays in memory between steps (as the engine's live cache keeps it). What the engine
 adds over this is the cost of its own layers (SQLAlchemy, projections, policy).
 """
@@ -32,7 +32,6 @@ _SQL = {
     "task": "INSERT INTO human_task (case_id, spiff_task_id, element_id, name, process_id, state, "
             "created_at, personal, offered_to) VALUES (:case_id, :spiff_id, :element_id, :element_id, "
             "'bench_three_tasks', 'open', :now, :false, :offered) RETURNING id",
-    "candidate": "INSERT INTO human_task_candidate (task_id, kind, name) VALUES (:task_id, 'group', 'bench')",
     "job": "INSERT INTO job (key, kind, status, due_at, attempts, max_attempts, payload, created_at) "
            "VALUES (:key, 'notify', 'ready', :now, 0, 5, :payload, :now)",
     "participant": "INSERT INTO case_participant (case_id, kind, name) VALUES (:case_id, 'user', 'bench') "
@@ -76,7 +75,6 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
                                   "element_id": task.task_spec.bpmn_id, "now": now(), "false": False,
                                   "offered": "\x1fgroup:bench\x1f"})
         task_id = int(cur.fetchone()[0])
-        cur.execute(sql["candidate"], {"task_id": task_id})
         payload = json.dumps({"event": {"kind": "task_offered", "case_id": case_id}})
         cur.execute(sql["job"], {"key": f"notify:task:{task_id}", "now": now(), "payload": payload})
         return task_id

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.background.incidents import known_open_incidents
@@ -59,8 +59,7 @@ def batch_rows(session: Session, case_ids: list[int]) -> dict[int, CaseRows]:
             Incident.case_id.in_(case_ids), Incident.resolved_at.is_(None)).order_by(Incident.id)).all():
         found[incident.case_id].incidents.append(incident)  # type: ignore[index]
     for task in session.scalars(select(HumanTask).where(
-            HumanTask.case_id.in_(case_ids), HumanTask.state == TaskState.OPEN)
-            .options(selectinload(HumanTask.candidates))).all():
+            HumanTask.case_id.in_(case_ids), HumanTask.state == TaskState.OPEN)).all():
         found[task.case_id].open_tasks.append(task)
     return found
 

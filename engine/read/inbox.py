@@ -3,7 +3,8 @@
 Reads the `human_task` projection joined with `case_instance` (title, business
 key) and `process_definition` (process name); never reads a state blob. The
 queries follow the indexes on `human_task` (assignee, state, created_at),
-(state, due_at) and `human_task_candidate` (kind, name, task_id).
+(state, due_at) and the open, unassigned tasks by age; who a task is offered to is its row's
+`offered_to`.
 
 Tabs:
 - `assigned`: open tasks assigned to the user;

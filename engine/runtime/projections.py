@@ -15,7 +15,6 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Insert, delete, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.access.bodies import principal_labels
 from engine.bpmn import timer_values
@@ -25,7 +24,7 @@ from engine.bpmn.timer_values import TimerValueError
 from engine.runtime.assignment import Assignment, resolve_assignment
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.participants import add_participants, add_user
-from engine.store.models import HumanTask, Job, TaskCandidate, TaskState
+from engine.store.models import HumanTask, Job, TaskState
 from engine.store.models.tasks import offer_text
 from engine.store.sql import run_core
 
@@ -69,7 +68,6 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
         element_id = task.task_spec.bpmn_id or task.task_spec.name
         info = opened.definition.info.elements.get(element_id) or ElementInfo(element_id, "task")
         assignment = resolve_assignment(engine, info, task.data, case.started_by)
-        candidates = sorted(assignment.candidates)
         row = _insert_task(session, {
             "case_id": case.id, "spiff_task_id": spiff_id, "element_id": element_id,
             "name": task.task_spec.bpmn_name or info.name or element_id,
@@ -79,8 +77,7 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
             "claimed_at": now if assignment.assignee else None, "completed_at": None,
             "completed_by": None, "documentation": info.documentation,
             "personal": assignment.personal, "subject": _subject(session, assignment),
-            "offered_to": offer_text((p.kind, p.name) for p in candidates)},
-            [(p.kind, p.name) for p in candidates])
+            "offered_to": offer_text((p.kind, p.name) for p in assignment.candidates)})
         opened.new_tasks.append(row)
         created.append(row)
         add_participants(session, case.id, assignment.candidates)
@@ -95,27 +92,11 @@ def _task_insert() -> Insert:
     return insert(HumanTask.__table__).returning(HumanTask.__table__.c.id)  # type: ignore[arg-type]
 
 
-@cache
-def _candidate_insert() -> Insert:
-    return insert(TaskCandidate.__table__)  # type: ignore[arg-type]
-
-
-def _insert_task(session: Session, values: dict[str, Any], candidates: list[tuple[str, str]]
-                 ) -> HumanTask:
-    """Insert the task and its candidates with statements built once, and put the row into the
-    session as if it had been loaded (every column set, candidates loaded): the unit of work
-    of an ORM insert was a third of a step's save (bench/bench_engine.py)."""
-    task_id = run_core(session, _task_insert(), values).scalar_one()
-    if candidates:
-        run_core(session, _candidate_insert(),
-                 [{"task_id": task_id, "kind": kind, "name": name} for kind, name in candidates])
-    row = HumanTask(id=task_id, **values)
-    loaded = []
-    for kind, name in candidates:
-        candidate = TaskCandidate(task_id=task_id, kind=kind, name=name)
-        make_transient_to_detached(candidate)
-        loaded.append(candidate)
-    set_committed_value(row, "candidates", loaded)
+def _insert_task(session: Session, values: dict[str, Any]) -> HumanTask:
+    """Insert the task with a statement built once, and put the row into the session as if it
+    had been loaded (every column set): the unit of work of an ORM insert was a third of a
+    step's save (bench/bench_engine.py)."""
+    row = HumanTask(id=run_core(session, _task_insert(), values).scalar_one(), **values)
     make_transient_to_detached(row)
     session.add(row)
     return row

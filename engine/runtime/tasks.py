@@ -15,7 +15,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Integer, Select, Update, and_, bindparam, delete, exists, or_, select, update
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
@@ -60,7 +60,7 @@ class CompletionRead(NamedTuple):
     definition_hash: str
     drafted: bool
     open_tasks: list[HumanTask]
-    """The case's open tasks (the task itself among them while it is open), with candidates."""
+    """The case's open tasks (the task itself among them while it is open)."""
 
 
 @cache
@@ -76,7 +76,7 @@ def _completion_read() -> Select[Any]:
             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
             .where(or_(HumanTask.id == task_id,
                        and_(HumanTask.case_id == case_of_task, HumanTask.state == TaskState.OPEN)))
-            .options(joinedload(HumanTask.candidates), defer(Case.state)))
+            .options(defer(Case.state)))
 
 
 @cache
@@ -92,10 +92,10 @@ def _completion_update() -> Update:
 
 
 def task_with_case(session: Session, task_id: int) -> CompletionRead:
-    """The task with its candidates and its case (into the session), the content hash of the
-    case's definition, whether the task has a draft and the case's other open tasks: one
-    statement for what a completion reads."""
-    rows = session.execute(_completion_read(), {"task_id": task_id}).unique().all()
+    """The task and its case (into the session), the content hash of the case's definition,
+    whether the task has a draft and the case's other open tasks: one statement for what a
+    completion reads."""
+    rows = session.execute(_completion_read(), {"task_id": task_id}).all()
     found = next((r for r in rows if r[0].id == task_id), None)
     if found is None:
         raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)

@@ -57,10 +57,17 @@ def test_an_uploaded_script_running_pow_for_ever_is_stopped(stack: Stack) -> Non
 
 
 def test_a_huge_allocation_stays_out_of_the_server(stack: Stack) -> None:
+    """One allocation past the cap is refused by the memory limit. A loop of allocations is
+    refused too; on a loaded machine its wall-clock second may run out before the 256 MB do
+    (seen with the suite's two workers and a browser on two cores), which refuses it as well
+    (the limits themselves: tests/engine/sandbox/test_pool.py). Either way the server keeps
+    none of it."""
     before = {pid: resident_kb(pid) for pid in stack.server_pids()}
-    for process_id in ("hostile_bytes", "hostile_strings"):
-        element, reason = step_failure(start(stack, "quanzhou", process_id))
-        assert (element, reason) == ("script", "script used more than 256 MB")
+    element, reason = step_failure(start(stack, "quanzhou", "hostile_bytes"))
+    assert (element, reason) == ("script", "script used more than 256 MB")
+    element, reason = step_failure(start(stack, "quanzhou", "hostile_strings"))
+    assert element == "script"
+    assert reason in ("script used more than 256 MB", "line 2: script took more than 1 s"), reason
     grown = {pid: resident_kb(pid) - kb for pid, kb in before.items()}
     assert max(grown.values()) < 64 * 1024, f"the server grew (kB): {grown}"
 

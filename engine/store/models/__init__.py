@@ -17,13 +17,14 @@ from engine.store.models.jobs import (
     OutboxStatus,
 )
 from engine.store.models.notify import Notification, NotificationEvent, NotificationPreference, OutgoingMail
-from engine.store.models.tasks import HumanTask, TaskCandidate, TaskState
+from engine.store.models.tasks import Candidate, HumanTask, TaskState
 from engine.store.models.tokens import ApiToken
 from engine.store.models.users import Group, User, user_group
 
 __all__ = [
     "ApiToken",
     "Body",
+    "Candidate",
     "Case",
     "CaseArchive",
     "CaseParticipant",
@@ -52,7 +53,6 @@ __all__ = [
     "OutboxStatus",
     "OutgoingMail",
     "ProcessDefinition",
-    "TaskCandidate",
     "TaskDraft",
     "TaskState",
     "User",

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import ForeignKey, Index, String, Text, event, inspect, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.db import Base
 
@@ -42,13 +42,20 @@ class HumanTask(Base):
     """Given to one person by the process (e.g. the case's initiator): it cannot be given back."""
     subject: Mapped[str | None] = mapped_column(String(255))
     """Whom the task is for, in words (a body's or organisation's name), for the inbox."""
-    candidates: Mapped[list[TaskCandidate]] = relationship(
-        back_populates="task", cascade="all, delete-orphan", lazy="selectin")
     offered_to: Mapped[str] = mapped_column(Text, default="", server_default="")
-    """The candidates as one text (`offer_text`), kept with them by the mapper events below:
-    lists test "offered to the user" on the row itself (engine.access.policy.candidate_clause),
-    which PostgreSQL plans as a cheap filter on an ordered index scan instead of hashing every
-    candidate row of the user's groups; '' means offered to nobody (then to staff)."""
+    """Who the task is offered to: each candidate `kind:name` between separators (`offer_text`),
+    the one record of them. Lists test "offered to the user" on the row itself
+    (engine.access.policy.candidate_clause), which PostgreSQL plans as a cheap filter on an
+    ordered index scan; '' means offered to nobody (then to staff). A table of candidate rows
+    kept beside it cost every new task an INSERT and every read a join (bench/bench_engine.py)."""
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        return candidates_of(self.offered_to)
+
+    @candidates.setter
+    def candidates(self, value: Iterable[tuple[str, str]]) -> None:
+        self.offered_to = offer_text(value)
 
     @property
     def candidate_groups(self) -> list[str]:
@@ -71,6 +78,19 @@ OFFER_SEPARATOR = "\x1f"
 """Around each `kind:name` in `HumanTask.offered_to` (no principal's name holds it)."""
 
 
+class Candidate(NamedTuple):
+    """One group, user, body or organisation a task is offered to."""
+
+    kind: str  # group | user | body | org
+    name: str
+
+
+def candidates_of(offered_to: str) -> list[Candidate]:
+    """The candidates `offered_to` holds, sorted."""
+    found = (ref.partition(":") for ref in offered_to.split(OFFER_SEPARATOR) if ref)
+    return sorted(Candidate(kind, name) for kind, _, name in found)
+
+
 def offer_text(pairs: Iterable[tuple[str, str]]) -> str:
     """`offered_to` for these (kind, name) candidates: each one between separators."""
     refs = sorted({f"{kind}:{name}" for kind, name in pairs})
@@ -82,25 +102,12 @@ def offer_needle(kind: str, name: str) -> str:
     return f"{OFFER_SEPARATOR}{kind}:{name}{OFFER_SEPARATOR}"
 
 
-class TaskCandidate(Base):
-    """One group or user who may claim a task; indexed for the inbox query."""
-
-    __tablename__ = "human_task_candidate"
-
-    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # group | user | body | org
-    name: Mapped[str] = mapped_column(String(255), primary_key=True)
-    task: Mapped[HumanTask] = relationship(back_populates="candidates")
-
-
 Index("ix_human_task_case_state", HumanTask.case_id, HumanTask.state)
 Index("ix_human_task_assignee_state", HumanTask.assignee, HumanTask.state, HumanTask.created_at)
 Index("ix_human_task_state_due", HumanTask.state, HumanTask.due_at)
 Index("ix_human_task_spiff", HumanTask.case_id, HumanTask.spiff_task_id)
 Index("ix_human_task_completed_by", HumanTask.completed_by)
 Index("ix_human_task_state_created", HumanTask.state, HumanTask.created_at)
-Index("ix_task_candidate_lookup", TaskCandidate.kind, TaskCandidate.name, TaskCandidate.task_id)
 # The group tab reads open, unassigned tasks oldest first: a partial index serves it in order.
 Index("ix_human_task_open_unassigned", HumanTask.created_at, HumanTask.id,
       postgresql_where=text("state = 'open' AND assignee IS NULL"),
@@ -108,14 +115,3 @@ Index("ix_human_task_open_unassigned", HumanTask.created_at, HumanTask.id,
 # Text search (ILIKE '%...%') on PostgreSQL uses trigram indexes (extension pg_trgm).
 Index("ix_human_task_name_trgm", HumanTask.name, postgresql_using="gin",
       postgresql_ops={"name": "gin_trgm_ops"})
-
-
-@event.listens_for(HumanTask, "before_insert")
-def _offered_on_insert(_mapper: Any, _connection: Any, task: HumanTask) -> None:
-    task.offered_to = offer_text((c.kind, c.name) for c in task.candidates)
-
-
-@event.listens_for(HumanTask, "before_update")
-def _offered_on_update(_mapper: Any, _connection: Any, task: HumanTask) -> None:
-    if inspect(task).attrs.candidates.history.has_changes():
-        task.offered_to = offer_text((c.kind, c.name) for c in task.candidates)

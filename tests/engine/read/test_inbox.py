@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.access.users import Actor
 from engine.read.inbox import inbox_page
-from engine.store.models import Case, CaseStatus, HumanTask, ProcessDefinition, TaskCandidate, TaskState
+from engine.store.models import Candidate, Case, CaseStatus, HumanTask, ProcessDefinition, TaskState
 from tests.conftest import fixture_files
 
 
@@ -48,8 +48,8 @@ def add_task(session: Session, case: Case, name: str, *, groups: tuple[str, ...]
                      element_id=name.lower().replace(" ", "_"), name=name, process_id=case.process_id,
                      lane=lane, assignee=assignee, state=state, created_at=created_at or clock.now(),
                      due_at=due_at, claimed_at=None)
-    task.candidates = ([TaskCandidate(kind="group", name=g) for g in groups]
-                       + [TaskCandidate(kind="user", name=u) for u in users])
+    task.candidates = ([Candidate("group", g) for g in groups]
+                       + [Candidate("user", u) for u in users])
     session.add(task)
     session.flush()
     return task
@@ -202,7 +202,7 @@ def test_offers_match_principals_exactly(session: Session, make_user: Callable[.
     session.commit()
     for user in (upper, wild, prefix):
         assert inbox_page(session, user, tab="claimable").rows == [], user.username
-    moved.candidates = [TaskCandidate(kind="group", name="team")]
+    moved.candidates = [Candidate("group", "team")]
     session.commit()
     assert [r.task_name for r in inbox_page(session, prefix, tab="claimable").rows] == ["Moved"]
 

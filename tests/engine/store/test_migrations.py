@@ -44,7 +44,8 @@ def test_upgrade_head_matches_models(fresh_url: str) -> None:
 @pytest.mark.database
 def test_the_offered_to_migration_fills_existing_tasks_from_their_candidates(fresh_url: str) -> None:
     """Tasks written before `human_task.offered_to` existed stay in their candidates' inboxes:
-    the column is dropped (downgrade) and added again, and the upgrade fills it."""
+    the column is dropped (downgrade) and added again, and the upgrade fills it. On the way down,
+    the candidate table (dropped by 5c1f0e2a9b47) comes back filled from the column."""
     upgrade_database(fresh_url)
     db = make_engine(fresh_url)
     factory = session_factory(db)
