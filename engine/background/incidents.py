@@ -112,7 +112,8 @@ def known_open_incidents(opened: OpenCase, rows: list[Incident]) -> None:
 
 
 def _case_incidents(session: Session, opened: OpenCase, kind: str | None = None) -> list[Incident]:
-    known: list[Incident] | None = [] if opened.is_new else opened.known.get(_OPEN_INCIDENTS)
+    none = opened.is_new or opened.has_incidents is False
+    known: list[Incident] | None = [] if none else opened.known.get(_OPEN_INCIDENTS)
     if known is None:
         return _open_incidents(session, opened.case.id, kind)
     return [i for i in known if i.resolved_at is None and (kind is None or i.kind == kind)]

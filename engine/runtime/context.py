@@ -50,6 +50,9 @@ class OpenCase:
     the answer to the change is built from them without reading them again."""
     is_new: bool = False
     """Started in this transaction: it has no task, job or incident rows yet to read."""
+    has_incidents: bool | None = None
+    """Whether the case has open incidents, when the change read that along with the case
+    (None: not known; the save's projection then reads them)."""
     flush_later: bool = False
     """The save leaves its last rows (history, job deletions) to the next flush: a batch of
     cases (engine.background.timer_jobs) sends them together and commits or falls back as one."""

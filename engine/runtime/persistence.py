@@ -123,7 +123,7 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     for projector in runtime.projectors:
         projector(session, opened, now)
     write_participants(session)
-    opened.is_new = False  # its rows are written now
+    opened.is_new, opened.has_incidents = False, None  # what this save wrote is not known
     if not opened.flush_later:
         session.flush()
     if failure is None:

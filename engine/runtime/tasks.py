@@ -34,7 +34,16 @@ from engine.runtime.persistence import open_case
 from engine.runtime.projections import known_open_tasks
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
-from engine.store.models import Case, CaseStatus, HumanTask, Job, ProcessDefinition, TaskDraft, TaskState
+from engine.store.models import (
+    Case,
+    CaseStatus,
+    HumanTask,
+    Incident,
+    Job,
+    ProcessDefinition,
+    TaskDraft,
+    TaskState,
+)
 from engine.store.sql import run_core
 
 
@@ -61,6 +70,8 @@ class CompletionRead(NamedTuple):
     drafted: bool
     open_tasks: list[HumanTask]
     """The case's open tasks (the task itself among them while it is open)."""
+    incidents: bool
+    """Whether the case has open incidents (its save reads them only then)."""
 
 
 @cache
@@ -70,8 +81,9 @@ def _completion_read() -> Select[Any]:
     process restarted or another process changed the case, and only then is it read."""
     task_id = bindparam("task_id", type_=Integer)
     drafted = exists().where(TaskDraft.task_id == HumanTask.id)
+    incidents = exists().where(Incident.case_id == Case.id, Incident.resolved_at.is_(None))
     case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
-    return (select(HumanTask, Case, ProcessDefinition.content_hash, drafted)
+    return (select(HumanTask, Case, ProcessDefinition.content_hash, drafted, incidents)
             .join(Case, Case.id == HumanTask.case_id)
             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
             .where(or_(HumanTask.id == task_id,
@@ -93,15 +105,15 @@ def _completion_update() -> Update:
 
 def task_with_case(session: Session, task_id: int) -> CompletionRead:
     """The task and its case (into the session), the content hash of the case's definition,
-    whether the task has a draft and the case's other open tasks: one statement for what a
-    completion reads."""
+    whether the task has a draft, the case's other open tasks and whether it has open
+    incidents: one statement for what a completion reads."""
     rows = session.execute(_completion_read(), {"task_id": task_id}).all()
     found = next((r for r in rows if r[0].id == task_id), None)
     if found is None:
         raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
     open_tasks = [r[0] for r in rows if r[0].state == TaskState.OPEN]
     # the caller holds the case (the session keeps it weakly)
-    return CompletionRead(found[0], found[1], found[2], bool(found[3]), open_tasks)
+    return CompletionRead(found[0], found[1], found[2], bool(found[3]), open_tasks, bool(found[4]))
 
 
 def _require_open(row: HumanTask) -> None:
@@ -206,6 +218,7 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
         raise policy.why_not(row, user, "complete")
     opened = open_case(session, row.case_id, definition_hash=read.definition_hash)
     known_open_tasks(opened, read.open_tasks)
+    opened.has_incidents = read.incidents
     if opened.case.status != CaseStatus.RUNNING:
         raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its tasks cannot be worked on now"),
                                 case=row.case_id, status=state_word(str(opened.case.status))),

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import engine.cli.worker  # noqa: F401  (registers the commands)
+from engine import clock
 from engine.access.users import Actor
 from engine.background import incidents
 from engine.background.worker import Worker
@@ -21,6 +22,7 @@ from engine.clock import FakeClock
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StepFailed
 from engine.runtime import case_status, cases, tasks
 from engine.runtime.history import case_history
+from engine.store.models import Incident, IncidentKind
 from tests.conftest import OPERATOR
 from tests.engine.worker_handlers import deploy_xml, flow, utask
 
@@ -174,3 +176,32 @@ def test_cli_incidents_and_retry(session: Session, starter: Actor, db_engine: En
     assert missing.exit_code == 1 and "unknown incident 999" in (missing.output + missing.stderr)
 
 
+
+
+ONE_TASK = f"""
+<bpmn:startEvent id="start" />
+{utask("only")}
+<bpmn:endEvent id="end" />
+{flow("start", "only")}{flow("only", "end")}"""
+
+
+def test_a_completion_that_ends_the_case_resolves_its_open_incidents(
+        session: Session, make_user: Callable[..., Actor]) -> None:
+    """The completion reads whether the case has open incidents along with the task (and reads
+    none when it has none); a job incident left open on a running case is resolved when the
+    case ends."""
+    deploy_xml(session, "single", ONE_TASK)
+    ana = make_user("ana", "staff")
+    quiet = cases.start_case(session, "single", user=ana)
+    noisy = cases.start_case(session, "single", user=ana)
+    session.add(Incident(kind=IncidentKind.JOB, case_id=noisy.id, element_id="only",
+                         error="a mail server was down", attempts=5, created_at=clock.now()))
+    session.commit()
+    for view in (quiet, noisy):
+        done = tasks.complete_task(session, view.open_tasks[0].id, user=ana, data={})
+        session.commit()
+        assert done.status == "completed"
+    assert incidents.list_incidents(session, case_id=noisy.id) == []
+    [resolved] = incidents.list_incidents(session, case_id=noisy.id, include_resolved=True)
+    assert resolved.resolution == "case completed"
+    assert incidents.list_incidents(session, case_id=quiet.id, include_resolved=True) == []
