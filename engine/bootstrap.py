@@ -28,6 +28,7 @@ from engine.notify.projector import project_notifications
 from engine.runtime import spiff_patches
 from engine.runtime.context import RUNTIME_KEY, Runtime
 from engine.runtime.handlers import Handler, HandlerRegistry
+from engine.runtime.history import drop_pending_history, write_pending_history
 from engine.runtime.live import LiveWorkflows, drop_pending, publish_pending
 from engine.runtime.participants import forget_cache as forget_participants
 from engine.runtime.participants import write_participants
@@ -123,6 +124,7 @@ def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmake
 
     @event.listens_for(factory, "before_commit")
     def _participants(session: Session) -> None:
+        write_pending_history(session)  # events recorded in a batch (no_autoflush)
         write_participants(session)  # who took part, added since the last save
 
     @event.listens_for(factory, "after_commit")
@@ -133,6 +135,7 @@ def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmake
     @event.listens_for(factory, "after_rollback")
     def _drop(session: Session) -> None:
         drop_pending(session.info)
+        drop_pending_history(session.info)
         forget_participants(session.info)
 
     return factory

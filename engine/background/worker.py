@@ -211,10 +211,11 @@ class Worker:
             try:
                 held = leased_timer_jobs(session, list(attempts), self.worker_id)
                 rows = batch_rows(session, [case.id for _job, case, _hash in held])
-                for job, case, content_hash in held:
-                    with request_id_bound(f"job-{job.id}-{attempts[job.id]}"):
-                        outcomes[job.id] = fire_timers(session, job, self.worker_id, content_hash,
-                                                       rows[case.id])
+                with session.no_autoflush:  # the batch's ORM changes go in one flush, at commit
+                    for job, case, content_hash in held:
+                        with request_id_bound(f"job-{job.id}-{attempts[job.id]}"):
+                            outcomes[job.id] = fire_timers(session, job, self.worker_id, content_hash,
+                                                           rows[case.id])
                 session.commit()
             except Exception:
                 session.rollback()

@@ -74,15 +74,35 @@ def record(session: Session, case_id: int, kind: EventKind, *, user: str | None 
            data: dict[str, Any] | None = None, as_operator: bool = False) -> None:
     """Append an event, stamped with the current request id; counted in metrics on commit.
 
-    Written at once, in the order of the calls, with a statement built once."""
-    run_core(session, _insert_event(), {
-        "case_id": case_id, "kind": kind, "at": clock.now(), "user": user, "task_id": task_id,
-        "element_id": element_id, "element_name": element_name, "reason": reason, "data": data,
-        "as_operator": as_operator, "request_id": current_request_id()})
+    Written at once, in the order of the calls, with a statement built once; inside
+    `session.no_autoflush` (a batch of cases in one transaction, engine.background.worker) the
+    rows wait for the commit and go in one statement (`write_pending_history`)."""
+    row = {"case_id": case_id, "kind": kind, "at": clock.now(), "user": user, "task_id": task_id,
+           "element_id": element_id, "element_name": element_name, "reason": reason, "data": data,
+           "as_operator": as_operator, "request_id": current_request_id()}
+    if session.autoflush:
+        run_core(session, _insert_event(), row)
+    else:
+        session.info.setdefault(_PENDING, []).append(row)
     if kind in COUNTED:
         case = session.get(Case, case_id)  # in the identity map: the caller just changed it
         process = case.process_id if case is not None else "unknown"
         count_after_commit(session, lambda: _count(kind, process))
+
+
+_PENDING = "alliance.history"
+"""session.info: history rows recorded inside `no_autoflush`, not yet written."""
+
+
+def write_pending_history(session: Session) -> None:
+    """Write the rows recorded inside `no_autoflush` (before the commit): one statement."""
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        run_core(session, _insert_event(), rows)
+
+
+def drop_pending_history(session_info: dict[str, object]) -> None:
+    session_info.pop(_PENDING, None)
 
 
 @cache
