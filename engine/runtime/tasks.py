@@ -15,7 +15,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Integer, Select, Update, and_, bindparam, delete, exists, or_, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
@@ -44,7 +44,7 @@ from engine.store.models import (
     TaskDraft,
     TaskState,
 )
-from engine.store.sql import run_core
+from engine.store.sql import as_loaded, run_core
 
 
 def find_task(session: Session, task_id: int) -> HumanTask:
@@ -74,21 +74,31 @@ class CompletionRead(NamedTuple):
     """Whether the case has open incidents (its save reads them only then)."""
 
 
+_TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.c)
+_CASE_COLUMNS = tuple(c.key for c in Case.__table__.c if c.key != "state")
+"""The case's columns a completion reads: not the state, which the live cache (engine.runtime.live)
+has unless the process restarted or another process changed the case (it is read then)."""
+
+
 @cache
 def _completion_read() -> Select[Any]:
-    """Built once (`task_id` bound at execution): composing it cost a fifth of the read. The
-    case's state is left out: the live cache (engine.runtime.live) has the workflow unless the
-    process restarted or another process changed the case, and only then is it read."""
+    """Built once (`task_id` bound at execution), on tables: the ORM's loading of the same
+    rows was a quarter of a completion (bench/bench_engine.py); `task_with_case` puts the rows
+    into the session."""
+    task, case = HumanTask.__table__.c, Case.__table__.c
     task_id = bindparam("task_id", type_=Integer)
-    drafted = exists().where(TaskDraft.task_id == HumanTask.id)
-    incidents = exists().where(Incident.case_id == Case.id, Incident.resolved_at.is_(None))
-    case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
-    return (select(HumanTask, Case, ProcessDefinition.content_hash, drafted, incidents)
-            .join(Case, Case.id == HumanTask.case_id)
-            .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-            .where(or_(HumanTask.id == task_id,
-                       and_(HumanTask.case_id == case_of_task, HumanTask.state == TaskState.OPEN)))
-            .options(defer(Case.state)))
+    drafted = exists().where(TaskDraft.__table__.c.task_id == task.id)
+    incidents = exists().where(Incident.__table__.c.case_id == case.id,
+                               Incident.__table__.c.resolved_at.is_(None))
+    case_of_task = select(task.case_id).where(task.id == task_id).scalar_subquery()
+    return (select(*task, *(case[k].label(f"case__{k}") for k in _CASE_COLUMNS),
+                   ProcessDefinition.__table__.c.content_hash, drafted.label("drafted"),
+                   incidents.label("incidents"))
+            .select_from(HumanTask.__table__.join(Case.__table__, case.id == task.case_id)
+                         .join(ProcessDefinition.__table__,
+                               ProcessDefinition.__table__.c.id == case.definition_id))
+            .where(or_(task.id == task_id,
+                       and_(task.case_id == case_of_task, task.state == TaskState.OPEN))))
 
 
 @cache
@@ -107,13 +117,16 @@ def task_with_case(session: Session, task_id: int) -> CompletionRead:
     """The task and its case (into the session), the content hash of the case's definition,
     whether the task has a draft, the case's other open tasks and whether it has open
     incidents: one statement for what a completion reads."""
-    rows = session.execute(_completion_read(), {"task_id": task_id}).all()
-    found = next((r for r in rows if r[0].id == task_id), None)
+    rows = run_core(session, _completion_read(), {"task_id": task_id}).mappings().all()
+    found = next((r for r in rows if r["id"] == task_id), None)
     if found is None:
         raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
-    open_tasks = [r[0] for r in rows if r[0].state == TaskState.OPEN]
+    tasks = [as_loaded(session, HumanTask, {k: r[k] for k in _TASK_COLUMNS}) for r in rows]
     # the caller holds the case (the session keeps it weakly)
-    return CompletionRead(found[0], found[1], found[2], bool(found[3]), open_tasks, bool(found[4]))
+    case = as_loaded(session, Case, {k: found[f"case__{k}"] for k in _CASE_COLUMNS})
+    task = next(t for t in tasks if t.id == task_id)
+    return CompletionRead(task, case, found["content_hash"], bool(found["drafted"]),
+                          [t for t in tasks if t.state == TaskState.OPEN], bool(found["incidents"]))
 
 
 def _require_open(row: HumanTask) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, CursorResult, Executable
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.functions import FunctionElement
+
+T = TypeVar("T")
 
 
 class contains_exactly(FunctionElement[bool]):
@@ -43,4 +46,17 @@ def run_core(session: Session, statement: Executable, params: Any = None) -> Cur
     return session.connection().execute(statement, params)
 
 
-__all__ = ["contains_exactly", "run_core"]
+def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:
+    """The object of a row read or written by a Core statement, in the session as if the ORM had
+    loaded it: the one already in the identity map (as a query would return it), or a new one
+    with these column values (columns left out are expired: read when first used)."""
+    existing = session.identity_map.get(identity_key(cls, values["id"]))
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    obj = cls(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+__all__ = ["as_loaded", "contains_exactly", "run_core"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.store.models import User
-from engine.store.sql import run_core
+from engine.store.sql import as_loaded, run_core
 
 _BY_NAME = select(User.__table__.c.username).where(User.__table__.c.username == bindparam("name"))
 
@@ -51,3 +51,17 @@ def test_a_statement_built_once_is_compiled_once(session: Session) -> None:
         event.remove(bind, "before_cursor_execute", seen)
     assert len(hits) == 3
     assert hits[1:] == [hits[1]] * 2 and "HIT" in hits[1].upper(), hits
+
+
+def test_as_loaded_gives_the_session_s_own_object_or_a_loaded_one(session: Session) -> None:
+    _pending_user(session, "loaded-cy")
+    session.flush()
+    mine = session.scalar(select(User).where(User.username == "loaded-cy"))
+    assert mine is not None
+    row = run_core(session, select(*User.__table__.c).where(User.__table__.c.id == mine.id)).mappings().one()
+    assert as_loaded(session, User, dict(row)) is mine  # as a query returns it
+    session.expunge(mine)
+    fresh = as_loaded(session, User, {"id": mine.id, "username": "loaded-cy"})
+    assert fresh is not mine and inspect(fresh).persistent and not inspect(fresh).modified
+    assert "active" in inspect(fresh).expired_attributes  # left out: read when first used
+    assert fresh.active is True
