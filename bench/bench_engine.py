@@ -1,21 +1,26 @@
 """Engine benchmark: the cost of durability, and latency as a case's history grows.
 
-    python -m bench.bench_engine [--cases N] [--quick]
+    python -m bench.bench_engine [--cases N] [--quick] [--rounds R]
 
 Prints, for a process of three user tasks in sequence, cases/s run by
 SpiffWorkflow in memory and through the engine on SQLite and PostgreSQL (when
-reachable), each with its ratio to in-memory, measured in the same run; then
-task-completion latency (median, p95) in a looping case after 10, 100, 400 and
+reachable), each with its ratio to in-memory: in `--rounds` rounds, each paired with
+in-memory runs just before and after it (this machine's speed drifts), and the median;
+then the same statements through the bare driver (bench.driver_floor), the store's floor;
+then task-completion latency (median, p95) in a looping case after 10, 100, 400 and
 1000 completed tasks. Every engine step is its own transaction, as a request is.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +50,37 @@ def _files(*paths: Path) -> list[Any]:
 
 
 def in_memory_rate(n: int) -> float:
+    """SpiffWorkflow alone, at least 300 cases (a shorter run is mostly timer noise), with the
+    objects already alive (the engine's caches, earlier runs) frozen out of the collector: in
+    memory a case allocates many small objects, and collections that walk a large heap made the
+    same run 1.7 times slower after an engine run than before it."""
+    n = max(n, 300)
     parsed = validate_files(_files(HERE / "three_tasks.bpmn")).processes[0]
     engine_ = SandboxScriptEngine()
-    started = time.perf_counter()
-    for _ in range(n):
-        wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine_)
-        wf.do_engine_steps()
-        while not wf.is_completed():
-            task = wf.get_tasks(state=TaskState.READY)[0]
-            task.data["step"] = task.task_spec.bpmn_id
-            task.run()
+    gc.collect()
+    gc.freeze()
+    try:
+        started = time.perf_counter()
+        for _ in range(n):
+            wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine_)
             wf.do_engine_steps()
-    return n / (time.perf_counter() - started)
+            while not wf.is_completed():
+                task = wf.get_tasks(state=TaskState.READY)[0]
+                task.data["step"] = task.task_spec.bpmn_id
+                task.run()
+                wf.do_engine_steps()
+        return n / (time.perf_counter() - started)
+    finally:
+        gc.unfreeze()
+
+
+def paired_rate(measure: Callable[[], float], n: int) -> tuple[float, float]:
+    """`measure()` and SpiffWorkflow's in-memory rate measured just before and just after it
+    (their mean): this machine's speed drifts by a third within a minute, and a ratio of two
+    rates taken far apart measures the drift."""
+    before = in_memory_rate(n)
+    rate = measure()
+    return rate, (before + in_memory_rate(n)) / 2
 
 
 def driver_floor(db: Engine, factory: sessionmaker[Any], n: int) -> float:
@@ -122,6 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="fewer cases, loop to 400 only")
+    parser.add_argument("--rounds", type=int, default=3, help="paired measurements per database")
     args = parser.parse_args()
     n = 50 if args.quick else args.cases
     checkpoints = [10, 100, 400] if args.quick else [10, 100, 400, 1000]
@@ -137,11 +162,18 @@ def main() -> None:
             results["postgresql"] = make_engine(pg_url)
         factories = {name: _prepare(db) for name, db in results.items()}
         for name, factory in factories.items():
-            rate = engine_rate(factory, n)
-            floor = driver_floor(results[name], factory, n)
-            print(f"engine on {name:17} {rate:8.1f} cases/s   ratio to in-memory {rate / memory:.3f}"
-                  f"   (bare driver, same statements: {floor:.1f} cases/s, ratio {floor / memory:.3f};"
-                  f" the engine runs at {rate / floor:.0%} of it)")
+            engine_rate(factory, 20)  # warm: the definition parsed, the first pages of the tables
+            ratios = []
+            for _ in range(args.rounds):
+                rate, paired = paired_rate(partial(engine_rate, factory, n), n)
+                ratios.append(rate / paired)
+                print(f"engine on {name:17} {rate:8.1f} cases/s   in memory around it {paired:7.1f}"
+                      f"   ratio {rate / paired:.3f}")
+            floor, paired = paired_rate(partial(driver_floor, results[name], factory, n), n)
+            ratio = statistics.median(ratios)
+            print(f"  {name}: median ratio {ratio:.3f} over {args.rounds} rounds; bare driver, same "
+                  f"statements: {floor:.1f} cases/s, ratio {floor / paired:.3f} (the engine runs at "
+                  f"{ratio / (floor / paired):.0%} of it)")
         for name, factory in factories.items():
             print(f"# task completion latency in one looping case on {name} (20 samples after each point)")
             for checkpoint, samples in loop_latencies(factory, checkpoints, 20).items():
