@@ -17,9 +17,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from engine.access.policy import is_staff
-from engine.collab.comments import case_comments
 from engine.definitions.deployment import find_definition
-from engine.documents.service import case_documents
 from engine.read.case_page import HISTORY_PAGE, case_detail
 from engine.read.dashboard import case_csv_rows, case_page, outcomes
 from engine.read.process_stats import (
@@ -114,7 +112,7 @@ def case(case_id: int) -> str:
     user = current_user.actor
     whole = request.args.get("history") == "all"  # else the timeline's latest events only
     detail = case_detail(session, case_id, user, history_limit=None if whole else HISTORY_PAGE)
-    model = case_model(detail, case_comments(session, user, case_id), case_documents(session, user, case_id))
+    model = case_model(detail, detail.comments, detail.documents)
     older = detail.history_total - len(detail.history)
     return render_template("dashboard/case.html", c=model, bpmn_xml=detail.bpmn_xml,
                            history_older=older, history_total=detail.history_total,

@@ -236,12 +236,14 @@ def may_view_case(session: Session, user: Actor, case_id: int) -> bool:
         is not None
 
 
-def require_case_view(session: Session, user: Actor, case_id: int) -> None:
-    """NotFound for an unknown case, PermissionDenied for one the user takes no part in."""
-    if session.get(Case, case_id) is None:
+def require_case_view(session: Session, user: Actor, case_id: int) -> Case:
+    """The case; NotFound for an unknown case, PermissionDenied for one the user takes no part in."""
+    case = session.get(Case, case_id)
+    if case is None:
         raise NotFound(msg(N_("unknown case %(case)s"), case=case_id), case_id=case_id)
     _require(may_view_case(session, user, case_id),
              msg(N_("case %(case)s is not one you take part in"), case=case_id), case_id=case_id)
+    return case
 
 
 __all__ = [

@@ -22,9 +22,11 @@ from engine import clock
 from engine.access.policy import is_staff, require_case_view
 from engine.access.users import Actor, display_names
 from engine.background.incidents import IncidentView, list_incidents
+from engine.collab.comments import CommentView, case_comments
+from engine.documents.service import DocumentView, case_documents
 from engine.read.waits import Wait, case_waits
 from engine.runtime.cases import view_case
-from engine.runtime.history import EventKind, HistoryEntry, case_history, completed_elements, history_count
+from engine.runtime.history import EventKind, HistoryEntry, case_history, history_summary
 from engine.runtime.persistence import peek_case
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import (
@@ -32,7 +34,6 @@ from engine.store.models import (
     HumanTask,
     Job,
     JobStatus,
-    MessageSubscription,
     TaskState,
 )
 
@@ -85,6 +86,8 @@ class CaseDetail:
     """Username -> display name of the people the page names (history, tasks, the starter)."""
     history_total: int = 0
     """How many events the whole history has (`history` may be its latest page only)."""
+    comments: list[CommentView] = field(default_factory=list)
+    documents: list[DocumentView] = field(default_factory=list)
 
 
 def json_type(value: Any) -> str:
@@ -129,34 +132,35 @@ HISTORY_PAGE = 200
 def case_detail(session: Session, case_id: int, user: Actor, *,
                 history_limit: int | None = HISTORY_PAGE) -> CaseDetail:
     """The case page's content; its history's latest `history_limit` events (None: all)."""
-    require_case_view(session, user, case_id)
-    case = session.get(Case, case_id)
-    assert case is not None
+    case = require_case_view(session, user, case_id)  # held: the checks below find it in the session
+    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
+                            .order_by(HumanTask.id)).all()
+    jobs = list(session.scalars(select(Job).where(Job.case_id == case_id).order_by(Job.id)).all())
     with peek_case(session, case_id) as opened:
+        opened.open_tasks = [t for t in tasks if t.state == TaskState.OPEN]
         view = view_case(session, case_id, opened)
         done_in_tree = {t.task_spec.bpmn_id for t in opened.workflow.get_tasks(state=SpiffState.COMPLETED)
                         if getattr(t.task_spec, "bpmn_id", None)}
-        waits = case_waits(session, case_id, opened.workflow, opened.definition)
+        waits = case_waits(session, case_id, opened.workflow, opened.definition, jobs=jobs)
     history = case_history(session, case_id, latest=history_limit)
-    total = len(history) if history_limit is None or len(history) < history_limit \
-        else history_count(session, case_id)
+    if history_limit is None or len(history) < history_limit:
+        total = len(history)
+        completed = {e.element_id for e in history if e.kind == EventKind.TASK_COMPLETED and e.element_id}
+    else:
+        total, completed = history_summary(session, case_id)
     now = clock.now()
-    tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
-                            .order_by(HumanTask.id)).all()
-    completed = ({e.element_id for e in history if e.kind == EventKind.TASK_COMPLETED and e.element_id}
-                 if total == len(history) else completed_elements(session, case_id))
     completed |= {t.element_id for t in tasks if t.state == TaskState.COMPLETED}
     completed |= done_in_tree
     active = [ActiveTask(TaskView.of(t), t.claimed_at,
                          bool(t.due_at and _utc(t.due_at) < now))
               for t in tasks if t.state == TaskState.OPEN]
-    waiting = set(session.scalars(select(MessageSubscription.element_id)
-                                  .where(MessageSubscription.case_id == case_id)).all())
-    waiting |= set(session.scalars(select(Job.element_id).where(
-        Job.case_id == case_id, Job.status.in_([JobStatus.READY, JobStatus.PARKED]))).all())
-    waiting |= {w.element_id for w in waits if w.element_id}
+    # waiting on a message (every subscription is among the waits) or on a background job
+    waiting = {w.element_id for w in waits if w.element_id}
+    waiting |= {j.element_id for j in jobs
+                if j.element_id and j.status in (JobStatus.READY, JobStatus.PARKED)}
     incidents = list_incidents(session, case_id=case_id)
     failed = {i.element_id for i in incidents if i.element_id}
+    forms = case_forms(case)
     if case.failed_element_id:
         failed.add(case.failed_element_id)
     return CaseDetail(
@@ -165,10 +169,11 @@ def case_detail(session: Session, case_id: int, user: Actor, *,
         completed_elements=sorted(completed), active_tasks=active,
         waiting_elements=sorted(e for e in waiting if e), failed_elements=sorted(failed),
         incidents=incidents, linked=linked_cases(session, case),
-        field_types=field_types(view.data, form_field_types(case_forms(case))),
-        may_admin=is_staff(user), forms=case_forms(case), waits=waits, history_total=total,
+        field_types=field_types(view.data, form_field_types(forms)),
+        may_admin=is_staff(user), forms=forms, waits=waits, history_total=total,
         people=display_names(session, [case.started_by or "", *(e.user or "" for e in history),
-                                       *(t.assignee or "" for t in tasks)]))
+                                       *(t.assignee or "" for t in tasks)]),
+        comments=case_comments(session, user, case_id), documents=case_documents(session, user, case_id))
 
 
 

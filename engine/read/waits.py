@@ -41,8 +41,10 @@ def _name(definition: LoadedDefinition, element_id: str | None) -> str | None:
     return info.name if info is not None else None
 
 
-def case_waits(session: Session, case_id: int, workflow: Any, definition: LoadedDefinition) -> list[Wait]:
-    """Timers first (soonest first), then messages, then service jobs."""
+def case_waits(session: Session, case_id: int, workflow: Any, definition: LoadedDefinition, *,
+               jobs: list[Job] | None = None) -> list[Wait]:
+    """Timers first (soonest first), then messages, then service jobs (of `jobs`, the case's
+    jobs when the caller read them already)."""
     timers = sorted(((t, due) for t, due in waiting_timers(workflow)), key=lambda pair: pair[1])
     out = [Wait("timer", getattr(t.task_spec, "bpmn_id", None),
                 getattr(t.task_spec, "bpmn_name", None) or _name(definition, t.task_spec.bpmn_id), due)
@@ -51,8 +53,10 @@ def case_waits(session: Session, case_id: int, workflow: Any, definition: Loaded
             select(MessageSubscription.element_id, MessageSubscription.message_name)
             .where(MessageSubscription.case_id == case_id).order_by(MessageSubscription.id)).all():
         out.append(Wait("message", element_id, _name(definition, element_id), None, name))
-    for job in session.scalars(select(Job).where(Job.case_id == case_id, Job.kind == JobKind.SERVICE)
-                               .order_by(Job.id)).all():
+    if jobs is None:
+        jobs = list(session.scalars(select(Job).where(Job.case_id == case_id, Job.kind == JobKind.SERVICE)
+                                    .order_by(Job.id)).all())
+    for job in (j for j in jobs if j.kind == JobKind.SERVICE):
         out.append(Wait("service", job.element_id, _name(definition, job.element_id),
                         job.due_at if job.status == JobStatus.READY else None, job.handler,
                         job.status == JobStatus.PARKED, job.attempts, job.last_error))

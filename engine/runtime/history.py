@@ -135,21 +135,17 @@ def case_history(session: Session, case_id: int, *, latest: int | None = None) -
     return merged[-latest:] if latest is not None else merged
 
 
-def history_count(session: Session, case_id: int) -> int:
-    """How many events the case's history has (live and archived)."""
+def history_summary(session: Session, case_id: int) -> tuple[int, set[str]]:
+    """How many events the case's history has and the elements of its completed tasks, live and
+    archived (the case page marks them on the diagram without reading the whole history)."""
     live = session.scalar(select(func.count()).select_from(HistoryEvent)
                           .where(HistoryEvent.case_id == case_id)) or 0
-    archive = session.get(CaseArchive, case_id)
-    return live + (len(archived_events(archive)) if archive is not None else 0)
-
-
-def completed_elements(session: Session, case_id: int) -> set[str]:
-    """The elements of the case's completed tasks, from its history (the case page marks them on
-    the diagram without reading the whole history)."""
     found = {e for e in session.scalars(select(HistoryEvent.element_id).distinct().where(
         HistoryEvent.case_id == case_id, HistoryEvent.kind == EventKind.TASK_COMPLETED)).all() if e}
     archive = session.get(CaseArchive, case_id)
-    if archive is not None:
-        found |= {e["element_id"] for e in archived_events(archive)
-                  if e["kind"] == EventKind.TASK_COMPLETED and e["element_id"]}
-    return found
+    if archive is None:
+        return live, found
+    archived = archived_events(archive)
+    found |= {e["element_id"] for e in archived
+              if e["kind"] == EventKind.TASK_COMPLETED and e["element_id"]}
+    return live + len(archived), found
