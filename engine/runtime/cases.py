@@ -12,7 +12,7 @@ from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Insert, insert, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.access.policy import require_case_view
@@ -35,7 +35,7 @@ from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import Case, CaseStatus, HumanTask, TaskState
-from engine.store.sql import run_core
+from engine.store.sql import as_loaded, run_core
 
 MAX_BUSINESS_KEY = 255
 
@@ -103,12 +103,9 @@ def _case_insert() -> Insert:
 
 
 def _insert_case(session: Session, values: dict[str, Any]) -> Case:
-    """Insert the case with a statement built once and put its row into the session as if it
-    had been loaded (every column set)."""
-    case = Case(id=run_core(session, _case_insert(), values).scalar_one(), **values)
-    make_transient_to_detached(case)
-    session.add(case)
-    return case
+    """Insert the case with a statement built once; its row goes into the session as if loaded."""
+    return as_loaded(session, Case, {"id": run_core(session, _case_insert(), values).scalar_one(),
+                                     **values})
 
 
 def _title_from(data: dict[str, Any]) -> str | None:
