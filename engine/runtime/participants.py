@@ -23,13 +23,18 @@ from engine.store.sql import run_core
 _PENDING = "alliance.participants"
 """session.info: (case id, kind, name) rows wanted and not yet written in this transaction."""
 _WRITTEN = "alliance.participants.written"
-"""session.info: rows written in this transaction (not written twice)."""
+"""session.info: rows written in this transaction, or read with the case (not written again)."""
 
 
 _INSERT = text("INSERT INTO case_participant (case_id, kind, name) VALUES (:case_id, :kind, :name) "
                "ON CONFLICT DO NOTHING")
 """Text, not the dialects' `insert().on_conflict_do_nothing()`, which SQLAlchemy cannot cache
 and compiled anew for every step; the same SQL on SQLite and PostgreSQL."""
+
+
+def known_participants(session: Session, case_id: int, pairs: Iterable[tuple[str, str]]) -> None:
+    """(kind, name) rows the case has, as the change read them: not written again."""
+    session.info.setdefault(_WRITTEN, set()).update((case_id, kind, name) for kind, name in pairs)
 
 
 def add_participants(session: Session, case_id: int, principals: Iterable[Principal]) -> None:
@@ -60,4 +65,4 @@ def forget_cache(session_info: dict[str, object]) -> None:
     session_info.pop(_WRITTEN, None)
 
 
-__all__ = ["add_participants", "add_user", "forget_cache", "write_participants"]
+__all__ = ["add_participants", "add_user", "forget_cache", "known_participants", "write_participants"]

@@ -14,12 +14,13 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import Integer, Select, Update, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import Integer, Select, Update, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.access import policy
+from engine.access.bodies import SEPARATOR
 from engine.access.users import Actor
 from engine.access.users import actor as load_actor
 from engine.documents.attach import attach_documents
@@ -29,13 +30,14 @@ from engine.notify import triggers as tell
 from engine.runtime.case_status import require_reason
 from engine.runtime.cases import advance, view_case
 from engine.runtime.history import EventKind, record
-from engine.runtime.participants import add_user
+from engine.runtime.participants import add_user, known_participants
 from engine.runtime.persistence import open_case
 from engine.runtime.projections import known_open_tasks
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.models import (
     Case,
+    CaseParticipant,
     CaseStatus,
     HumanTask,
     Incident,
@@ -72,6 +74,8 @@ class CompletionRead(NamedTuple):
     """The case's open tasks (the task itself among them while it is open)."""
     incidents: bool
     """Whether the case has open incidents (its save reads them only then)."""
+    participants: list[tuple[str, str]]
+    """Who takes part in the case, (kind, name): the change writes only who is new."""
 
 
 _TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.c)
@@ -90,10 +94,13 @@ def _completion_read() -> Select[Any]:
     drafted = exists().where(TaskDraft.__table__.c.task_id == task.id)
     incidents = exists().where(Incident.__table__.c.case_id == case.id,
                                Incident.__table__.c.resolved_at.is_(None))
+    taking_part = CaseParticipant.__table__.c
+    participants = (select(func.aggregate_strings(taking_part.kind + ":" + taking_part.name, SEPARATOR))
+                    .where(taking_part.case_id == case.id).scalar_subquery())
     case_of_task = select(task.case_id).where(task.id == task_id).scalar_subquery()
     return (select(*task, *(case[k].label(f"case__{k}") for k in _CASE_COLUMNS),
                    ProcessDefinition.__table__.c.content_hash, drafted.label("drafted"),
-                   incidents.label("incidents"))
+                   incidents.label("incidents"), participants.label("participants"))
             .select_from(HumanTask.__table__.join(Case.__table__, case.id == task.case_id)
                          .join(ProcessDefinition.__table__,
                                ProcessDefinition.__table__.c.id == case.definition_id))
@@ -125,8 +132,11 @@ def task_with_case(session: Session, task_id: int) -> CompletionRead:
     # the caller holds the case (the session keeps it weakly)
     case = as_loaded(session, Case, {k: found[f"case__{k}"] for k in _CASE_COLUMNS})
     task = next(t for t in tasks if t.id == task_id)
+    taking_part = [(kind, name) for kind, _, name in
+                   (ref.partition(":") for ref in (found["participants"] or "").split(SEPARATOR) if ref)]
     return CompletionRead(task, case, found["content_hash"], bool(found["drafted"]),
-                          [t for t in tasks if t.state == TaskState.OPEN], bool(found["incidents"]))
+                          [t for t in tasks if t.state == TaskState.OPEN], bool(found["incidents"]),
+                          taking_part)
 
 
 def _require_open(row: HumanTask) -> None:
@@ -232,6 +242,7 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     opened = open_case(session, row.case_id, definition_hash=read.definition_hash)
     known_open_tasks(opened, read.open_tasks)
     opened.has_incidents = read.incidents
+    known_participants(session, row.case_id, read.participants)
     if opened.case.status != CaseStatus.RUNNING:
         raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its tasks cannot be worked on now"),
                                 case=row.case_id, status=state_word(str(opened.case.status))),

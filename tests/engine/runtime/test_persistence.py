@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from engine.access.users import Actor
@@ -13,7 +14,7 @@ from engine.definitions import deployment as definitions
 from engine.runtime import cases, tasks
 from engine.runtime.context import Runtime
 from engine.runtime.persistence import open_case, peek_case, save_case
-from engine.store.models import Case, HumanTask
+from engine.store.models import Case, CaseParticipant, HumanTask
 from engine.store.models.tasks import offer_text
 from tests.conftest import fixture_files
 
@@ -142,3 +143,35 @@ def test_a_completion_without_the_live_workflow_reads_the_state(session: Session
     session.commit()
     assert [t.element_id for t in view.open_tasks] == ["review"]
     assert view.data["title"] == "t"
+
+
+def test_a_completion_writes_only_new_participants(session: Session,
+                                                   make_user: Callable[..., Actor]) -> None:
+    """The completion reads who takes part along with the task: a step by someone already
+    taking part, whose next task goes to a group already taking part, writes no participant
+    row; someone new is written."""
+    definitions.deploy(session, fixture_files("loop.bpmn"))
+    wes = make_user("wes", "workers")
+    task_id = cases.start_case(session, "looping", user=wes).open_tasks[0].id
+    session.commit()
+    written: list[str] = []
+    bind = session.get_bind()
+
+    def listener(*args: Any) -> None:
+        if args[2].startswith("INSERT INTO case_participant"):
+            written.append(args[2])
+
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        task_id = tasks.complete_task(session, task_id, user=wes, data={"done": False}).open_tasks[0].id
+        session.commit()
+        assert written == []
+        kai = make_user("kai", "workers")
+        case_id = tasks.complete_task(session, task_id, user=kai, data={"done": False}).id
+        session.commit()
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    assert len(written) == 1
+    rows = session.execute(select(CaseParticipant.kind, CaseParticipant.name)
+                           .where(CaseParticipant.case_id == case_id)).all()
+    assert {tuple(r) for r in rows} == {("user", "wes"), ("user", "kai"), ("group", "workers")}
