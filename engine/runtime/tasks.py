@@ -20,7 +20,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock
 from engine.access import policy
-from engine.access.bodies import SEPARATOR
 from engine.access.users import Actor
 from engine.access.users import actor as load_actor
 from engine.documents.attach import attach_documents
@@ -46,6 +45,7 @@ from engine.store.models import (
     TaskDraft,
     TaskState,
 )
+from engine.store.models.tasks import OFFER_SEPARATOR, Candidate, candidates_of
 from engine.store.sql import as_loaded, run_core
 
 
@@ -74,7 +74,7 @@ class CompletionRead(NamedTuple):
     """The case's open tasks (the task itself among them while it is open)."""
     incidents: bool
     """Whether the case has open incidents (its save reads them only then)."""
-    participants: list[tuple[str, str]]
+    participants: list[Candidate]
     """Who takes part in the case, (kind, name): the change writes only who is new."""
 
 
@@ -95,7 +95,8 @@ def _completion_read() -> Select[Any]:
     incidents = exists().where(Incident.__table__.c.case_id == case.id,
                                Incident.__table__.c.resolved_at.is_(None))
     taking_part = CaseParticipant.__table__.c
-    participants = (select(func.aggregate_strings(taking_part.kind + ":" + taking_part.name, SEPARATOR))
+    participants = (select(func.aggregate_strings(taking_part.kind + ":" + taking_part.name,
+                                                  OFFER_SEPARATOR))
                     .where(taking_part.case_id == case.id).scalar_subquery())
     case_of_task = select(task.case_id).where(task.id == task_id).scalar_subquery()
     return (select(*task, *(case[k].label(f"case__{k}") for k in _CASE_COLUMNS),
@@ -132,11 +133,9 @@ def task_with_case(session: Session, task_id: int) -> CompletionRead:
     # the caller holds the case (the session keeps it weakly)
     case = as_loaded(session, Case, {k: found[f"case__{k}"] for k in _CASE_COLUMNS})
     task = next(t for t in tasks if t.id == task_id)
-    taking_part = [(kind, name) for kind, _, name in
-                   (ref.partition(":") for ref in (found["participants"] or "").split(SEPARATOR) if ref)]
     return CompletionRead(task, case, found["content_hash"], bool(found["drafted"]),
                           [t for t in tasks if t.state == TaskState.OPEN], bool(found["incidents"]),
-                          taking_part)
+                          candidates_of(found["participants"] or ""))
 
 
 def _require_open(row: HumanTask) -> None:

@@ -86,7 +86,8 @@ class Candidate(NamedTuple):
 
 
 def candidates_of(offered_to: str) -> list[Candidate]:
-    """The candidates `offered_to` holds, sorted."""
+    """The principals a `kind:name` text holds (`offered_to`, or any list of principals written
+    the same way, e.g. a case's participants as the completion reads them), sorted."""
     found = (ref.partition(":") for ref in offered_to.split(OFFER_SEPARATOR) if ref)
     return sorted(Candidate(kind, name) for kind, _, name in found)
 
