@@ -9,7 +9,6 @@ by hand: a process started by a message or a timer is started by the engine.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +125,7 @@ def require_start(session: Session, user: Actor, process_id: str) -> StartForm:
                                process_id=process_id)
     form = None
     if process.start_form_id:
-        form = json.loads(definition.forms_json).get(process.start_form_id)
+        form = load_definition(session, definition).forms.get(process.start_form_id)  # cached
     return StartForm(process, form, definition)
 
 

@@ -18,8 +18,8 @@ from engine.access.principals import Principal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.i18n import N_, msg
 from engine.runtime.context import runtime_of
+from engine.store.direct import run_direct
 from engine.store.models import Group, User, user_group
-from engine.store.sql import run_core
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _actor_of_user() -> Select[Any]:
 def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
     """The acting user with their groups and bodies (one statement); unknown or inactive users
     may not act."""
-    row = run_core(session, _actor_by_name(), {"username": username, "now": clock.now()}).first()
+    row = run_direct(session, _actor_by_name(), {"username": username, "now": clock.now()}).first()
     if row is None:
         raise NotFound(msg(N_("unknown user '%(name)s'"), name=username), username=username)
     if not row[0]:
@@ -129,7 +129,7 @@ def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
 
 def actor_of(session: Session, user: User, *, operator: bool = False) -> Actor:
     """The actor of a user row already read (one statement for groups, bodies, organisation)."""
-    groups, pairs, organisation = run_core(session, _actor_of_user(), {
+    groups, pairs, organisation = run_direct(session, _actor_of_user(), {
         "user_id": user.id, "organisation_id": user.organisation_id, "now": clock.now()}).one()
     return actor_from(user.username, groups, pairs, organisation, operator)
 

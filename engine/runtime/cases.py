@@ -34,8 +34,9 @@ from engine.runtime.persistence import new_workflow, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
+from engine.store.direct import run_direct
 from engine.store.models import Case, CaseStatus, HumanTask, TaskState
-from engine.store.sql import as_loaded, run_core
+from engine.store.sql import as_loaded
 
 MAX_BUSINESS_KEY = 255
 
@@ -104,7 +105,7 @@ def _case_insert() -> Insert:
 
 def _insert_case(session: Session, values: dict[str, Any]) -> Case:
     """Insert the case with a statement built once; its row goes into the session as if loaded."""
-    return as_loaded(session, Case, {"id": run_core(session, _case_insert(), values).scalar_one(),
+    return as_loaded(session, Case, {"id": run_direct(session, _case_insert(), values).scalar_one(),
                                      **values})
 
 

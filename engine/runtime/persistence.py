@@ -30,8 +30,8 @@ from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.live import PENDING_KEY, WRITTEN_KEY
 from engine.runtime.participants import write_participants
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state, load_state
+from engine.store.direct import run_direct
 from engine.store.models import Case, CaseStatus
-from engine.store.sql import run_core
 
 
 def new_workflow(session: Session, definition: LoadedDefinition) -> BpmnWorkflow:
@@ -110,10 +110,10 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     runtime = runtime_of(session)
     for prepare in runtime.preparers:
         values.update(prepare(session, opened))
-    result = run_core(session, _state_update(tuple(sorted(values))),
+    result = run_direct(session, _state_update(tuple(sorted(values))),
                       {"case_id": case.id, "read_version": opened.read_version,
                        **{f"new_{key}": value for key, value in values.items()}})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise ConcurrentUpdate(f"case {case.id} was changed by someone else; reload and try again",
                                case_id=case.id)
     for key, value in values.items():

@@ -24,9 +24,10 @@ from engine.bpmn.timer_values import TimerValueError
 from engine.runtime.assignment import Assignment, resolve_assignment
 from engine.runtime.context import OpenCase, runtime_of
 from engine.runtime.participants import add_participants, add_user
+from engine.store.direct import run_direct
 from engine.store.models import HumanTask, Job, TaskState
 from engine.store.models.tasks import offer_text
-from engine.store.sql import as_loaded, run_core
+from engine.store.sql import as_loaded
 
 
 def ready_human_tasks(workflow: Any) -> list[Any]:
@@ -96,7 +97,7 @@ def _insert_task(session: Session, values: dict[str, Any]) -> HumanTask:
     """Insert the task with a statement built once; its row goes into the session as if loaded
     (the unit of work of an ORM insert was a third of a step's save: bench/bench_engine.py)."""
     return as_loaded(session, HumanTask,
-                     {"id": run_core(session, _task_insert(), values).scalar_one(), **values})
+                     {"id": run_direct(session, _task_insert(), values).scalar_one(), **values})
 
 
 def _subject(session: Session, assignment: Assignment) -> str | None:

@@ -34,6 +34,7 @@ from engine.runtime.persistence import open_case
 from engine.runtime.projections import known_open_tasks
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
+from engine.store.direct import run_direct
 from engine.store.models import (
     Case,
     CaseParticipant,
@@ -46,7 +47,7 @@ from engine.store.models import (
     TaskState,
 )
 from engine.store.models.tasks import OFFER_SEPARATOR, Candidate, candidates_of
-from engine.store.sql import as_loaded, run_core
+from engine.store.sql import as_loaded
 
 
 def find_task(session: Session, task_id: int) -> HumanTask:
@@ -125,7 +126,7 @@ def task_with_case(session: Session, task_id: int) -> CompletionRead:
     """The task and its case (into the session), the content hash of the case's definition,
     whether the task has a draft, the case's other open tasks and whether it has open
     incidents: one statement for what a completion reads."""
-    rows = run_core(session, _completion_read(), {"task_id": task_id}).mappings().all()
+    rows = run_direct(session, _completion_read(), {"task_id": task_id}).mappings()
     found = next((r for r in rows if r["id"] == task_id), None)
     if found is None:
         raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
@@ -258,8 +259,8 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     now = clock.now()
     values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
               "assignee": row.assignee or user.username}
-    result = run_core(session, _completion_update(), {"task_id": row.id, **values})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    result = run_direct(session, _completion_update(), {"task_id": row.id, **values})
+    if result.rowcount != 1:
         raise TaskNotOpen(msg(N_("task %(task)s was completed or taken by someone else meanwhile"),
                               task=task_id),
                           task_id=task_id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, CursorResult, Executable
+from sqlalchemy import Boolean
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -36,16 +37,6 @@ def _contains_postgresql(element: contains_exactly, compiler: Any, **kw: Any) ->
     return f"(strpos({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)}) > 0)"
 
 
-def run_core(session: Session, statement: Executable, params: Any = None) -> CursorResult[Any]:
-    """A statement built once, on the session's connection, past the ORM's execution path (its
-    compile state, loading and result set-up): for a step's hot statements (bench/bench_engine.py),
-    whose rows the session does not need as objects. Pending changes are flushed first unless
-    the session says not to (`no_autoflush`), as `Session.execute` does."""
-    if session.autoflush:
-        session.flush()  # returns at once when nothing is pending
-    return session.connection().execute(statement, params)
-
-
 def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:
     """The object of a row read or written by a Core statement, in the session as if the ORM had
     loaded it: the one already in the identity map (as a query would return it), or a new one
@@ -53,10 +44,13 @@ def as_loaded(session: Session, cls: type[T], values: dict[str, Any]) -> T:
     existing = session.identity_map.get(identity_key(cls, values["id"]))
     if existing is not None:
         return existing  # type: ignore[no-any-return]
-    obj = cls(**values)
+    # Not `cls(**values)`: the constructor's attribute events were four fifths of the cost, and
+    # a row read back needs none of them (the models have no validators).
+    obj = class_mapper(cls).class_manager.new_instance()
+    instance_state(obj).dict.update(values)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
 
 
-__all__ = ["as_loaded", "contains_exactly", "run_core"]
+__all__ = ["as_loaded", "contains_exactly"]

@@ -1,0 +1,188 @@
+"""A step's hot statements on the driver's own connection, compiled once by SQLAlchemy.
+
+`Session.execute` and even `Connection.execute` spend 25-30 µs of Python on a statement the
+driver runs in 7 (an execution context, the cache key, result metadata; bench/bench_engine.py
+prints the bare driver's rate beside the engine's): a step runs eight of them. `run_direct`
+keeps what matters of that path and drops the rest:
+
+- the SQL, the bind processors (SQLite's datetimes, JSON, booleans) and the result processors
+  are SQLAlchemy's, taken from the statement compiled once per dialect and set of parameters;
+- the statement runs in the session's transaction (its BEGIN, SQLite's BEGIN IMMEDIATE), after a
+  flush of pending changes unless the session says not to (`no_autoflush`), as `Session.execute`;
+- `before_cursor_execute` and `after_cursor_execute` listeners see it (statement counts in the
+  tests, metrics), and driver errors come out as SQLAlchemy's exceptions (IntegrityError...),
+  through the connection's own handling (a lost connection is invalidated).
+
+What it refuses: statements whose parameters expand at execution (`IN` lists) or whose columns
+take Python-side defaults the caller did not give. Those go through `Session.execute`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+Params = Mapping[str, Any]
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    statement: ClauseElement  # held: plans are found by the statement's id
+    sql: str
+    positional: tuple[tuple[str, Processor | None], ...] | None  # SQLite's order, or None: named
+    named: tuple[tuple[str, str, Processor | None], ...]  # (bind name, name sent, processor)
+    fixed: Mapping[str, Any]  # binds with a value in the statement (a literal in a WHERE)
+    columns: tuple[str, ...]  # result columns' keys
+    result_processors: tuple[Processor | None, ...]
+
+
+class DirectStatementError(ValueError):
+    """A statement `run_direct` cannot run faithfully: use `Session.execute`."""
+
+
+@dataclass
+class _Plans:
+    by_key: dict[tuple[int, str, frozenset[str]], _Plan] = field(default_factory=dict)
+
+
+_PLANS = _Plans()
+
+
+def _plan(statement: ClauseElement, dialect: Dialect, keys: frozenset[str]) -> _Plan:
+    cache_key = (id(statement), dialect.name, keys)
+    found = _PLANS.by_key.get(cache_key)
+    if found is not None:
+        return found
+    compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))
+    assert isinstance(compiled, SQLCompiler)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise DirectStatementError(f"parameters expanded at execution in: {compiled.string}")
+    missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+    if missing:
+        raise DirectStatementError(f"columns {missing} take Python-side defaults: give them")
+    binds = compiled.binds
+    fixed = {name: bind.effective_value for name, bind in binds.items()
+             if name not in keys and not bind.required}
+    escaped: Mapping[str, str] = compiled.escaped_bind_names or {}
+    columns, result_processors = [], []
+    for entry in compiled._result_columns or ():
+        columns.append(entry[0])
+        result_processors.append(entry[3]._cached_result_processor(dialect, None))
+    processors: Mapping[str, Processor] = compiled._bind_processors  # type: ignore[assignment]
+    plan = _Plan(statement=statement, sql=compiled.string,
+                 positional=(tuple((name, processors.get(name)) for name in compiled.positiontup or ())
+                             if compiled.positional else None),
+                 named=tuple((name, escaped.get(name, name), processors.get(name)) for name in binds),
+                 fixed=fixed, columns=tuple(columns), result_processors=tuple(result_processors))
+    _PLANS.by_key[cache_key] = plan
+    return plan
+
+
+def _driver_params(plan: _Plan, params: Params) -> Any:
+    values = {**plan.fixed, **params} if plan.fixed else params
+    try:
+        if plan.positional is not None:
+            return tuple(values[name] if processor is None else processor(values[name])
+                         for name, processor in plan.positional)
+        return {sent: values[name] if processor is None else processor(values[name])
+                for name, sent, processor in plan.named}
+    except KeyError as missing:
+        raise DirectStatementError(f"no value for the parameter {missing} in: {plan.sql}") from None
+
+
+class DirectResult:
+    """What a step reads of a statement's outcome: rows (processed as SQLAlchemy would), the
+    count of rows changed."""
+
+    def __init__(self, plan: _Plan, cursor: Any) -> None:
+        self._plan, self._cursor = plan, cursor
+        self.rowcount: int = cursor.rowcount
+
+    def _process(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(value if proc is None else proc(value)
+                     for proc, value in zip(self._plan.result_processors, row, strict=True))
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        for row in self._cursor.fetchall():
+            yield self._process(row)
+
+    def first(self) -> tuple[Any, ...] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else self._process(row)
+
+    def one(self) -> tuple[Any, ...]:
+        row = self.first()
+        if row is None:
+            raise LookupError("the statement returned no row")
+        return row
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def mappings(self) -> list[dict[str, Any]]:
+        columns = self._plan.columns
+        return [dict(zip(columns, row, strict=True)) for row in self.rows()]
+
+
+def run_direct(session: Session, statement: ClauseElement,
+               params: Params | Sequence[Params] | None = None) -> DirectResult:
+    """Run `statement` (built once: plans are kept per statement object) with `params`, or
+    with each of a list of them (one `executemany`), in the session's transaction."""
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
+    many = isinstance(params, Sequence)
+    if many and not params:
+        raise ValueError("run_direct: an empty list of parameters")
+    rows: Sequence[Params] = params if many else [params or {}]  # type: ignore[list-item,assignment]
+    connection = _connection(session)
+    plan = _plan(statement, connection.dialect, frozenset(rows[0]) if rows else frozenset())
+    sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
+    return DirectResult(plan, _execute(connection, plan.sql, sent, many))
+
+
+_CONNECTION = "alliance.direct.connection"
+"""session.info: (the root transaction, its connection): `Session.connection()` costs a fifth of
+a statement's run here, to find what the transaction already holds."""
+
+
+def _connection(session: Session) -> Connection:
+    transaction = session.get_transaction()
+    held = session.info.get(_CONNECTION)
+    if transaction is not None and held is not None and held[0] is transaction:
+        return held[1]  # type: ignore[no-any-return]
+    connection = session.connection()  # begins the transaction if none is open
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
+
+
+def _execute(connection: Connection, sql: str, sent: Any, many: bool) -> Any:
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    cursor = dbapi_connection.cursor()
+    dispatch = connection.dispatch
+    if dispatch.before_cursor_execute:
+        for listener in dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, sent, None, many)
+    try:
+        if many:
+            cursor.executemany(sql, sent)
+        else:
+            cursor.execute(sql, sent)
+    except connection.dialect.loaded_dbapi.Error as error:
+        connection._handle_dbapi_exception(error, sql, sent, cursor, None)  # raises SQLAlchemy's
+        raise  # pragma: no cover - the line above always raises
+    if dispatch.after_cursor_execute:
+        for listener in dispatch.after_cursor_execute:
+            listener(connection, cursor, sql, sent, None, many)
+    return cursor
+
+
+__all__ = ["DirectResult", "DirectStatementError", "run_direct"]

@@ -1,0 +1,149 @@
+"""run_direct: a step's statements on the driver's connection, as SQLAlchemy would run them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, delete, event, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.store import direct
+from engine.store.direct import DirectStatementError, run_direct
+from engine.store.models import Case, Job, User
+
+_BY_NAME = select(User.__table__.c.username).where(User.__table__.c.username == bindparam("name"))
+_JOBS = insert(Job.__table__)  # type: ignore[arg-type]
+_JOB = select(Job.__table__.c.due_at, Job.__table__.c.payload).where(Job.__table__.c.id == bindparam("id"))
+_DUE = datetime(2026, 11, 30, 9, 30, 5, 123456, tzinfo=UTC)
+
+
+def _pending_user(session: Session, name: str) -> None:
+    session.add(User(username=name, active=True, created_at=clock.now(), timezone="UTC",
+                     failed_logins=0))
+
+
+def _job(key: str, **values: Any) -> dict[str, Any]:
+    row = {"key": key, "kind": "test", "status": "parked", "case_id": None, "element_id": None,
+           "spiff_task_id": None, "handler": None, "due_at": _DUE, "attempts": 0, "max_attempts": 1,
+           "locked_by": None, "locked_until": None, "last_error": None, "payload": {"a": [1, "é"]},
+           "created_at": _DUE}
+    row.update(values)
+    return row
+
+
+def _keys(session: Session, prefix: str) -> list[str]:
+    return sorted(session.scalars(select(Job.key).where(Job.key.startswith(prefix))))
+
+
+def test_pending_rows_are_flushed_before_the_statement(session: Session) -> None:
+    _pending_user(session, "pending-ana")
+    assert run_direct(session, _BY_NAME, {"name": "pending-ana"}).first() == ("pending-ana",)
+
+
+def test_no_autoflush_is_honoured(session: Session) -> None:
+    with session.no_autoflush:
+        _pending_user(session, "pending-bo")
+        assert run_direct(session, _BY_NAME, {"name": "pending-bo"}).first() is None
+    session.flush()
+    assert run_direct(session, _BY_NAME, {"name": "pending-bo"}).first() == ("pending-bo",)
+
+
+def test_values_are_stored_and_read_as_sqlalchemy_stores_and_reads_them(session: Session) -> None:
+    """Datetimes (SQLite keeps text), JSON (None is JSON's null, as SQLAlchemy stores it) and
+    booleans go through SQLAlchemy's own processors: a row written directly reads back the same
+    as one written by `Session.execute`, either way, and is stored the same."""
+    for n, payload in enumerate(({"a": [1, "é"]}, None)):
+        returning = _JOBS.returning(Job.__table__.c.id)
+        mine = run_direct(session, returning, _job(f"direct-{n}", payload=payload)).scalar_one()
+        theirs = session.scalar(returning, _job(f"core-{n}", payload=payload))
+        read_mine = run_direct(session, _JOB, {"id": mine}).one()
+        assert read_mine == session.execute(_JOB, {"id": theirs}).one() == (_DUE, payload)
+        stored = text("SELECT due_at, payload IS NULL FROM job WHERE id = :id")
+        assert (session.execute(stored, {"id": mine}).one()
+                == session.execute(stored, {"id": theirs}).one())
+    _pending_user(session, "flag")
+    active = select(User.__table__.c.active).where(User.__table__.c.username == bindparam("name"))
+    assert run_direct(session, active, {"name": "flag"}).one() == (True,)
+
+
+def test_a_list_of_parameters_is_one_executemany(session: Session) -> None:
+    seen: list[bool] = []
+    bind = session.get_bind()
+    session.connection()
+    listener = lambda *args: seen.append(args[5])  # noqa: E731 - (conn, cursor, sql, params, ctx, many)
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        run_direct(session, _JOBS, [_job(f"many-{n}") for n in range(3)])
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    assert seen == [True]
+    assert _keys(session, "many-") == ["many-0", "many-1", "many-2"]
+    with pytest.raises(ValueError, match="empty"):
+        run_direct(session, _JOBS, [])
+
+
+def test_listeners_see_each_statement_before_and_after(session: Session) -> None:
+    calls: list[tuple[str, str]] = []
+    bind = session.get_bind()
+    session.connection()
+
+    def before(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        calls.append(("before", statement.split()[0]))
+
+    def after(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        calls.append(("after", statement.split()[0]))
+
+    event.listen(bind, "before_cursor_execute", before)
+    event.listen(bind, "after_cursor_execute", after)
+    try:
+        run_direct(session, _BY_NAME, {"name": "x"})
+    finally:
+        event.remove(bind, "before_cursor_execute", before)
+        event.remove(bind, "after_cursor_execute", after)
+    assert calls == [("before", "SELECT"), ("after", "SELECT")]
+
+
+def test_a_driver_error_is_sqlalchemy_s_and_the_session_rolls_back(session: Session) -> None:
+    _pending_user(session, "twice")
+    session.flush()
+    users = User.__table__
+    duplicate = insert(users).values(username=bindparam("name"), active=True, timezone="UTC",
+                                     timezone_chosen=False, session_version=1, failed_logins=0,
+                                     created_at=bindparam("now"))
+    with pytest.raises(IntegrityError):
+        run_direct(session, duplicate, {"name": "twice", "now": clock.now()})
+    session.rollback()
+    assert run_direct(session, _BY_NAME, {"name": "twice"}).first() is None  # a new transaction
+
+
+def test_the_statement_runs_in_the_session_s_transaction_across_commits(session: Session) -> None:
+    run_direct(session, _JOBS, _job("tx-kept"))
+    session.commit()
+    run_direct(session, _JOBS, _job("tx-dropped"))
+    session.rollback()
+    assert _keys(session, "tx-") == ["tx-kept"]
+    session.execute(delete(Job).where(Job.key == "tx-kept"))
+    session.commit()
+
+
+def test_what_it_cannot_run_faithfully_is_refused_by_name(session: Session) -> None:
+    users = User.__table__.c
+    with pytest.raises(DirectStatementError, match="expanded"):
+        run_direct(session, select(users.id).where(users.username.in_(bindparam("names", expanding=True))),
+                   {"names": ["a"]})
+    with pytest.raises(DirectStatementError, match="'name'"):
+        run_direct(session, _BY_NAME, {"other": "a"})
+    with pytest.raises(DirectStatementError, match="default"):  # status, version: Python defaults
+        run_direct(session, insert(Case.__table__), {"process_id": "p"})  # type: ignore[arg-type]
+
+
+def test_a_statement_is_compiled_once_per_set_of_parameters(session: Session) -> None:
+    before = len(direct._PLANS.by_key)
+    for name in ("a", "b", "c"):
+        run_direct(session, _BY_NAME, {"name": name})
+    assert len(direct._PLANS.by_key) - before <= 1  # none when an earlier test compiled it
+    assert any(plan.statement is _BY_NAME for plan in direct._PLANS.by_key.values())
