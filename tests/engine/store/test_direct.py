@@ -110,10 +110,9 @@ def test_listeners_see_each_statement_before_and_after(session: Session) -> None
 def test_a_driver_error_is_sqlalchemy_s_and_the_session_rolls_back(session: Session) -> None:
     _pending_user(session, "twice")
     session.flush()
-    users = User.__table__
-    duplicate = insert(users).values(username=bindparam("name"), active=True, timezone="UTC",
-                                     timezone_chosen=False, session_version=1, failed_logins=0,
-                                     created_at=bindparam("now"))
+    duplicate = insert(User).values(username=bindparam("name"), active=True, timezone="UTC",
+                                    timezone_chosen=False, session_version=1, failed_logins=0,
+                                    created_at=bindparam("now"))
     with pytest.raises(IntegrityError):
         run_direct(session, duplicate, {"name": "twice", "now": clock.now()})
     session.rollback()
