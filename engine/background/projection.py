@@ -60,7 +60,7 @@ def _leaves_background(opened: OpenCase, jobs: dict[str, Job]) -> bool:
     if opened.case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED):
         return False
     workflow = opened.workflow
-    return bool(timers.waiting_timers(workflow) or services.ready_service_tasks(workflow)
+    return bool(timers.waiting_timers(workflow) or services.ready_service_tasks(opened.ready_tasks())
                 or messages.waiting_message_tasks(workflow))
 
 

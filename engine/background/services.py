@@ -33,8 +33,9 @@ from engine.runtime.persistence import open_case
 from engine.store.models import CaseStatus, Job, JobKind, JobStatus
 
 
-def ready_service_tasks(workflow: Any) -> list[Any]:
-    return [t for t in workflow.get_tasks(state=SpiffState.READY)
+def ready_service_tasks(ready: list[Any]) -> list[Any]:
+    """Of the READY tasks (`OpenCase.ready_tasks`), the service tasks."""
+    return [t for t in ready
             if isinstance(t.task_spec, ExternalServiceTask)]
 
 
@@ -46,7 +47,7 @@ def project_service_jobs(session: Session, opened: OpenCase, existing: dict[str,
                          now: datetime) -> dict[str, Job]:
     """One job per READY service task; new jobs are due now."""
     keep: dict[str, Job] = {}
-    for task in ready_service_tasks(opened.workflow):
+    for task in ready_service_tasks(opened.ready_tasks()):
         spec = task.task_spec
         element_id = spec.bpmn_id or spec.name
         info = opened.definition.info.elements.get(element_id)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 
 from engine.bpmn.metadata import ProcessInfo
+from engine.bpmn.specs import ExternalServiceTask
 
 
 @dataclass
@@ -29,6 +31,14 @@ class LoadedDefinition:
     subprocess_specs: dict[str, BpmnProcessSpec]
     info: ProcessInfo
     forms: dict[str, dict[str, Any]]
+
+    @cached_property
+    def has_service_tasks(self) -> bool:
+        """Whether the process or any process it calls has a service task: a step of one that
+        has none need not look for lookups to run (engine.runtime.lookups)."""
+        return any(isinstance(task, ExternalServiceTask)
+                   for spec in (self.spec, *self.subprocess_specs.values())
+                   for task in spec.task_specs.values())
 
 
 class SpecCache:

@@ -82,7 +82,7 @@ def run_steps_and_lookups(session: Session, opened: OpenCase, max_steps: int) ->
         failure = run_steps(opened, max_steps)
         if failure is not None:
             return failure
-        ready = ready_lookups(session, opened)
+        ready = ready_lookups(session, opened) if opened.definition.has_service_tasks else []
         if not ready:
             return None
         for task, name, handler in ready:

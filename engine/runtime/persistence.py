@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Update, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -26,7 +29,7 @@ from engine.definitions.deployment import cached_definition, load_definition
 from engine.errors import ConcurrentUpdate, NotFound, StepFailure
 from engine.i18n import N_, msg
 from engine.runtime.compaction import compact
-from engine.runtime.context import OpenCase, runtime_of
+from engine.runtime.context import OpenCase, Runtime, runtime_of
 from engine.runtime.live import PENDING_KEY, WRITTEN_KEY
 from engine.runtime.participants import write_participants
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state, load_state
@@ -108,26 +111,36 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
     if title is not None:
         values["title"] = title
     runtime = runtime_of(session)
+    opened.ready_now = list(workflow.get_tasks(state=SpiffState.READY))
+    try:
+        _save_and_project(session, opened, runtime, values, now)
+    finally:
+        opened.ready_now = None
+    if not opened.flush_later:
+        session.flush()
+    if failure is None:
+        session.info.setdefault(PENDING_KEY, []).append((case.id, opened.read_version, workflow))
+
+
+def _save_and_project(session: Session, opened: OpenCase, runtime: Runtime, values: dict[str, Any],
+                      now: datetime) -> None:
+    case = opened.case
     for prepare in runtime.preparers:
         values.update(prepare(session, opened))
     result = run_direct(session, _state_update(tuple(sorted(values))),
-                      {"case_id": case.id, "read_version": opened.read_version,
-                       **{f"new_{key}": value for key, value in values.items()}})
+                        {"case_id": case.id, "read_version": opened.read_version,
+                         **{f"new_{key}": value for key, value in values.items()}})
     if result.rowcount != 1:
         raise ConcurrentUpdate(f"case {case.id} was changed by someone else; reload and try again",
                                case_id=case.id)
     for key, value in values.items():
         set_committed_value(case, key, value)
-    opened.read_version = new_version
+    opened.read_version = values["version"]
     session.info.setdefault(WRITTEN_KEY, set()).add(case.id)
     for projector in runtime.projectors:
         projector(session, opened, now)
     write_participants(session)
     opened.is_new, opened.has_incidents = False, None  # what this save wrote is not known
-    if not opened.flush_later:
-        session.flush()
-    if failure is None:
-        session.info.setdefault(PENDING_KEY, []).append((case.id, new_version, workflow))
 
 
 __all__ = ["OpenCase", "new_workflow", "open_case", "peek_case", "save_case"]

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import Insert, delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -30,8 +29,9 @@ from engine.store.models.tasks import offer_text
 from engine.store.sql import as_loaded
 
 
-def ready_human_tasks(workflow: Any) -> list[Any]:
-    return [t for t in workflow.get_tasks(state=SpiffState.READY)
+def ready_human_tasks(ready: list[Any]) -> list[Any]:
+    """Of the READY tasks (`OpenCase.ready_tasks`), those waiting for a person."""
+    return [t for t in ready
             if t.task_spec.manual and not isinstance(t.task_spec, ExternalServiceTask)]
 
 
@@ -49,7 +49,7 @@ def known_open_tasks(opened: OpenCase, rows: list[HumanTask]) -> None:
 def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
     """Open a row for each newly READY manual task (with who it is for); close vanished ones."""
     case = opened.case
-    ready = {str(t.id): t for t in ready_human_tasks(opened.workflow)}
+    ready = {str(t.id): t for t in ready_human_tasks(opened.ready_tasks())}
     read: list[HumanTask] | None = opened.known.pop(_OPEN_TASKS, [] if opened.is_new else None)
     open_rows = ([r for r in read if r.state == TaskState.OPEN] if read is not None
                  else session.scalars(select(HumanTask).where(

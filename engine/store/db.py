@@ -16,6 +16,8 @@ from sqlalchemy import DDL, DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from engine.store.direct import execute_on_driver
+
 DEFAULT_DATABASE_URL = "sqlite:///instance/alliance.db"
 
 
@@ -102,8 +104,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Writers serialize at BEGIN instead of failing on lock upgrade mid-transaction.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers serialize at BEGIN instead of failing on lock upgrade mid-transaction. On the
+        # driver (engine.store.direct), as psycopg sends PostgreSQL's BEGIN: through
+        # `exec_driver_sql` it was an eighth of a step's statements' cost.
+        execute_on_driver(connection, "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine, *, info: dict[str, Any] | None = None) -> sessionmaker[Any]:

@@ -138,14 +138,14 @@ def run_direct(session: Session, statement: ClauseElement,
     with each of a list of them (one `executemany`), in the session's transaction."""
     if session.autoflush:
         session.flush()  # returns at once when nothing is pending
-    many = isinstance(params, Sequence)
-    if many and not params:
+    rows: Sequence[Params] = params if isinstance(params, Sequence) else [params or {}]
+    if not rows:
         raise ValueError("run_direct: an empty list of parameters")
-    rows: Sequence[Params] = params if many else [params or {}]  # type: ignore[list-item,assignment]
+    many = len(rows) > 1  # one row is one execute: psycopg's executemany is a pipeline's work
     connection = _connection(session)
-    plan = _plan(statement, connection.dialect, frozenset(rows[0]) if rows else frozenset())
+    plan = _plan(statement, connection.dialect, frozenset(rows[0]))
     sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
-    return DirectResult(plan, _execute(connection, plan.sql, sent, many))
+    return DirectResult(plan, execute_on_driver(connection, plan.sql, sent, many=many))
 
 
 _CONNECTION = "alliance.direct.connection"
@@ -163,7 +163,9 @@ def _connection(session: Session) -> Connection:
     return connection
 
 
-def _execute(connection: Connection, sql: str, sent: Any, many: bool) -> Any:
+def execute_on_driver(connection: Connection, sql: str, sent: Any = (), *, many: bool = False) -> Any:
+    """`sql` with the driver's parameters on the connection's driver cursor (returned), seen by
+    the cursor listeners, its errors SQLAlchemy's."""
     dbapi_connection = connection.connection.dbapi_connection
     assert dbapi_connection is not None
     cursor = dbapi_connection.cursor()
@@ -185,4 +187,4 @@ def _execute(connection: Connection, sql: str, sent: Any, many: bool) -> Any:
     return cursor
 
 
-__all__ = ["DirectResult", "DirectStatementError", "run_direct"]
+__all__ = ["DirectResult", "DirectStatementError", "execute_on_driver", "run_direct"]

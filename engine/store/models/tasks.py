@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
@@ -88,8 +89,14 @@ class Candidate(NamedTuple):
 def candidates_of(offered_to: str) -> list[Candidate]:
     """The principals a `kind:name` text holds (`offered_to`, or any list of principals written
     the same way, e.g. a case's participants as the completion reads them), sorted."""
+    return list(_parsed(offered_to))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(offered_to: str) -> tuple[Candidate, ...]:
+    """Parsed once per text: the same few offers and participant lists recur at every step."""
     found = (ref.partition(":") for ref in offered_to.split(OFFER_SEPARATOR) if ref)
-    return sorted(Candidate(kind, name) for kind, _, name in found)
+    return tuple(sorted(Candidate(kind, name) for kind, _, name in found))
 
 
 def offer_text(pairs: Iterable[tuple[str, str]]) -> str:
