@@ -83,14 +83,15 @@ def paired_rate(measure: Callable[[], float], n: int) -> tuple[float, float]:
     return rate, (before + in_memory_rate(n)) / 2
 
 
-def driver_floor(db: Engine, factory: sessionmaker[Any], n: int) -> float:
-    """bench.driver_floor's rate on this database: the engine's statements through the bare driver."""
+def driver_floor(db: Engine, factory: sessionmaker[Any], n: int, together: bool = False) -> float:
+    """bench.driver_floor's rate on this database: the engine's statements through the bare driver
+    (`together`: a step's writes sent as the engine sends them on PostgreSQL)."""
     parsed = validate_files(_files(HERE / "three_tasks.bpmn")).processes[0]
     with factory() as s:
         definition_id = s.scalar(select(ProcessDefinition.id).where(
             ProcessDefinition.process_id == "bench_three_tasks"))
     assert definition_id is not None
-    return floor_rate(db, parsed.spec, parsed.subprocess_specs, definition_id, n)
+    return floor_rate(db, parsed.spec, parsed.subprocess_specs, definition_id, n, together=together)
 
 
 def _prepare(db: Engine) -> sessionmaker[Any]:
@@ -169,11 +170,13 @@ def main() -> None:
                 ratios.append(rate / paired)
                 print(f"engine on {name:17} {rate:8.1f} cases/s   in memory around it {paired:7.1f}"
                       f"   ratio {rate / paired:.3f}")
-            floor, paired = paired_rate(partial(driver_floor, results[name], factory, n), n)
             ratio = statistics.median(ratios)
-            print(f"  {name}: median ratio {ratio:.3f} over {args.rounds} rounds; bare driver, same "
-                  f"statements: {floor:.1f} cases/s, ratio {floor / paired:.3f} (the engine runs at "
-                  f"{ratio / (floor / paired):.0%} of it)")
+            print(f"  {name}: median ratio {ratio:.3f} over {args.rounds} rounds")
+            for together in (False, True) if name == "postgresql" else (False,):
+                floor, paired = paired_rate(partial(driver_floor, results[name], factory, n, together), n)
+                shape = "writes sent together" if together else "one statement per round trip"
+                print(f"  {name}: bare driver, same statements ({shape}): {floor:.1f} cases/s, ratio "
+                      f"{floor / paired:.3f} (the engine runs at {ratio / (floor / paired):.0%} of it)")
         for name, factory in factories.items():
             print(f"# task completion latency in one looping case on {name} (20 samples after each point)")
             for checkpoint, samples in loop_latencies(factory, checkpoints, 20).items():

@@ -7,6 +7,10 @@ read the task with its case, close the task, run it, write history and the state
 checked), open the next task and its job, the participants; commit. The live
 workflow stays in memory between steps (as the engine's live cache keeps it). What the engine
 adds over this is the cost of its own layers (SQLAlchemy, projections, policy).
+
+`together=True` (psycopg only) sends a step's writes as the engine does
+(engine.store.direct.run_later): the task's UPDATE, history and the state's UPDATE with the new
+task's INSERT, whose id comes back, in one round trip; its job and the participants in another.
 """
 
 from __future__ import annotations
@@ -53,9 +57,12 @@ def _driver_sql(postgres: bool) -> dict[str, str]:
     return {k: re.sub(r":(\w+)", r"%(\1)s", v) for k, v in _SQL.items()}
 
 
-def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int, n: int) -> float:
+def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int, n: int, *,
+               together: bool = False) -> float:
     """Cases/s for `n` cases of the three-task process, each step its own transaction."""
     postgres = db.dialect.name == "postgresql"
+    if together and not postgres:
+        raise ValueError("writes sent together need psycopg's pipeline mode")
     sql = _driver_sql(postgres)
     raw = db.raw_connection()
     conn: Any = raw.driver_connection
@@ -70,14 +77,45 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
         moment = datetime.now(UTC)
         return moment if postgres else moment.isoformat(" ")
 
-    def open_task(cur: Any, case_id: int, task: Any) -> int:
+    def insert_task(cur: Any, case_id: int, task: Any) -> None:
         cur.execute(sql["task"], {"case_id": case_id, "spiff_id": str(task.id),
                                   "element_id": task.task_spec.bpmn_id, "now": now(), "false": False,
                                   "offered": "\x1fgroup:bench\x1f"})
-        task_id = int(cur.fetchone()[0])
+
+    def insert_job(cur: Any, case_id: int, task_id: int) -> None:
         payload = json.dumps({"event": {"kind": "task_offered", "case_id": case_id}})
         cur.execute(sql["job"], {"key": f"notify:task:{task_id}", "now": now(), "payload": payload})
+
+    def open_task(cur: Any, case_id: int, task: Any) -> int:
+        insert_task(cur, case_id, task)
+        task_id = int(cur.fetchone()[0])
+        insert_job(cur, case_id, task_id)
         return task_id
+
+    def complete_together(case_id: int, task_id: int, task: Any, workflow: BpmnWorkflow,
+                          version: int) -> int | None:
+        """The step's writes as the engine sends them: two round trips (the new task's id between)."""
+        nxt = ready(workflow)
+        with conn.pipeline():
+            close, history, save, opened = (conn.cursor() for _ in range(4))
+            close.execute(sql["close"], {"task_id": task_id, "now": now()})
+            history.execute(sql["history"], {"case_id": case_id, "kind": "task_completed", "now": now(),
+                                             "task_id": task_id, "element_id": task.task_spec.bpmn_id,
+                                             "data": json.dumps({"step": task.task_spec.bpmn_id}),
+                                             "false": False})
+            save.execute(sql["save"], {"state": dump_state(workflow).encode(), "version": version + 1,
+                                       "status": "completed" if workflow.is_completed() else "running",
+                                       "now": now(), "case_id": case_id, "read_version": version})
+            if nxt is not None:
+                insert_task(opened, case_id, nxt)
+        assert close.rowcount == 1 and save.rowcount == 1
+        new_id = int(opened.fetchone()[0]) if nxt is not None else None
+        with conn.pipeline():
+            cur = conn.cursor()
+            if new_id is not None:
+                insert_job(cur, case_id, new_id)
+            cur.execute(sql["participant"], {"case_id": case_id})
+        return new_id
 
     def ready(workflow: BpmnWorkflow) -> Any:
         tasks = workflow.get_tasks(state=TaskState.READY)
@@ -105,6 +143,16 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
                 cur.fetchone()
                 cur.execute(sql["read"], {"task_id": task_id})
                 cur.fetchone()
+                if together:
+                    task.data["step"] = task.task_spec.bpmn_id
+                    task.run()
+                    workflow.do_engine_steps()
+                    new_id = complete_together(case_id, task_id, task, workflow, version)
+                    version += 1
+                    task = ready(workflow)
+                    task_id = new_id if new_id is not None else task_id
+                    conn.commit()
+                    continue
                 cur.execute(sql["close"], {"task_id": task_id, "now": now()})
                 task.data["step"] = task.task_spec.bpmn_id
                 task.run()

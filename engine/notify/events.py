@@ -23,7 +23,7 @@ from sqlalchemy import Insert, Table, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.store.direct import run_direct
+from engine.store.direct import run_later
 from engine.store.models import Case, Job, JobKind, JobStatus, NotificationEvent
 
 NOTIFY_ATTEMPTS = 5
@@ -92,7 +92,7 @@ JOB_COLUMNS = ("key", "kind", "status", "due_at", "attempts", "max_attempts", "c
 def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert job rows (no ids needed back) in one statement."""
     if rows:
-        run_direct(session, _job_insert(), [{c: row.get(c) for c in JOB_COLUMNS} for row in rows])
+        run_later(session, _job_insert(), [{c: row.get(c) for c in JOB_COLUMNS} for row in rows])
 
 
 @cache

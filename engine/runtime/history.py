@@ -15,7 +15,7 @@ from engine import clock
 from engine.observability.context import current_request_id
 from engine.observability.metrics import CASES_FINISHED, CASES_STARTED, TASKS_COMPLETED, count_after_commit
 from engine.runtime.archive import archived_at, archived_events
-from engine.store.direct import run_direct
+from engine.store.direct import run_later
 from engine.store.models import Case, CaseArchive, HistoryEvent
 
 
@@ -81,7 +81,7 @@ def record(session: Session, case_id: int, kind: EventKind, *, user: str | None 
            "element_id": element_id, "element_name": element_name, "reason": reason, "data": data,
            "as_operator": as_operator, "request_id": current_request_id()}
     if session.autoflush:
-        run_direct(session, _insert_event(), row)
+        run_later(session, _insert_event(), row)
     else:
         session.info.setdefault(_PENDING, []).append(row)
     if kind in COUNTED:
@@ -98,7 +98,7 @@ def write_pending_history(session: Session) -> None:
     """Write the rows recorded inside `no_autoflush` (before the commit): one statement."""
     rows = session.info.pop(_PENDING, None)
     if rows:
-        run_direct(session, _insert_event(), rows)
+        run_later(session, _insert_event(), rows)
 
 
 def drop_pending_history(session_info: dict[str, object]) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from engine.access.principals import Principal
-from engine.store.direct import run_direct
+from engine.store.direct import run_later
 
 _PENDING = "alliance.participants"
 """session.info: (case id, kind, name) rows wanted and not yet written in this transaction."""
@@ -55,7 +55,7 @@ def write_participants(session: Session) -> None:
     if not pending:
         return
     rows = [{"case_id": c, "kind": k, "name": n} for c, k, n in sorted(pending)]
-    run_direct(session, _INSERT, rows)
+    run_later(session, _INSERT, rows)
     session.info.setdefault(_WRITTEN, set()).update(pending)
 
 

@@ -33,7 +33,7 @@ from engine.runtime.context import OpenCase, Runtime, runtime_of
 from engine.runtime.live import PENDING_KEY, WRITTEN_KEY
 from engine.runtime.participants import write_participants
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state, load_state
-from engine.store.direct import run_direct
+from engine.store.direct import run_later, send_queued
 from engine.store.models import Case, CaseStatus
 
 
@@ -116,6 +116,7 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
         _save_and_project(session, opened, runtime, values, now)
     finally:
         opened.ready_now = None
+    send_queued(session)  # the step's writes and their checks (engine.store.direct.run_later)
     if not opened.flush_later:
         session.flush()
     if failure is None:
@@ -127,12 +128,11 @@ def _save_and_project(session: Session, opened: OpenCase, runtime: Runtime, valu
     case = opened.case
     for prepare in runtime.preparers:
         values.update(prepare(session, opened))
-    result = run_direct(session, _state_update(tuple(sorted(values))),
-                        {"case_id": case.id, "read_version": opened.read_version,
-                         **{f"new_{key}": value for key, value in values.items()}})
-    if result.rowcount != 1:
-        raise ConcurrentUpdate(f"case {case.id} was changed by someone else; reload and try again",
-                               case_id=case.id)
+    run_later(session, _state_update(tuple(sorted(values))),
+              {"case_id": case.id, "read_version": opened.read_version,
+               **{f"new_{key}": value for key, value in values.items()}},
+              expect_rows=1, conflict=lambda: ConcurrentUpdate(
+                  f"case {case.id} was changed by someone else; reload and try again", case_id=case.id))
     for key, value in values.items():
         set_committed_value(case, key, value)
     opened.read_version = values["version"]

@@ -34,7 +34,7 @@ from engine.runtime.persistence import open_case
 from engine.runtime.projections import known_open_tasks
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
-from engine.store.direct import run_direct
+from engine.store.direct import run_direct, run_later
 from engine.store.models import (
     Case,
     CaseParticipant,
@@ -259,11 +259,9 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     now = clock.now()
     values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
               "assignee": row.assignee or user.username}
-    result = run_direct(session, _completion_update(), {"task_id": row.id, **values})
-    if result.rowcount != 1:
-        raise TaskNotOpen(msg(N_("task %(task)s was completed or taken by someone else meanwhile"),
-                              task=task_id),
-                          task_id=task_id)
+    run_later(session, _completion_update(), {"task_id": row.id, **values}, expect_rows=1,
+              conflict=lambda: TaskNotOpen(msg(N_("task %(task)s was completed or taken by someone "
+                                                  "else meanwhile"), task=task_id), task_id=task_id))
     for key, value in values.items():
         set_committed_value(row, key, value)
     spiff_task.data.update(submitted)

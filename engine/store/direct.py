@@ -15,6 +15,13 @@ keeps what matters of that path and drops the rest:
 
 What it refuses: statements whose parameters expand at execution (`IN` lists) or whose columns
 take Python-side defaults the caller did not give. Those go through `Session.execute`.
+
+`run_later` is for the writes whose answer the step does not read at once (history, the state's
+UPDATE, jobs, participants; a conditional UPDATE's row count is checked when its answer comes).
+With psycopg they wait and go with the next statement in one round trip (pipeline mode): a
+completion's four writes and the new task's INSERT travel together, where each was a round trip
+(bench/bench_engine.py; `bench.driver_floor` shows both shapes on the bare driver). Any other
+statement on the connection and the commit send them first; a rollback drops them.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -104,7 +111,10 @@ class DirectResult:
 
     def __init__(self, plan: _Plan, cursor: Any) -> None:
         self._plan, self._cursor = plan, cursor
-        self.rowcount: int = cursor.rowcount
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount  # type: ignore[no-any-return]
 
     def _process(self, row: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(value if proc is None else proc(value)
@@ -145,7 +155,101 @@ def run_direct(session: Session, statement: ClauseElement,
     connection = _connection(session)
     plan = _plan(statement, connection.dialect, frozenset(rows[0]))
     sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
-    return DirectResult(plan, execute_on_driver(connection, plan.sql, sent, many=many))
+    queued = connection.info.pop(_QUEUE, None)
+    if queued:  # sent together with the writes waiting (run_later), in one round trip
+        cursor = _send(connection, [*queued, _Queued(plan.sql, sent, many)])[-1]
+    else:
+        cursor = execute_on_driver(connection, plan.sql, sent, many=many)
+    return DirectResult(plan, cursor)
+
+
+@dataclass(frozen=True)
+class _Queued:
+    sql: str
+    sent: Any
+    many: bool
+    expect_rows: int | None = None
+    conflict: Callable[[], Exception] | None = None
+
+
+_QUEUE = "alliance.direct.queue"
+"""connection.info: writes waiting to be sent (run_later)."""
+
+
+def run_later(session: Session, statement: ClauseElement, params: Params | Sequence[Params], *,
+              expect_rows: int | None = None, conflict: Callable[[], Exception] | None = None) -> None:
+    """A write whose outcome the step does not read now: with psycopg it waits, and goes with
+    the next statement the step runs (or `send_queued`, or the commit), all of them in one round
+    trip (psycopg's pipeline mode); elsewhere (SQLite: no round trips) it runs at once. When
+    `expect_rows` is given and the write changes another number of rows, `conflict()` is raised
+    when it is sent: the check of a conditional UPDATE, made when its answer comes back."""
+    if session.autoflush:
+        session.flush()
+    rows: Sequence[Params] = params if isinstance(params, Sequence) else [params]
+    if not rows:
+        raise ValueError("run_later: an empty list of parameters")
+    connection = _connection(session)
+    many = len(rows) > 1
+    plan = _plan(statement, connection.dialect, frozenset(rows[0]))
+    sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
+    item = _Queued(plan.sql, sent, many, expect_rows, conflict)
+    if connection.dialect.driver == "psycopg":
+        connection.info.setdefault(_QUEUE, []).append(item)
+    else:
+        _check(item, execute_on_driver(connection, plan.sql, sent, many=many))
+
+
+def send_queued(session: Session) -> None:
+    """Send the session's waiting writes now (their conflicts raise here)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_CONNECTION)
+    if transaction is not None and held is not None and held[0] is transaction:
+        _send_waiting(held[1])
+
+
+def _send_waiting(connection: Connection) -> None:
+    queued = connection.info.pop(_QUEUE, None)
+    if queued:
+        _send(connection, queued)
+
+
+def _drop_waiting(connection: Connection) -> None:
+    connection.info.pop(_QUEUE, None)
+
+
+def _send(connection: Connection, items: list[_Queued]) -> list[Any]:
+    """The items in one pipeline (one round trip); their cursors, with their results."""
+    if len(items) == 1:
+        cursors = [execute_on_driver(connection, items[0].sql, items[0].sent, many=items[0].many)]
+    else:
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection is not None
+        try:
+            with dbapi_connection.pipeline():  # type: ignore[attr-defined]
+                cursors = [execute_on_driver(connection, item.sql, item.sent, many=item.many)
+                           for item in items]
+        except connection.dialect.loaded_dbapi.Error as error:  # raised when the answers came
+            sql = ";\n".join(item.sql for item in items)
+            connection._handle_dbapi_exception(error, sql, [i.sent for i in items], None, None)
+            raise  # pragma: no cover - the line above always raises
+    for item, cursor in zip(items, cursors, strict=True):
+        _check(item, cursor)
+    return cursors
+
+
+def _check(item: _Queued, cursor: Any) -> None:
+    if item.expect_rows is not None and cursor.rowcount != item.expect_rows:
+        assert item.conflict is not None
+        raise item.conflict()
+
+
+def queue_writes(engine: Engine) -> None:
+    """Keep `run_later`'s writes in order with every other statement on the engine's
+    connections: any statement SQLAlchemy runs, and the commit, send them first; a rollback
+    drops them."""
+    event.listen(engine, "before_execute", lambda conn, *_args: _send_waiting(conn))
+    event.listen(engine, "commit", _send_waiting)
+    event.listen(engine, "rollback", _drop_waiting)
 
 
 _CONNECTION = "alliance.direct.connection"
@@ -187,4 +291,5 @@ def execute_on_driver(connection: Connection, sql: str, sent: Any = (), *, many:
     return cursor
 
 
-__all__ = ["DirectResult", "DirectStatementError", "execute_on_driver", "run_direct"]
+__all__ = ["DirectResult", "DirectStatementError", "execute_on_driver", "queue_writes", "run_direct",
+           "run_later", "send_queued"]

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, delete, event, insert, select, text
+from sqlalchemy import bindparam, delete, event, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.store import direct
-from engine.store.direct import DirectStatementError, run_direct
+from engine.store.direct import DirectStatementError, run_direct, run_later, send_queued
 from engine.store.models import Case, Job, User
 
 _BY_NAME = select(User.__table__.c.username).where(User.__table__.c.username == bindparam("name"))
@@ -146,3 +146,60 @@ def test_a_statement_is_compiled_once_per_set_of_parameters(session: Session) ->
         run_direct(session, _BY_NAME, {"name": name})
     assert len(direct._PLANS.by_key) - before <= 1  # none when an earlier test compiled it
     assert any(plan.statement is _BY_NAME for plan in direct._PLANS.by_key.values())
+
+
+# --------------------------------------------------------------------------- run_later
+
+def _waits(session: Session) -> bool:
+    """Whether this database keeps later writes waiting (psycopg's pipeline) or runs them at once."""
+    return session.get_bind().dialect.driver == "psycopg"
+
+
+def test_a_later_write_is_seen_by_the_next_statement_whatever_runs_it(session: Session) -> None:
+    run_later(session, _JOBS, _job("later-a"))
+    assert _keys(session, "later-") == ["later-a"]  # an ORM statement sends it first
+    run_later(session, _JOBS, [_job("later-b"), _job("later-c")])
+    mine = select(Job.__table__.c.key).where(Job.__table__.c.key.startswith(bindparam("prefix")))
+    found = sorted(row[0] for row in run_direct(session, mine, {"prefix": "later-"}).rows())
+    assert found == ["later-a", "later-b", "later-c"]
+
+
+def test_a_later_write_s_failure_and_conflict_come_when_it_is_sent(session: Session) -> None:
+    run_direct(session, _JOBS, _job("taken"))
+    run_later(session, _JOBS, _job("fine"))
+    if _waits(session):
+        run_later(session, _JOBS, _job("taken"))  # not sent yet: nothing to refuse
+        with pytest.raises(IntegrityError):
+            send_queued(session)
+    else:
+        with pytest.raises(IntegrityError):
+            run_later(session, _JOBS, _job("taken"))
+    session.rollback()
+    nothing = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=1)  # type: ignore[arg-type]
+
+    class Conflict(Exception):
+        pass
+
+    if _waits(session):
+        run_later(session, nothing, {"k": "no-such-job"}, expect_rows=1, conflict=Conflict)
+        with pytest.raises(Conflict):
+            send_queued(session)
+    else:
+        with pytest.raises(Conflict):
+            run_later(session, nothing, {"k": "no-such-job"}, expect_rows=1, conflict=Conflict)
+    session.rollback()
+    run_later(session, nothing, {"k": "no-such-job"}, expect_rows=0, conflict=Conflict)
+    send_queued(session)
+
+
+def test_the_commit_sends_waiting_writes_and_a_rollback_drops_them(
+        session: Session, session_factory: Any) -> None:
+    run_later(session, _JOBS, _job("committed-later"))
+    session.commit()
+    run_later(session, _JOBS, _job("rolled-back-later"))
+    session.rollback()
+    with session_factory() as other:
+        assert _keys(other, "rolled-back-later") == []
+        assert _keys(other, "committed-later") == ["committed-later"]
+        other.execute(delete(Job).where(Job.key == "committed-later"))
+        other.commit()
