@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import Integer, Select, Update, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, Select, Update, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,7 +47,7 @@ from engine.store.models import (
     TaskState,
 )
 from engine.store.models.tasks import OFFER_SEPARATOR, Candidate, candidates_of
-from engine.store.sql import as_loaded
+from engine.store.sql import as_loaded, unindexed
 
 
 def find_task(session: Session, task_id: int) -> HumanTask:
@@ -106,8 +106,8 @@ def _completion_read() -> Select[Any]:
             .select_from(HumanTask.__table__.join(Case.__table__, case.id == task.case_id)
                          .join(ProcessDefinition.__table__,
                                ProcessDefinition.__table__.c.id == case.definition_id))
-            .where(or_(task.id == task_id,
-                       and_(task.case_id == case_of_task, task.state == TaskState.OPEN))))
+            .where(task.case_id == case_of_task,
+                   or_(task.id == task_id, unindexed(task.state) == TaskState.OPEN)))
 
 
 @cache

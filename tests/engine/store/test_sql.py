@@ -29,3 +29,17 @@ def test_as_loaded_gives_the_session_s_own_object_or_a_loaded_one(session: Sessi
     assert fresh is not mine and inspect(fresh).persistent and not inspect(fresh).modified
     assert "active" in inspect(fresh).expired_attributes  # left out: read when first used
     assert fresh.active is True
+
+
+def test_unindexed_keeps_a_term_out_of_sqlite_s_index_choice_and_changes_no_result(session: Session) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from engine.store.sql import unindexed
+
+    users = User.__table__.c
+    query = select(users.username).where(unindexed(users.username) == bindparam("name"))
+    assert "+user_account.username = ?" in str(query.compile(dialect=sqlite.dialect()))
+    assert "WHERE user_account.username = %(name)s" in str(query.compile(dialect=postgresql.dialect()))
+    _pending_user(session, "plain-dee")
+    session.flush()
+    assert session.execute(query, {"name": "plain-dee"}).scalar() == "plain-dee"
