@@ -93,7 +93,7 @@ def test_a_new_case_and_task_are_in_the_session_as_loaded(session: Session,
     definitions.deploy(session, fixture_files("three_steps.bpmn", "forms/draft_form.form"))
     ana = make_user("ana", "requester")
     attached: list[object] = []
-    event.listen(session, "detached_to_persistent", lambda _s, obj: attached.append(obj))
+    event.listen(session, "loaded_as_persistent", lambda _s, obj: attached.append(obj))
     started = cases.start_case(session, "three_steps", user=ana)
     [case] = [o for o in attached if isinstance(o, Case)]
     assert case.id == started.id and not inspect(case).modified

@@ -29,6 +29,12 @@ def test_as_loaded_gives_the_session_s_own_object_or_a_loaded_one(session: Sessi
     assert fresh is not mine and inspect(fresh).persistent and not inspect(fresh).modified
     assert "active" in inspect(fresh).expired_attributes  # left out: read when first used
     assert fresh.active is True
+    assert fresh in session and session.get(User, mine.id) is fresh
+    fresh.active = False  # the unit of work sees it as any loaded object
+    assert fresh in session.dirty
+    session.flush()
+    session.expire_all()
+    assert session.scalar(select(User.active).where(User.id == mine.id)) is False
 
 
 def test_unindexed_keeps_a_term_out_of_sqlite_s_index_choice_and_changes_no_result(session: Session) -> None:
