@@ -116,7 +116,7 @@ def save_case(session: Session, opened: OpenCase, *, failure: StepFailure | None
         _save_and_project(session, opened, runtime, values, now)
     finally:
         opened.ready_now = None
-    send_queued(session)  # the step's writes and their checks (engine.store.direct.run_later)
+    send_queued(session, checked_only=True)  # the step's checks (engine.store.direct.run_later)
     if not opened.flush_later:
         session.flush()
     if failure is None:

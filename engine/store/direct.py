@@ -199,12 +199,25 @@ def run_later(session: Session, statement: ClauseElement, params: Params | Seque
         _check(item, execute_on_driver(connection, plan.sql, sent, many=many))
 
 
-def send_queued(session: Session) -> None:
-    """Send the session's waiting writes now (their conflicts raise here)."""
+def send_queued(session: Session, *, checked_only: bool = False) -> None:
+    """Send the session's waiting writes now (their conflicts raise here). `checked_only`: only
+    when one of them has a check (`expect_rows`): writes nobody checks may wait for the commit,
+    which takes them along in its own round trip."""
     transaction = session.get_transaction()
     held = session.info.get(_CONNECTION)
-    if transaction is not None and held is not None and held[0] is transaction:
+    if transaction is None or held is None or held[0] is not transaction:
+        return
+    queued: list[_Queued] = held[1].info.get(_QUEUE, [])
+    if not checked_only or any(item.expect_rows is not None for item in queued):
         _send_waiting(held[1])
+
+
+def _send_with_commit(connection: Connection) -> None:
+    """At the commit: the waiting writes and the COMMIT in one round trip (the driver's own
+    commit then finds the transaction ended and sends nothing)."""
+    queued = connection.info.pop(_QUEUE, None)
+    if queued:
+        _send(connection, [*queued, _Queued("COMMIT", (), False)])
 
 
 def _send_waiting(connection: Connection) -> None:
@@ -245,10 +258,10 @@ def _check(item: _Queued, cursor: Any) -> None:
 
 def queue_writes(engine: Engine) -> None:
     """Keep `run_later`'s writes in order with every other statement on the engine's
-    connections: any statement SQLAlchemy runs, and the commit, send them first; a rollback
-    drops them."""
+    connections: any statement SQLAlchemy runs sends them first, the commit sends them with
+    its COMMIT; a rollback drops them."""
     event.listen(engine, "before_execute", lambda conn, *_args: _send_waiting(conn))
-    event.listen(engine, "commit", _send_waiting)
+    event.listen(engine, "commit", _send_with_commit)
     event.listen(engine, "rollback", _drop_waiting)
 
 

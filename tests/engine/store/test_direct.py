@@ -203,3 +203,24 @@ def test_the_commit_sends_waiting_writes_and_a_rollback_drops_them(
         assert _keys(other, "committed-later") == ["committed-later"]
         other.execute(delete(Job).where(Job.key == "committed-later"))
         other.commit()
+
+
+def test_unchecked_writes_wait_for_the_commit_which_takes_them_along(
+        session: Session, session_factory: Any) -> None:
+    sent: list[str] = []
+    bind = session.get_bind()
+    session.connection()
+    listener = lambda _c, _cur, sql, *_rest: sent.append(sql.split()[0])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        run_later(session, _JOBS, _job("with-commit"))
+        send_queued(session, checked_only=True)  # nothing checked among them: they may wait
+        assert sent == ([] if _waits(session) else ["INSERT"])
+        session.commit()
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    assert sent == ["INSERT", "COMMIT"] if _waits(session) else ["INSERT"]
+    with session_factory() as other:
+        assert _keys(other, "with-commit") == ["with-commit"]
+        other.execute(delete(Job).where(Job.key == "with-commit"))
+        other.commit()

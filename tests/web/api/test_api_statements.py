@@ -2,8 +2,9 @@
 
 Counted with SQLAlchemy's `before_cursor_execute` on the app's engine, for a completion with
 warm caches (the definition and its forms are parsed once per version and process): the
-committee's first task, as its city, over the API. SQLite's `BEGIN IMMEDIATE` is not counted
-(PostgreSQL's BEGIN is not a statement the driver sends separately)."""
+committee's first task, as its city, over the API. Transaction control is not counted: SQLite's
+`BEGIN IMMEDIATE`, and the COMMIT that goes with the last writes on PostgreSQL
+(engine.store.direct), where BEGIN and a plain commit are the driver's own, unseen."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def statements(db: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith("BEGIN"):
+        if not statement.startswith(("BEGIN", "COMMIT")):
             seen.append(statement)
         if os.environ.get("SHOW_STACK") and os.environ["SHOW_STACK"] in statement:
             print("".join(traceback.format_stack(limit=40)[:-1]))
