@@ -68,6 +68,8 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
     conn: Any = raw.driver_connection
     if not postgres:
         conn.isolation_level = None  # explicit BEGIN IMMEDIATE, as the engine's SQLite set-up
+    else:
+        conn.autocommit = False  # psycopg's own BEGIN (the engine's connections send theirs)
 
     def begin(cur: Any) -> None:
         if not postgres:
@@ -173,6 +175,9 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
                 conn.commit()
             cur.close()
     finally:
+        if postgres:
+            conn.rollback()
+            conn.autocommit = True  # as the engine's connections are (engine.store.direct)
         raw.close()
     return n / (time.perf_counter() - started)
 

@@ -16,7 +16,7 @@ from sqlalchemy import DDL, DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from engine.store.direct import execute_on_driver, queue_writes
+from engine.store.direct import execute_on_driver, send_together
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/alliance.db"
 
@@ -80,7 +80,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs["connect_args"] = connect_args
     engine = create_engine(url, **kwargs)
     if engine.dialect.driver == "psycopg":
-        queue_writes(engine)  # a step's writes go together (engine.store.direct.run_later)
+        send_together(engine)  # a step's statements in few round trips (engine.store.direct)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

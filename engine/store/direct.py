@@ -212,14 +212,6 @@ def send_queued(session: Session, *, checked_only: bool = False) -> None:
         _send_waiting(held[1])
 
 
-def _send_with_commit(connection: Connection) -> None:
-    """At the commit: the waiting writes and the COMMIT in one round trip (the driver's own
-    commit then finds the transaction ended and sends nothing)."""
-    queued = connection.info.pop(_QUEUE, None)
-    if queued:
-        _send(connection, [*queued, _Queued("COMMIT", (), False)])
-
-
 def _send_waiting(connection: Connection) -> None:
     queued = connection.info.pop(_QUEUE, None)
     if queued:
@@ -256,13 +248,38 @@ def _check(item: _Queued, cursor: Any) -> None:
         raise item.conflict()
 
 
-def queue_writes(engine: Engine) -> None:
-    """Keep `run_later`'s writes in order with every other statement on the engine's
-    connections: any statement SQLAlchemy runs sends them first, the commit sends them with
-    its COMMIT; a rollback drops them."""
-    event.listen(engine, "before_execute", lambda conn, *_args: _send_waiting(conn))
+_BEGIN = _Queued("BEGIN", (), False)
+
+
+def _begin_with_next(connection: Connection) -> None:
+    connection.info.setdefault(_QUEUE, []).insert(0, _BEGIN)
+
+
+def _send_with_commit(connection: Connection) -> None:
+    """At the commit: the waiting writes and the COMMIT in one round trip (the driver's own
+    commit then finds the transaction ended and sends nothing); a transaction that ran nothing
+    sends nothing."""
+    queued = connection.info.pop(_QUEUE, None)
+    if queued and queued != [_BEGIN]:
+        _send(connection, [*queued, _Queued("COMMIT", (), False)])
+
+
+def send_together(engine: Engine) -> None:
+    """A psycopg engine's transactions in as few round trips as their statements allow: the
+    driver in autocommit mode, and the transaction's BEGIN sent by the engine with its first
+    statement (psycopg's own BEGIN is a round trip of its own), `run_later`'s writes with the
+    next statement, and the last ones with the COMMIT. Any statement SQLAlchemy runs sends what
+    waits first (so its order is kept); a rollback drops what waits, and the driver's rollback
+    (a transaction's end, or the pool's reset) ends whatever was sent."""
+    event.listen(engine, "connect", _autocommit)
+    event.listen(engine, "begin", _begin_with_next)
+    event.listen(engine, "before_cursor_execute", lambda conn, *_args: _send_waiting(conn))
     event.listen(engine, "commit", _send_with_commit)
     event.listen(engine, "rollback", _drop_waiting)
+
+
+def _autocommit(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.autocommit = True
 
 
 _CONNECTION = "alliance.direct.connection"
@@ -304,5 +321,12 @@ def execute_on_driver(connection: Connection, sql: str, sent: Any = (), *, many:
     return cursor
 
 
-__all__ = ["DirectResult", "DirectStatementError", "execute_on_driver", "queue_writes", "run_direct",
-           "run_later", "send_queued"]
+__all__ = [
+    "DirectResult",
+    "DirectStatementError",
+    "execute_on_driver",
+    "run_direct",
+    "run_later",
+    "send_queued",
+    "send_together",
+]

@@ -74,7 +74,10 @@ def test_a_list_of_parameters_is_one_executemany(session: Session) -> None:
     seen: list[bool] = []
     bind = session.get_bind()
     session.connection()
-    listener = lambda *args: seen.append(args[5])  # noqa: E731 - (conn, cursor, sql, params, ctx, many)
+    def listener(_c: Any, _cur: Any, sql: str, _params: Any, _ctx: Any, many: bool) -> None:
+        if sql != "BEGIN":  # PostgreSQL's, sent with the first statement (engine.store.direct)
+            seen.append(many)
+
     event.listen(bind, "before_cursor_execute", listener)
     try:
         run_direct(session, _JOBS, [_job(f"many-{n}") for n in range(3)])
@@ -104,7 +107,7 @@ def test_listeners_see_each_statement_before_and_after(session: Session) -> None
     finally:
         event.remove(bind, "before_cursor_execute", before)
         event.remove(bind, "after_cursor_execute", after)
-    assert calls == [("before", "SELECT"), ("after", "SELECT")]
+    assert [call for call in calls if call[1] != "BEGIN"] == [("before", "SELECT"), ("after", "SELECT")]
 
 
 def test_a_driver_error_is_sqlalchemy_s_and_the_session_rolls_back(session: Session) -> None:
@@ -219,8 +222,39 @@ def test_unchecked_writes_wait_for_the_commit_which_takes_them_along(
         session.commit()
     finally:
         event.remove(bind, "before_cursor_execute", listener)
-    assert sent == ["INSERT", "COMMIT"] if _waits(session) else ["INSERT"]
+    # on PostgreSQL the transaction's BEGIN, its write and the COMMIT go in one round trip
+    assert sent == ["BEGIN", "INSERT", "COMMIT"] if _waits(session) else ["INSERT"]
     with session_factory() as other:
         assert _keys(other, "with-commit") == ["with-commit"]
         other.execute(delete(Job).where(Job.key == "with-commit"))
         other.commit()
+
+
+def test_every_way_of_running_a_statement_stays_in_its_transaction(db_engine: Any) -> None:
+    """PostgreSQL's connections run in the driver's autocommit mode with the engine's own BEGIN
+    (engine.store.direct.send_together): a statement SQLAlchemy begins a transaction for, one in
+    a session, one run directly or later, all roll back with their transaction."""
+    jobs = Job.__table__
+    with db_engine.connect() as conn:  # SQLAlchemy's autobegin
+        conn.execute(insert(jobs), _job("tx-autobegin"))  # type: ignore[arg-type]
+        conn.rollback()
+    with Session(db_engine) as session:
+        session.execute(insert(jobs), _job("tx-session"))  # type: ignore[arg-type]
+        run_direct(session, _JOBS, _job("tx-direct"))
+        run_later(session, _JOBS, _job("tx-later"))
+        session.execute(select(Job.id)).all()  # sends what waits
+        session.rollback()
+    try:
+        with db_engine.begin() as conn:
+            conn.execute(insert(jobs), _job("tx-begun"))  # type: ignore[arg-type]
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    with Session(db_engine) as session:
+        assert _keys(session, "tx-") == []
+        session.execute(insert(jobs), _job("tx-kept"))  # type: ignore[arg-type]
+        session.commit()
+    with Session(db_engine) as session:
+        assert _keys(session, "tx-") == ["tx-kept"]
+        session.execute(delete(Job).where(Job.key == "tx-kept"))
+        session.commit()
