@@ -8,9 +8,10 @@ checked), open the next task and its job, the participants; commit. The live
 workflow stays in memory between steps (as the engine's live cache keeps it). What the engine
 adds over this is the cost of its own layers (SQLAlchemy, projections, policy).
 
-`together=True` (psycopg only) sends a step's writes as the engine does
-(engine.store.direct.run_later): the task's UPDATE, history and the state's UPDATE with the new
-task's INSERT, whose id comes back, in one round trip; its job and the participants in another.
+`together=True` (psycopg only) sends a step as the engine does (engine.store.direct): in the
+driver's autocommit mode, BEGIN with the first statement (who is asking); the task's UPDATE,
+history and the state's UPDATE with the new task's INSERT, whose id comes back, in one round
+trip; its job and the participants with the COMMIT in another.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
     conn: Any = raw.driver_connection
     if not postgres:
         conn.isolation_level = None  # explicit BEGIN IMMEDIATE, as the engine's SQLite set-up
-    else:
-        conn.autocommit = False  # psycopg's own BEGIN (the engine's connections send theirs)
+    else:  # together: the engine's shape (BEGIN with the first statement, COMMIT with the last)
+        conn.autocommit = together
 
     def begin(cur: Any) -> None:
         if not postgres:
@@ -117,7 +118,31 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
             if new_id is not None:
                 insert_job(cur, case_id, new_id)
             cur.execute(sql["participant"], {"case_id": case_id})
+            cur.execute("COMMIT")
         return new_id
+
+    def start_together(workflow: BpmnWorkflow) -> tuple[int, int]:
+        """A start as the engine sends it: BEGIN with the case's INSERT, history with the task's
+        INSERT, its job and the participant with the COMMIT."""
+        with conn.pipeline():
+            cur = conn.cursor()
+            cur.execute("BEGIN")
+            cur.execute(sql["case"], {"definition_id": definition_id, "now": now(), "false": False,
+                                      "state": dump_state(workflow).encode()})
+        case_id = int(cur.fetchone()[0])
+        with conn.pipeline():
+            history, opened = conn.cursor(), conn.cursor()
+            history.execute(sql["history"], {"case_id": case_id, "kind": "case_started", "now": now(),
+                                             "task_id": None, "element_id": None, "data": "{}",
+                                             "false": False})
+            insert_task(opened, case_id, ready(workflow))
+        task_id = int(opened.fetchone()[0])
+        with conn.pipeline():
+            cur = conn.cursor()
+            insert_job(cur, case_id, task_id)
+            cur.execute(sql["participant"], {"case_id": case_id})
+            cur.execute("COMMIT")
+        return case_id, task_id
 
     def ready(workflow: BpmnWorkflow) -> Any:
         tasks = workflow.get_tasks(state=TaskState.READY)
@@ -127,9 +152,27 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
     try:
         for _ in range(n):
             cur = conn.cursor()
-            begin(cur)
             workflow = BpmnWorkflow(spec, subprocess_specs)
             workflow.do_engine_steps()
+            if together:
+                (case_id, task_id), version, task = start_together(workflow), 1, ready(workflow)
+            while together and task is not None:
+                with conn.pipeline():
+                    cur.execute("BEGIN")
+                    cur.execute(sql["user"], {"username": "bench"})
+                cur.fetchone()
+                cur.execute(sql["read"], {"task_id": task_id})
+                cur.fetchone()
+                task.data["step"] = task.task_spec.bpmn_id
+                task.run()
+                workflow.do_engine_steps()
+                new_id = complete_together(case_id, task_id, task, workflow, version)
+                version += 1
+                task = ready(workflow)
+                task_id = new_id if new_id is not None else task_id
+            if together:
+                continue
+            begin(cur)
             cur.execute(sql["case"], {"definition_id": definition_id, "state": dump_state(workflow).encode(),
                                       "now": now(), "false": False})
             case_id, version = int(cur.fetchone()[0]), 1
@@ -145,16 +188,6 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
                 cur.fetchone()
                 cur.execute(sql["read"], {"task_id": task_id})
                 cur.fetchone()
-                if together:
-                    task.data["step"] = task.task_spec.bpmn_id
-                    task.run()
-                    workflow.do_engine_steps()
-                    new_id = complete_together(case_id, task_id, task, workflow, version)
-                    version += 1
-                    task = ready(workflow)
-                    task_id = new_id if new_id is not None else task_id
-                    conn.commit()
-                    continue
                 cur.execute(sql["close"], {"task_id": task_id, "now": now()})
                 task.data["step"] = task.task_spec.bpmn_id
                 task.run()
