@@ -80,6 +80,18 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
         moment = datetime.now(UTC)
         return moment if postgres else moment.isoformat(" ")
 
+    def completed(case_id: int, task_id: int, task: Any) -> dict[str, Any]:
+        """The history row of a completed task."""
+        return {"case_id": case_id, "kind": "task_completed", "now": now(), "task_id": task_id,
+                "element_id": task.task_spec.bpmn_id, "false": False,
+                "data": json.dumps({"step": task.task_spec.bpmn_id})}
+
+    def saved(case_id: int, workflow: BpmnWorkflow, version: int) -> dict[str, Any]:
+        """The state's UPDATE, checked against the version read."""
+        return {"state": dump_state(workflow).encode(), "version": version + 1,
+                "status": "completed" if workflow.is_completed() else "running",
+                "now": now(), "case_id": case_id, "read_version": version}
+
     def insert_task(cur: Any, case_id: int, task: Any) -> None:
         cur.execute(sql["task"], {"case_id": case_id, "spiff_id": str(task.id),
                                   "element_id": task.task_spec.bpmn_id, "now": now(), "false": False,
@@ -102,13 +114,8 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
         with conn.pipeline():
             close, history, save, opened = (conn.cursor() for _ in range(4))
             close.execute(sql["close"], {"task_id": task_id, "now": now()})
-            history.execute(sql["history"], {"case_id": case_id, "kind": "task_completed", "now": now(),
-                                             "task_id": task_id, "element_id": task.task_spec.bpmn_id,
-                                             "data": json.dumps({"step": task.task_spec.bpmn_id}),
-                                             "false": False})
-            save.execute(sql["save"], {"state": dump_state(workflow).encode(), "version": version + 1,
-                                       "status": "completed" if workflow.is_completed() else "running",
-                                       "now": now(), "case_id": case_id, "read_version": version})
+            history.execute(sql["history"], completed(case_id, task_id, task))
+            save.execute(sql["save"], saved(case_id, workflow, version))
             if nxt is not None:
                 insert_task(opened, case_id, nxt)
         assert close.rowcount == 1 and save.rowcount == 1
@@ -192,13 +199,8 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
                 task.data["step"] = task.task_spec.bpmn_id
                 task.run()
                 workflow.do_engine_steps()
-                cur.execute(sql["history"], {"case_id": case_id, "kind": "task_completed", "now": now(),
-                                             "task_id": task_id, "element_id": task.task_spec.bpmn_id,
-                                             "data": json.dumps({"step": task.task_spec.bpmn_id}),
-                                             "false": False})
-                cur.execute(sql["save"], {"state": dump_state(workflow).encode(), "version": version + 1,
-                                          "status": "completed" if workflow.is_completed() else "running",
-                                          "now": now(), "case_id": case_id, "read_version": version})
+                cur.execute(sql["history"], completed(case_id, task_id, task))
+                cur.execute(sql["save"], saved(case_id, workflow, version))
                 assert cur.rowcount == 1
                 version += 1
                 task = ready(workflow)

@@ -149,21 +149,30 @@ def run_direct(session: Session, statement: ClauseElement,
                params: Params | Sequence[Params] | None = None) -> DirectResult:
     """Run `statement` (built once: plans are kept per statement object) with `params`, or
     with each of a list of them (one `executemany`), in the session's transaction."""
+    connection, plan, item = _prepared(session, statement, {} if params is None else params)
+    queued = connection.info.pop(_QUEUE, None)
+    if queued:  # sent together with the writes waiting (run_later), in one round trip
+        cursor = _send(connection, [*queued, item])[-1]
+    else:
+        cursor = execute_on_driver(connection, item.sql, item.sent, many=item.many)
+    return DirectResult(plan, cursor)
+
+
+def _prepared(session: Session, statement: ClauseElement, params: Params | Sequence[Params], *,
+              expect_rows: int | None = None, conflict: Callable[[], Exception] | None = None
+              ) -> tuple[Connection, _Plan, _Queued]:
+    """The statement ready for the driver, after a flush of pending changes unless the session
+    says not to (`no_autoflush`), as `Session.execute` does."""
     if session.autoflush:
         session.flush()  # returns at once when nothing is pending
-    rows: Sequence[Params] = params if isinstance(params, Sequence) else [params or {}]
+    rows: Sequence[Params] = params if isinstance(params, Sequence) else [params]
     if not rows:
-        raise ValueError("run_direct: an empty list of parameters")
+        raise ValueError("an empty list of parameters")
     many = len(rows) > 1  # one row is one execute: psycopg's executemany is a pipeline's work
     connection = _connection(session)
     plan = _plan(statement, connection.dialect, frozenset(rows[0]))
     sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
-    queued = connection.info.pop(_QUEUE, None)
-    if queued:  # sent together with the writes waiting (run_later), in one round trip
-        cursor = _send(connection, [*queued, _Queued(plan.sql, sent, many)])[-1]
-    else:
-        cursor = execute_on_driver(connection, plan.sql, sent, many=many)
-    return DirectResult(plan, cursor)
+    return connection, plan, _Queued(plan.sql, sent, many, expect_rows, conflict)
 
 
 @dataclass(frozen=True)
@@ -186,20 +195,12 @@ def run_later(session: Session, statement: ClauseElement, params: Params | Seque
     trip (psycopg's pipeline mode); elsewhere (SQLite: no round trips) it runs at once. When
     `expect_rows` is given and the write changes another number of rows, `conflict()` is raised
     when it is sent: the check of a conditional UPDATE, made when its answer comes back."""
-    if session.autoflush:
-        session.flush()
-    rows: Sequence[Params] = params if isinstance(params, Sequence) else [params]
-    if not rows:
-        raise ValueError("run_later: an empty list of parameters")
-    connection = _connection(session)
-    many = len(rows) > 1
-    plan = _plan(statement, connection.dialect, frozenset(rows[0]))
-    sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
-    item = _Queued(plan.sql, sent, many, expect_rows, conflict)
+    connection, _, item = _prepared(session, statement, params, expect_rows=expect_rows,
+                                    conflict=conflict)
     if connection.dialect.driver == "psycopg":
         connection.info.setdefault(_QUEUE, []).append(item)
     else:
-        _check(item, execute_on_driver(connection, plan.sql, sent, many=many))
+        _check(item, execute_on_driver(connection, item.sql, item.sent, many=item.many))
 
 
 def send_queued(session: Session, *, checked_only: bool = False) -> None:
