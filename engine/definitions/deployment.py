@@ -248,10 +248,8 @@ def _definition_query(by_version: bool, runnable: bool) -> Select[Any]:
 def find_definition(session: Session, process_id: str, version: int | None = None, *,
                     runnable: bool = False) -> ProcessDefinition:
     """A version (the latest when `version` is None); `runnable`: the latest approved one."""
-    params: dict[str, Any] = {"process_id": process_id}
-    if version is not None:
-        params["version"] = version
-    row = run_direct(session, _definition_query(version is not None, runnable), params).first()
+    row = run_direct(session, _definition_query(version is not None, runnable),
+                     {"process_id": process_id, "version": version}).first()
     if row is None:
         what = (msg(N_("process '%(process)s' version %(version)s"), process=process_id, version=version)
                 if version is not None else msg(N_("process '%(process)s'"), process=process_id))

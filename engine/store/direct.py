@@ -207,13 +207,12 @@ def send_queued(session: Session, *, checked_only: bool = False) -> None:
     """Send the session's waiting writes now (their conflicts raise here). `checked_only`: only
     when one of them has a check (`expect_rows`): writes nobody checks may wait for the commit,
     which takes them along in its own round trip."""
-    transaction = session.get_transaction()
-    held = session.info.get(_CONNECTION)
-    if transaction is None or held is None or held[0] is not transaction:
+    connection = _held_connection(session)
+    if connection is None:
         return
-    queued: list[_Queued] = held[1].info.get(_QUEUE, [])
+    queued: list[_Queued] = connection.info.get(_QUEUE, [])
     if not checked_only or any(item.expect_rows is not None for item in queued):
-        _send_waiting(held[1])
+        _send_waiting(connection)
 
 
 def _send_waiting(connection: Connection) -> None:
@@ -253,6 +252,7 @@ def _check(item: _Queued, cursor: Any) -> None:
 
 
 _BEGIN = _Queued("BEGIN", (), False)
+_COMMIT = _Queued("COMMIT", (), False)
 
 
 def _begin_with_next(connection: Connection) -> None:
@@ -265,7 +265,7 @@ def _send_with_commit(connection: Connection) -> None:
     sends nothing."""
     queued = connection.info.pop(_QUEUE, None)
     if queued and queued != [_BEGIN]:
-        _send(connection, [*queued, _Queued("COMMIT", (), False)])
+        _send(connection, [*queued, _COMMIT])
 
 
 def send_together(engine: Engine) -> None:
@@ -291,11 +291,19 @@ _CONNECTION = "alliance.direct.connection"
 a statement's run here, to find what the transaction already holds."""
 
 
-def _connection(session: Session) -> Connection:
+def _held_connection(session: Session) -> Connection | None:
+    """The connection of the session's open transaction, when run_direct/run_later used it."""
     transaction = session.get_transaction()
     held = session.info.get(_CONNECTION)
     if transaction is not None and held is not None and held[0] is transaction:
         return held[1]  # type: ignore[no-any-return]
+    return None
+
+
+def _connection(session: Session) -> Connection:
+    held = _held_connection(session)
+    if held is not None:
+        return held
     connection = session.connection()  # begins the transaction if none is open
     session.info[_CONNECTION] = (session.get_transaction(), connection)
     return connection
