@@ -18,13 +18,13 @@ take Python-side defaults the caller did not give. Those go through `Session.exe
 
 `run_later` is for the writes whose answer the step does not read at once (history, the state's
 UPDATE, jobs, participants; a conditional UPDATE's row count is checked when its answer comes).
-With psycopg they wait and go with the next statement in one round trip (pipeline mode): a
-completion's four writes and the new task's INSERT travel together, where each was a round trip
-(bench/bench_engine.py; `bench.driver_floor` shows both shapes on the bare driver). Any other
-statement on the connection sends them first, the commit takes the last ones along, a rollback
-drops them. `send_together` sets this up on a psycopg engine, with the driver in autocommit mode
-and the transaction's BEGIN sent by the engine with its first statement: a completion is four
-round trips where it was nine.
+With psycopg they wait and go with the next statement in one round trip (engine.store.batch: one
+simple-protocol query of statements prepared on the server): a completion's four writes and the
+new task's INSERT travel together, where each was a round trip (bench/bench_engine.py;
+`bench.driver_floor` shows both shapes on the bare driver). Any other statement on the connection
+sends them first, the commit takes the last ones along, a rollback drops them. `send_together`
+sets this up on a psycopg engine, with the driver in autocommit mode and the transaction's BEGIN
+sent by the engine with its first statement: a completion is four round trips where it was nine.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+
+from engine.store.batch import send_batch
 
 Params = Mapping[str, Any]
 Processor = Callable[[Any], Any]
@@ -150,12 +152,15 @@ def run_direct(session: Session, statement: ClauseElement,
     """Run `statement` (built once: plans are kept per statement object) with `params`, or
     with each of a list of them (one `executemany`), in the session's transaction."""
     connection, plan, item = _prepared(session, statement, {} if params is None else params)
-    queued = connection.info.pop(_QUEUE, None)
-    if queued:  # sent together with the writes waiting (run_later), in one round trip
-        cursor = _send(connection, [*queued, item])[-1]
+    if _batched(connection):  # with the writes waiting (run_later), in one round trip
+        cursor = _send(connection, [*connection.info.pop(_QUEUE, ()), item])[-1]
     else:
         cursor = execute_on_driver(connection, item.sql, item.sent, many=item.many)
     return DirectResult(plan, cursor)
+
+
+def _batched(connection: Connection) -> bool:
+    return connection.dialect.driver == "psycopg"
 
 
 def _prepared(session: Session, statement: ClauseElement, params: Params | Sequence[Params], *,
@@ -168,7 +173,7 @@ def _prepared(session: Session, statement: ClauseElement, params: Params | Seque
     rows: Sequence[Params] = params if isinstance(params, Sequence) else [params]
     if not rows:
         raise ValueError("an empty list of parameters")
-    many = len(rows) > 1  # one row is one execute: psycopg's executemany is a pipeline's work
+    many = len(rows) > 1  # one row is one execute
     connection = _connection(session)
     plan = _plan(statement, connection.dialect, frozenset(rows[0]))
     sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
@@ -192,12 +197,12 @@ def run_later(session: Session, statement: ClauseElement, params: Params | Seque
               expect_rows: int | None = None, conflict: Callable[[], Exception] | None = None) -> None:
     """A write whose outcome the step does not read now: with psycopg it waits, and goes with
     the next statement the step runs (or `send_queued`, or the commit), all of them in one round
-    trip (psycopg's pipeline mode); elsewhere (SQLite: no round trips) it runs at once. When
+    trip (engine.store.batch); elsewhere (SQLite: no round trips) it runs at once. When
     `expect_rows` is given and the write changes another number of rows, `conflict()` is raised
     when it is sent: the check of a conditional UPDATE, made when its answer comes back."""
     connection, _, item = _prepared(session, statement, params, expect_rows=expect_rows,
                                     conflict=conflict)
-    if connection.dialect.driver == "psycopg":
+    if _batched(connection):
         connection.info.setdefault(_QUEUE, []).append(item)
     else:
         _check(item, execute_on_driver(connection, item.sql, item.sent, many=item.many))
@@ -226,23 +231,33 @@ def _drop_waiting(connection: Connection) -> None:
 
 
 def _send(connection: Connection, items: list[_Queued]) -> list[Any]:
-    """The items in one pipeline (one round trip); their cursors, with their results."""
-    if len(items) == 1:
-        cursors = [execute_on_driver(connection, items[0].sql, items[0].sent, many=items[0].many)]
-    else:
-        dbapi_connection = connection.connection.dbapi_connection
-        assert dbapi_connection is not None
-        try:
-            with dbapi_connection.pipeline():  # type: ignore[attr-defined]
-                cursors = [execute_on_driver(connection, item.sql, item.sent, many=item.many)
-                           for item in items]
-        except connection.dialect.loaded_dbapi.Error as error:  # raised when the answers came
-            sql = ";\n".join(item.sql for item in items)
-            connection._handle_dbapi_exception(error, sql, [i.sent for i in items], None, None)
-            raise  # pragma: no cover - the line above always raises
-    for item, cursor in zip(items, cursors, strict=True):
-        _check(item, cursor)
-    return cursors
+    """psycopg: the items in one round trip (engine.store.batch); their answers, each read as a
+    cursor. Cursor listeners see each item as a statement of its own."""
+    dispatch = connection.dispatch
+    for item in items if dispatch.before_cursor_execute else ():
+        for listener in dispatch.before_cursor_execute:
+            listener(connection, None, item.sql, item.sent, None, item.many)
+    answers = send_batch(connection, items, _run_text)
+    for item, answer in zip(items, answers, strict=True) if dispatch.after_cursor_execute else ():
+        for listener in dispatch.after_cursor_execute:
+            listener(connection, answer, item.sql, item.sent, None, item.many)
+    for item, answer in zip(items, answers, strict=True):
+        _check(item, answer)
+    return answers
+
+
+def _run_text(connection: Connection, text: bytes) -> Any:
+    """A query text without parameters on the driver (no listeners: see `_send`), its errors
+    SQLAlchemy's."""
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    cursor: Any = dbapi_connection.cursor()
+    try:
+        cursor.execute(text, prepare=False)
+    except connection.dialect.loaded_dbapi.Error as error:
+        connection._handle_dbapi_exception(error, text.decode(errors="replace"), (), cursor, None)
+        raise  # pragma: no cover - the line above always raises
+    return cursor
 
 
 def _check(item: _Queued, cursor: Any) -> None:
@@ -284,6 +299,9 @@ def send_together(engine: Engine) -> None:
 
 def _autocommit(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.autocommit = True
+    # The step's statements are prepared by engine.store.batch. psycopg's own preparing is off:
+    # it ends with a DEALLOCATE ALL after any ROLLBACK it sees, which took ours along.
+    dbapi_connection.prepare_threshold = None
 
 
 _CONNECTION = "alliance.direct.connection"
