@@ -21,6 +21,7 @@ from engine import clock
 from engine.access.users import Actor, actor_from, get_user, who_columns
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.i18n import N_, msg
+from engine.store.direct import run_direct
 from engine.store.models import ApiToken, User
 
 PREFIX = "alw_"
@@ -114,8 +115,8 @@ def authenticate_token(session: Session, raw: str) -> Actor:
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(PREFIX):
         raise InvalidToken(msg(N_("invalid API token")))
     now = clock.now()
-    row = session.execute(_token_actor(), {"token_hash": hash_token(raw), "now": now}).first()
-    if row is None or row.revoked_at is not None:
+    row = run_direct(session, _token_actor(), {"token_hash": hash_token(raw), "now": now}).first()
+    if row is None or row[1] is not None:
         raise InvalidToken(msg(N_("invalid or revoked API token")))
     token_id, _revoked, last_used, username, active, group_names, pairs, organisation = row
     if not active:
