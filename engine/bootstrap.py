@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.access.asking import AskingCache, seconds_from_environment, watch_changes
 from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.background.projection import prepare_case_jobs, sync_case_jobs
 from engine.definitions.cache import SpecCache
@@ -107,6 +108,7 @@ def build_runtime(*, handlers: str | Mapping[str, Handler] | None = None,
                    preparers=(prepare_case_jobs,),
                    evaluators=evaluators, max_steps=max_steps, password_cost=password_cost,
                    documents=documents or store_from_env(),
+                   asking=AskingCache(seconds_from_environment()),
                    catalogs=catalogs or default_catalogs())
 
 
@@ -121,6 +123,7 @@ def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmake
     """Sessions carrying `runtime` (a new one when None)."""
     runtime = runtime or build_runtime()
     factory = make_session_factory(bind, info={RUNTIME_KEY: runtime})
+    watch_changes(factory, runtime.asking)
 
     @event.listens_for(factory, "before_commit")
     def _participants(session: Session) -> None:

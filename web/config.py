@@ -28,6 +28,9 @@
     LOG_FORMAT          json in production, else text; JSON lines carry the request id
     METRICS_TOKEN       a bearer token for /metrics (>= 16 characters in production); API tokens
                         of users in `operators` or `admins` are accepted too
+    ACTOR_CACHE_SECONDS 1: how long a process keeps who is asking (a user's or a token's groups,
+                        bodies, being active; read by the engine, engine.access.asking): a change
+                        made in another process is seen within it; 0 reads it at every request
 
 `ALLIANCE_ENV=production` refuses to start, naming the setting, with: a missing, short or
 development `SECRET_KEY`; `SESSION_COOKIE_SECURE=false`; debug mode (`FLASK_DEBUG`); an

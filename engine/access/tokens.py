@@ -18,9 +18,11 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.asking import asked
 from engine.access.users import Actor, actor_from, get_user, who_columns
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.i18n import N_, msg
+from engine.runtime.context import RUNTIME_KEY
 from engine.store.direct import run_direct
 from engine.store.models import ApiToken, User
 
@@ -111,19 +113,33 @@ def authenticate_token(session: Session, raw: str) -> Actor:
     """The actor a raw token stands for; raises InvalidToken for anything else.
 
     One statement: the token, its user, the user's groups, bodies and organisation (the
-    lists aggregated by scalar subqueries), so a request learns who is asking in one round trip."""
+    lists aggregated by scalar subqueries), so a request learns who is asking in one round trip;
+    none when the runtime answered for the token a moment ago (engine.access.asking)."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH or not raw.startswith(PREFIX):
         raise InvalidToken(msg(N_("invalid API token")))
     now = clock.now()
-    row = run_direct(session, _token_actor(), {"token_hash": hash_token(raw), "now": now}).first()
+    token_hash = hash_token(raw)
+    runtime = session.info.get(RUNTIME_KEY)
+    if runtime is None:
+        token_id, last_used, who = _read_token(session, token_hash, now)
+    else:
+        token_id, last_used, who = asked(session, runtime.asking, f"token:{token_hash}",
+                                         lambda: _read_token(session, token_hash, now))
+    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        if runtime is not None:
+            runtime.asking.put(f"token:{token_hash}", (token_id, now, who))
+    return who
+
+
+def _read_token(session: Session, token_hash: str, now: datetime) -> tuple[int, datetime | None, Actor]:
+    row = run_direct(session, _token_actor(), {"token_hash": token_hash, "now": now}).first()
     if row is None or row[1] is not None:
         raise InvalidToken(msg(N_("invalid or revoked API token")))
     token_id, _revoked, last_used, username, active, group_names, pairs, organisation = row
     if not active:
         raise InvalidToken(msg(N_("the token's user is not active")))
-    if last_used is None or now - last_used >= LAST_USED_PRECISION:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    return actor_from(username, group_names, pairs, organisation)
+    return token_id, last_used, actor_from(username, group_names, pairs, organisation)
 
 
 def user_id_of(session: Session, username: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -12,12 +12,13 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.access.asking import asked
 from engine.access.bodies import SEPARATOR, memberships_column, memberships_from, organisation_column
 from engine.access.passwords import hash_password
 from engine.access.principals import Principal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.i18n import N_, msg
-from engine.runtime.context import runtime_of
+from engine.runtime.context import RUNTIME_KEY, runtime_of
 from engine.store.direct import run_direct
 from engine.store.models import Group, User, user_group
 
@@ -117,14 +118,24 @@ def _actor_of_user() -> Select[Any]:
 
 
 def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
-    """The acting user with their groups and bodies (one statement); unknown or inactive users
-    may not act."""
+    """The acting user with their groups and bodies (one statement, or the runtime's answer of
+    the last moment: engine.access.asking); unknown or inactive users may not act."""
+    runtime = session.info.get(RUNTIME_KEY)
+    if runtime is None:
+        found = _read_actor(session, username)
+    else:
+        found = asked(session, runtime.asking, f"user:{username}",
+                      lambda: _read_actor(session, username))
+    return replace(found, operator=True) if operator else found
+
+
+def _read_actor(session: Session, username: str) -> Actor:
     row = run_direct(session, _actor_by_name(), {"username": username, "now": clock.now()}).first()
     if row is None:
         raise NotFound(msg(N_("unknown user '%(name)s'"), name=username), username=username)
     if not row[0]:
         raise NotFound(msg(N_("user '%(name)s' is not active"), name=username), username=username)
-    return actor_from(username, row[1], row[2], row[3], operator)
+    return actor_from(username, row[1], row[2], row[3])
 
 
 def actor_of(session: Session, user: User, *, operator: bool = False) -> Actor:

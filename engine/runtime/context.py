@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy.orm import Session
 
+from engine.access.asking import AskingCache
 from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.definitions.cache import LoadedDefinition, SpecCache
 from engine.documents.storage import DocumentStore
@@ -97,6 +98,8 @@ class Runtime:
     password_cost: ScryptCost = PRODUCTION_COST
     documents: DocumentStore = field(default_factory=DocumentStore)
     """Where uploaded documents' bytes go, and how big one may be (engine.documents)."""
+    asking: AskingCache[Any] = field(default_factory=AskingCache)
+    """Who is asking, kept a short while (engine.access.asking)."""
     catalogs: Path | None = None
     """The compiled message catalogs (`<dir>/<lang>/LC_MESSAGES/messages.mo`) the engine
     translates what it writes on its own with (notifications, mails); None: English only."""
