@@ -71,6 +71,7 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
         conn.isolation_level = None  # explicit BEGIN IMMEDIATE, as the engine's SQLite set-up
     else:  # together: the engine's shape (BEGIN with the first statement, COMMIT with the last)
         conn.autocommit = together
+        conn.prepare_threshold = 5  # psycopg's default (the engine's connections prepare their own)
 
     def begin(cur: Any) -> None:
         if not postgres:
@@ -212,7 +213,7 @@ def floor_rate(db: Engine, spec: Any, subprocess_specs: Any, definition_id: int,
     finally:
         if postgres:
             conn.rollback()
-            conn.autocommit = True  # as the engine's connections are (engine.store.direct)
+            raw.invalidate()  # the engine's connections are set up as engine.store.direct says
         raw.close()
     return n / (time.perf_counter() - started)
 

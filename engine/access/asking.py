@@ -30,6 +30,7 @@ from engine import clock
 from engine.store.models import ApiToken, Body, Group, Membership, Organisation, User
 
 DEFAULT_SECONDS = 1.0
+MAX_ENTRIES = 4096
 ENVIRONMENT = "ACTOR_CACHE_SECONDS"
 _ACCESS_ROWS = (User, Group, ApiToken, Membership, Body, Organisation)
 _CHANGED = "alliance.asking.changed"
@@ -53,9 +54,15 @@ class AskingCache(Generic[T]):
         return found[1]
 
     def put(self, key: str, value: T) -> None:
-        if self.seconds > 0:
-            with self._lock:
-                self._entries[key] = (clock.now() + timedelta(seconds=self.seconds), value)
+        if self.seconds <= 0:
+            return
+        now = clock.now()
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:  # only valid names get here: drop the expired
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._entries.clear()
+            self._entries[key] = (now + timedelta(seconds=self.seconds), value)
 
     def forget(self) -> None:
         with self._lock:

@@ -160,3 +160,18 @@ def test_sessions_without_a_runtime_read_every_time(db_engine: Engine, make: Cal
         with Session(db_engine) as s:
             assert actor(s, "gus").username == "gus"
     assert len(reads) == 3
+
+
+def test_expired_answers_make_room(fake_clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.access import asking
+
+    monkeypatch.setattr(asking, "MAX_ENTRIES", 3)
+    kept: asking.AskingCache[int] = asking.AskingCache(seconds=1)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    fake_clock.advance(timedelta(seconds=1))
+    kept.put("c", 3)
+    kept.put("d", 4)  # full: a and b have expired and go
+    assert (kept.get("a"), kept.get("c"), kept.get("d")) == (None, 3, 4)
+    kept.put("e", 5)
+    assert kept.get("e") == 5 and len(kept._entries) <= 3
