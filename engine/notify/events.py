@@ -99,7 +99,7 @@ def insert_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
 def _job_insert() -> Insert:
     """Without RETURNING: SQLAlchemy's multi-row rewriting of a RETURNING insert was three
     quarters of a step's notification cost; several rows go as one `executemany` (one call into
-    SQLite, one pipelined round trip with psycopg)."""
+    SQLite, one round trip with psycopg: engine.store.batch)."""
     table = Job.__table__
     assert isinstance(table, Table)
     return insert(table)

@@ -154,7 +154,7 @@ def test_a_statement_is_compiled_once_per_set_of_parameters(session: Session) ->
 # --------------------------------------------------------------------------- run_later
 
 def _waits(session: Session) -> bool:
-    """Whether this database keeps later writes waiting (psycopg's pipeline) or runs them at once."""
+    """Whether this database keeps later writes waiting (psycopg: engine.store.batch) or runs them at once."""
     return session.get_bind().dialect.driver == "psycopg"
 
 
