@@ -3,7 +3,6 @@ per connection. PostgreSQL only (CI's second pass); SQLite runs each statement a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,29 +13,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.store import direct
 from engine.store.direct import run_direct, run_later
 from engine.store.models import Job
+from tests.engine.store.rows import DUE, job_row
 
 _JOBS = Job.__table__
 _INSERT = insert(_JOBS)  # type: ignore[arg-type]
 _BY_KEY = (select(_JOBS.c.key, _JOBS.c.attempts, _JOBS.c.payload, _JOBS.c.due_at, _JOBS.c.last_error)
            .where(_JOBS.c.key == bindparam("key")))
-_BUMP = (update(_JOBS).where(_JOBS.c.key.startswith(bindparam("prefix")))
+_BUMP = (update(_JOBS).where(_JOBS.c.key.startswith(bindparam("prefix")))  # type: ignore[arg-type]
          .values(attempts=_JOBS.c.attempts + 1))
-_DUE = datetime(2026, 11, 30, 9, 30, 5, 123456, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 def _postgres_only(db_engine: Engine) -> None:
     if db_engine.dialect.driver != "psycopg":
         pytest.skip("batches are psycopg's (PostgreSQL); SQLite runs each statement at once")
-
-
-def _job(key: str, **values: Any) -> dict[str, Any]:
-    row = {"key": key, "kind": "test", "status": "parked", "case_id": None, "element_id": None,
-           "spiff_task_id": None, "handler": None, "due_at": _DUE, "attempts": 0, "max_attempts": 1,
-           "locked_by": None, "locked_until": None, "last_error": None, "payload": {"a": [1, "é"]},
-           "created_at": _DUE}
-    row.update(values)
-    return row
 
 
 def _prepared(session: Session) -> list[str]:
@@ -61,20 +51,20 @@ def test_values_travel_as_literals_and_come_back_exactly(session: Session) -> No
     """Quotes, backslashes, SQL in a value, JSON, NULLs, timestamps: quoted by psycopg's adapters,
     never SQL; the rows read back are the values written."""
     hostile = "x'); DELETE FROM job; -- \\ \"é\" %s %(key)s"
-    run_later(session, _INSERT, _job("lit-1", last_error=hostile, payload={"q": "it's", "n": None}))
-    run_later(session, _INSERT, _job("lit-2", last_error=None, payload=None))
+    run_later(session, _INSERT, job_row("lit-1", last_error=hostile, payload={"q": "it's", "n": None}))
+    run_later(session, _INSERT, job_row("lit-2", last_error=None, payload=None))
     got = run_direct(session, _BY_KEY, {"key": "lit-1"}).one()
-    assert got == ("lit-1", 0, {"q": "it's", "n": None}, _DUE, hostile)
-    assert run_direct(session, _BY_KEY, {"key": "lit-2"}).one()[2:] == (None, _DUE, None)
+    assert got == ("lit-1", 0, {"q": "it's", "n": None}, DUE, hostile)
+    assert run_direct(session, _BY_KEY, {"key": "lit-2"}).one()[2:] == (None, DUE, None)
 
 
 def test_waiting_writes_and_the_read_go_in_one_round_trip_and_answer_each(
         monkeypatch: pytest.MonkeyPatch, session: Session) -> None:
     run_direct(session, _BY_KEY, {"key": "none"})  # the transaction begun, the read prepared
-    run_direct(session, _INSERT, _job("prep-one"))
+    run_direct(session, _INSERT, job_row("prep-one"))
     run_direct(session, _BUMP, {"prefix": "prep-"})
     sent = _round_trips(monkeypatch)
-    run_later(session, _INSERT, [_job("one-a"), _job("one-b")])  # a list: one EXECUTE per row
+    run_later(session, _INSERT, [job_row("one-a"), job_row("one-b")])  # a list: one EXECUTE per row
     run_later(session, _BUMP, {"prefix": "one-"}, expect_rows=2, conflict=lambda: AssertionError())
     rows = run_direct(session, _BY_KEY, {"key": "one-b"}).rows()
     assert [r[:2] for r in rows] == [("one-b", 1)]
@@ -109,12 +99,12 @@ def test_an_integer_larger_than_the_first_one_still_fits(session: Session) -> No
 def test_a_failing_statement_stops_the_batch_and_nothing_of_it_is_committed(
         session_factory: sessionmaker[Any]) -> None:
     with session_factory() as session:
-        run_direct(session, _INSERT, _job("dup"))
+        run_direct(session, _INSERT, job_row("dup"))
         session.commit()
     with session_factory() as session:
-        run_later(session, _INSERT, _job("dup-before"))
+        run_later(session, _INSERT, job_row("dup-before"))
         with pytest.raises(IntegrityError, match="job_key_key"):
-            run_direct(session, _INSERT, _job("dup"))
+            run_direct(session, _INSERT, job_row("dup"))
         session.rollback()
         assert run_direct(session, _BY_KEY, {"key": "dup-before"}).first() is None
         session.execute(delete(Job).where(Job.key == "dup"))

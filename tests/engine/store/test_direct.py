@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,25 +13,16 @@ from engine import clock
 from engine.store import direct
 from engine.store.direct import DirectStatementError, run_direct, run_later, send_queued
 from engine.store.models import Case, Job, User
+from tests.engine.store.rows import DUE, job_row
 
 _BY_NAME = select(User.__table__.c.username).where(User.__table__.c.username == bindparam("name"))
 _JOBS = insert(Job.__table__)  # type: ignore[arg-type]
 _JOB = select(Job.__table__.c.due_at, Job.__table__.c.payload).where(Job.__table__.c.id == bindparam("id"))
-_DUE = datetime(2026, 11, 30, 9, 30, 5, 123456, tzinfo=UTC)
 
 
 def _pending_user(session: Session, name: str) -> None:
     session.add(User(username=name, active=True, created_at=clock.now(), timezone="UTC",
                      failed_logins=0))
-
-
-def _job(key: str, **values: Any) -> dict[str, Any]:
-    row = {"key": key, "kind": "test", "status": "parked", "case_id": None, "element_id": None,
-           "spiff_task_id": None, "handler": None, "due_at": _DUE, "attempts": 0, "max_attempts": 1,
-           "locked_by": None, "locked_until": None, "last_error": None, "payload": {"a": [1, "é"]},
-           "created_at": _DUE}
-    row.update(values)
-    return row
 
 
 def _keys(session: Session, prefix: str) -> list[str]:
@@ -58,10 +48,10 @@ def test_values_are_stored_and_read_as_sqlalchemy_stores_and_reads_them(session:
     as one written by `Session.execute`, either way, and is stored the same."""
     for n, payload in enumerate(({"a": [1, "é"]}, None)):
         returning = _JOBS.returning(Job.__table__.c.id)
-        mine = run_direct(session, returning, _job(f"direct-{n}", payload=payload)).scalar_one()
-        theirs = session.scalar(returning, _job(f"core-{n}", payload=payload))
+        mine = run_direct(session, returning, job_row(f"direct-{n}", payload=payload)).scalar_one()
+        theirs = session.scalar(returning, job_row(f"core-{n}", payload=payload))
         read_mine = run_direct(session, _JOB, {"id": mine}).one()
-        assert read_mine == session.execute(_JOB, {"id": theirs}).one() == (_DUE, payload)
+        assert read_mine == session.execute(_JOB, {"id": theirs}).one() == (DUE, payload)
         stored = text("SELECT due_at, payload IS NULL FROM job WHERE id = :id")
         assert (session.execute(stored, {"id": mine}).one()
                 == session.execute(stored, {"id": theirs}).one())
@@ -80,7 +70,7 @@ def test_a_list_of_parameters_is_one_executemany(session: Session) -> None:
 
     event.listen(bind, "before_cursor_execute", listener)
     try:
-        run_direct(session, _JOBS, [_job(f"many-{n}") for n in range(3)])
+        run_direct(session, _JOBS, [job_row(f"many-{n}") for n in range(3)])
     finally:
         event.remove(bind, "before_cursor_execute", listener)
     assert seen == [True]
@@ -123,9 +113,9 @@ def test_a_driver_error_is_sqlalchemy_s_and_the_session_rolls_back(session: Sess
 
 
 def test_the_statement_runs_in_the_session_s_transaction_across_commits(session: Session) -> None:
-    run_direct(session, _JOBS, _job("tx-kept"))
+    run_direct(session, _JOBS, job_row("tx-kept"))
     session.commit()
-    run_direct(session, _JOBS, _job("tx-dropped"))
+    run_direct(session, _JOBS, job_row("tx-dropped"))
     session.rollback()
     assert _keys(session, "tx-") == ["tx-kept"]
     session.execute(delete(Job).where(Job.key == "tx-kept"))
@@ -159,24 +149,24 @@ def _waits(session: Session) -> bool:
 
 
 def test_a_later_write_is_seen_by_the_next_statement_whatever_runs_it(session: Session) -> None:
-    run_later(session, _JOBS, _job("later-a"))
+    run_later(session, _JOBS, job_row("later-a"))
     assert _keys(session, "later-") == ["later-a"]  # an ORM statement sends it first
-    run_later(session, _JOBS, [_job("later-b"), _job("later-c")])
+    run_later(session, _JOBS, [job_row("later-b"), job_row("later-c")])
     mine = select(Job.__table__.c.key).where(Job.__table__.c.key.startswith(bindparam("prefix")))
     found = sorted(row[0] for row in run_direct(session, mine, {"prefix": "later-"}).rows())
     assert found == ["later-a", "later-b", "later-c"]
 
 
 def test_a_later_write_s_failure_and_conflict_come_when_it_is_sent(session: Session) -> None:
-    run_direct(session, _JOBS, _job("taken"))
-    run_later(session, _JOBS, _job("fine"))
+    run_direct(session, _JOBS, job_row("taken"))
+    run_later(session, _JOBS, job_row("fine"))
     if _waits(session):
-        run_later(session, _JOBS, _job("taken"))  # not sent yet: nothing to refuse
+        run_later(session, _JOBS, job_row("taken"))  # not sent yet: nothing to refuse
         with pytest.raises(IntegrityError):
             send_queued(session)
     else:
         with pytest.raises(IntegrityError):
-            run_later(session, _JOBS, _job("taken"))
+            run_later(session, _JOBS, job_row("taken"))
     session.rollback()
     nothing = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=1)  # type: ignore[arg-type]
 
@@ -197,9 +187,9 @@ def test_a_later_write_s_failure_and_conflict_come_when_it_is_sent(session: Sess
 
 def test_the_commit_sends_waiting_writes_and_a_rollback_drops_them(
         session: Session, session_factory: Any) -> None:
-    run_later(session, _JOBS, _job("committed-later"))
+    run_later(session, _JOBS, job_row("committed-later"))
     session.commit()
-    run_later(session, _JOBS, _job("rolled-back-later"))
+    run_later(session, _JOBS, job_row("rolled-back-later"))
     session.rollback()
     with session_factory() as other:
         assert _keys(other, "rolled-back-later") == []
@@ -216,7 +206,7 @@ def test_unchecked_writes_wait_for_the_commit_which_takes_them_along(
     listener = lambda _c, _cur, sql, *_rest: sent.append(sql.split()[0])  # noqa: E731
     event.listen(bind, "before_cursor_execute", listener)
     try:
-        run_later(session, _JOBS, _job("with-commit"))
+        run_later(session, _JOBS, job_row("with-commit"))
         send_queued(session, checked_only=True)  # nothing checked among them: they may wait
         assert sent == ([] if _waits(session) else ["INSERT"])
         session.commit()
@@ -236,23 +226,23 @@ def test_every_way_of_running_a_statement_stays_in_its_transaction(db_engine: An
     a session, one run directly or later, all roll back with their transaction."""
     jobs = Job.__table__
     with db_engine.connect() as conn:  # SQLAlchemy's autobegin
-        conn.execute(insert(jobs), _job("tx-autobegin"))  # type: ignore[arg-type]
+        conn.execute(insert(jobs), job_row("tx-autobegin"))  # type: ignore[arg-type]
         conn.rollback()
     with Session(db_engine) as session:
-        session.execute(insert(jobs), _job("tx-session"))  # type: ignore[arg-type]
-        run_direct(session, _JOBS, _job("tx-direct"))
-        run_later(session, _JOBS, _job("tx-later"))
+        session.execute(insert(jobs), job_row("tx-session"))  # type: ignore[arg-type]
+        run_direct(session, _JOBS, job_row("tx-direct"))
+        run_later(session, _JOBS, job_row("tx-later"))
         session.execute(select(Job.id)).all()  # sends what waits
         session.rollback()
     try:
         with db_engine.begin() as conn:
-            conn.execute(insert(jobs), _job("tx-begun"))  # type: ignore[arg-type]
+            conn.execute(insert(jobs), job_row("tx-begun"))  # type: ignore[arg-type]
             raise RuntimeError("roll back")
     except RuntimeError:
         pass
     with Session(db_engine) as session:
         assert _keys(session, "tx-") == []
-        session.execute(insert(jobs), _job("tx-kept"))  # type: ignore[arg-type]
+        session.execute(insert(jobs), job_row("tx-kept"))  # type: ignore[arg-type]
         session.commit()
     with Session(db_engine) as session:
         assert _keys(session, "tx-") == ["tx-kept"]
