@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -23,7 +23,7 @@ from engine.access.users import Actor, actor_from, get_user, who_columns
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.i18n import N_, msg
 from engine.runtime.context import RUNTIME_KEY
-from engine.store.direct import run_direct
+from engine.store.direct import run_direct, run_later
 from engine.store.models import ApiToken, User
 
 PREFIX = "alw_"
@@ -109,6 +109,16 @@ def _token_actor() -> Select[Any]:
             .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
+@cache
+def _touch_token() -> Update:
+    """On the table: when a token was last used does not change who is asking (an ORM UPDATE of
+    a token empties the runtime's answers: engine.access.asking)."""
+    table = ApiToken.__table__
+    assert isinstance(table, Table)
+    return (update(table).where(table.c.id == bindparam("token_id"))
+            .values(last_used_at=bindparam("now")))
+
+
 def authenticate_token(session: Session, raw: str) -> Actor:
     """The actor a raw token stands for; raises InvalidToken for anything else.
 
@@ -126,7 +136,7 @@ def authenticate_token(session: Session, raw: str) -> Actor:
         token_id, last_used, who = asked(session, runtime.asking, f"token:{token_hash}",
                                          lambda: _read_token(session, token_hash, now))
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        run_later(session, _touch_token(), {"token_id": token_id, "now": now})
         if runtime is not None:
             runtime.asking.put(f"token:{token_hash}", (token_id, now, who))
     return who
