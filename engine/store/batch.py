@@ -48,7 +48,8 @@ _PREPARED = "alliance.batch.prepared"
 _TRANSFORMER = "alliance.batch.transformer"
 """connection.info: psycopg's adapters for the connection (they cache a dumper per type)."""
 
-_WIDENED = {21: "int8", 23: "int8"}  # int2, int4: psycopg picks the smallest type that fits the value
+# int2, int4 and their arrays: psycopg picks the smallest type that fits the first value
+_WIDENED = {21: "int8", 23: "int8", 1005: "int8[]", 1007: "int8[]"}
 _PLACEHOLDER = re.compile(r"%\(([^)]+)\)s|%%")
 _NAMES = count(1)
 _UNKNOWN_STATEMENT = "26000"  # invalid_sql_statement_name
@@ -156,7 +157,10 @@ def _prepare(connection: Connection, transformer: abc.Transformer, form: _Prepar
     names = []
     for oid in transformer.types or ():
         known = types.get(oid) if oid else None
-        names.append(_WIDENED.get(oid) or (known.name if known is not None else "unknown"))
+        if oid in _WIDENED or known is None:
+            names.append(_WIDENED.get(oid, "unknown"))
+        else:  # the registry answers an array's oid with its element's type
+            names.append(f"{known.name}[]" if oid == known.array_oid else known.name)
     declared = f" ({', '.join(names)})" if names else ""
     run(connection, f"PREPARE {name}{declared} AS {form.server_sql}".encode())
     return name

@@ -96,6 +96,13 @@ def test_an_integer_larger_than_the_first_one_still_fits(session: Session) -> No
     assert run_direct(session, plus_one, {"n": 2**40}).scalar_one() == 2**40 + 1
 
 
+def test_an_array_parameter_is_declared_as_an_array_of_bigint(session: Session) -> None:
+    """psycopg dumps [1, 2] as int2[]: declared int8[], a later 2**40 in it still fits."""
+    largest = text("SELECT (SELECT max(k) FROM unnest(:keys) AS k) AS n").columns(n=BigInteger)
+    assert run_direct(session, largest, {"keys": [1, 2]}).scalar_one() == 2
+    assert run_direct(session, largest, {"keys": [3, 2**40]}).scalar_one() == 2**40
+
+
 def test_a_failing_statement_stops_the_batch_and_nothing_of_it_is_committed(
         session_factory: sessionmaker[Any]) -> None:
     with session_factory() as session:
