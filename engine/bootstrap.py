@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.access.asking import AskingCache, seconds_from_environment, watch_changes
+from engine.access.asking import CACHE_KEY, AskingCache, seconds_from_environment, watch_changes
 from engine.access.passwords import PRODUCTION_COST, ScryptCost
 from engine.background.projection import prepare_case_jobs, sync_case_jobs
 from engine.definitions.cache import SpecCache
@@ -122,7 +122,7 @@ def default_catalogs() -> Path | None:
 def session_factory(bind: Engine, runtime: Runtime | None = None) -> sessionmaker[Any]:
     """Sessions carrying `runtime` (a new one when None)."""
     runtime = runtime or build_runtime()
-    factory = make_session_factory(bind, info={RUNTIME_KEY: runtime})
+    factory = make_session_factory(bind, info={RUNTIME_KEY: runtime, CACHE_KEY: runtime.asking})
     watch_changes(factory, runtime.asking)
 
     @event.listens_for(factory, "before_commit")

@@ -82,10 +82,21 @@ def seconds_from_environment() -> float:
     return value
 
 
-def asked(session: Session, cache: AskingCache[T], key: str, read: Callable[[], T]) -> T:
-    """The answer kept for `key`, else `read()` (kept when it returns; what it raises is not).
+CACHE_KEY = "alliance.asking.cache"
+"""session.info: the runtime's cache (engine.bootstrap.session_factory puts it there)."""
 
-    A session that wrote who someone is reads it itself (its flush first, as a statement would)."""
+
+def _cache_of(session: Session) -> AskingCache[Any] | None:
+    return session.info.get(CACHE_KEY)
+
+
+def asked(session: Session, key: str, read: Callable[[], T]) -> T:
+    """The answer the session's runtime keeps for `key`, else `read()` (kept when it returns;
+    what it raises is not). A session without a runtime, or one that wrote who someone is
+    (its flush first, as a statement would), reads."""
+    cache = _cache_of(session)
+    if cache is None:
+        return read()
     if session.autoflush:
         session.flush()
     if session.info.get(_CHANGED):
@@ -96,6 +107,13 @@ def asked(session: Session, cache: AskingCache[T], key: str, read: Callable[[], 
     answer = read()
     cache.put(key, answer)
     return answer
+
+
+def remember(session: Session, key: str, answer: Any) -> None:
+    """`answer` kept for `key` from now (a session without a runtime keeps nothing)."""
+    cache = _cache_of(session)
+    if cache is not None:
+        cache.put(key, answer)
 
 
 def watch_changes(factory: sessionmaker[Any], cache: AskingCache[Any]) -> None:
@@ -129,4 +147,4 @@ def _touches_access(state: ORMExecuteState) -> bool:
     return mapper is not None and issubclass(mapper.class_, _ACCESS_ROWS)
 
 
-__all__ = ["AskingCache", "asked", "seconds_from_environment", "watch_changes"]
+__all__ = ["CACHE_KEY", "AskingCache", "asked", "remember", "seconds_from_environment", "watch_changes"]

@@ -18,11 +18,10 @@ from sqlalchemy import Select, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.access.asking import asked
+from engine.access.asking import asked, remember
 from engine.access.users import Actor, actor_from, get_user, who_columns
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.i18n import N_, msg
-from engine.runtime.context import RUNTIME_KEY
 from engine.store.direct import run_direct, run_later
 from engine.store.models import ApiToken, User
 
@@ -129,16 +128,11 @@ def authenticate_token(session: Session, raw: str) -> Actor:
         raise InvalidToken(msg(N_("invalid API token")))
     now = clock.now()
     token_hash = hash_token(raw)
-    runtime = session.info.get(RUNTIME_KEY)
-    if runtime is None:
-        token_id, last_used, who = _read_token(session, token_hash, now)
-    else:
-        token_id, last_used, who = asked(session, runtime.asking, f"token:{token_hash}",
-                                         lambda: _read_token(session, token_hash, now))
+    key = f"token:{token_hash}"
+    token_id, last_used, who = asked(session, key, lambda: _read_token(session, token_hash, now))
     if last_used is None or now - last_used >= LAST_USED_PRECISION:
         run_later(session, _touch_token(), {"token_id": token_id, "now": now})
-        if runtime is not None:
-            runtime.asking.put(f"token:{token_hash}", (token_id, now, who))
+        remember(session, key, (token_id, now, who))
     return who
 
 

@@ -18,7 +18,7 @@ from engine.access.passwords import hash_password
 from engine.access.principals import Principal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.i18n import N_, msg
-from engine.runtime.context import RUNTIME_KEY, runtime_of
+from engine.runtime.context import runtime_of
 from engine.store.direct import run_direct
 from engine.store.models import Group, User, user_group
 
@@ -120,12 +120,7 @@ def _actor_of_user() -> Select[Any]:
 def actor(session: Session, username: str, *, operator: bool = False) -> Actor:
     """The acting user with their groups and bodies (one statement, or the runtime's answer of
     the last moment: engine.access.asking); unknown or inactive users may not act."""
-    runtime = session.info.get(RUNTIME_KEY)
-    if runtime is None:
-        found = _read_actor(session, username)
-    else:
-        found = asked(session, runtime.asking, f"user:{username}",
-                      lambda: _read_actor(session, username))
+    found = asked(session, f"user:{username}", lambda: _read_actor(session, username))
     return replace(found, operator=True) if operator else found
 
 

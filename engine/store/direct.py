@@ -249,15 +249,27 @@ def _send(connection: Connection, items: list[_Queued]) -> list[Any]:
 def _run_text(connection: Connection, text: bytes) -> Any:
     """A query text without parameters on the driver (no listeners: see `_send`), its errors
     SQLAlchemy's."""
+    cursor = _driver_cursor(connection)
+    _on_driver(connection, cursor, lambda: cursor.execute(text, prepare=False),
+               text.decode(errors="replace"), ())
+    return cursor
+
+
+def _driver_cursor(connection: Connection) -> Any:
     dbapi_connection = connection.connection.dbapi_connection
     assert dbapi_connection is not None
-    cursor: Any = dbapi_connection.cursor()
+    return dbapi_connection.cursor()
+
+
+def _on_driver(connection: Connection, cursor: Any, call: Callable[[], Any], sql: str,
+               sent: Any) -> None:
+    """`call()` on the driver, its errors SQLAlchemy's (through the connection's own handling:
+    a lost connection is invalidated)."""
     try:
-        cursor.execute(text, prepare=False)
+        call()
     except connection.dialect.loaded_dbapi.Error as error:
-        connection._handle_dbapi_exception(error, text.decode(errors="replace"), (), cursor, None)
+        connection._handle_dbapi_exception(error, sql, sent, cursor, None)  # raises SQLAlchemy's
         raise  # pragma: no cover - the line above always raises
-    return cursor
 
 
 def _check(item: _Queued, cursor: Any) -> None:
@@ -330,21 +342,13 @@ def _connection(session: Session) -> Connection:
 def execute_on_driver(connection: Connection, sql: str, sent: Any = (), *, many: bool = False) -> Any:
     """`sql` with the driver's parameters on the connection's driver cursor (returned), seen by
     the cursor listeners, its errors SQLAlchemy's."""
-    dbapi_connection = connection.connection.dbapi_connection
-    assert dbapi_connection is not None
-    cursor = dbapi_connection.cursor()
+    cursor = _driver_cursor(connection)
     dispatch = connection.dispatch
     if dispatch.before_cursor_execute:
         for listener in dispatch.before_cursor_execute:
             listener(connection, cursor, sql, sent, None, many)
-    try:
-        if many:
-            cursor.executemany(sql, sent)
-        else:
-            cursor.execute(sql, sent)
-    except connection.dialect.loaded_dbapi.Error as error:
-        connection._handle_dbapi_exception(error, sql, sent, cursor, None)  # raises SQLAlchemy's
-        raise  # pragma: no cover - the line above always raises
+    _on_driver(connection, cursor, lambda: (cursor.executemany if many else cursor.execute)(sql, sent),
+               sql, sent)
     if dispatch.after_cursor_execute:
         for listener in dispatch.after_cursor_execute:
             listener(connection, cursor, sql, sent, None, many)
