@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import Insert, insert, select
+from sqlalchemy import Insert, func, insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -34,7 +34,7 @@ from engine.runtime.persistence import new_workflow, peek_case, save_case
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
-from engine.store.direct import run_direct
+from engine.store.direct import run_direct, sends_later
 from engine.store.models import Case, CaseStatus, HumanTask, TaskState
 from engine.store.sql import as_loaded
 
@@ -78,7 +78,7 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
         task.data.update(initial)
     now = clock.now()
     username = user.username if user else None
-    case = _insert_case(session, {
+    case, task_ids = _insert_case(session, {
         "definition_id": definition_row.id, "process_id": process_id, "business_key": business_key,
         "title": title or _title_from(initial), "status": CaseStatus.RUNNING,
         "state": dump_state(workflow).encode(), "serializer_version": SERIALIZER_VERSION,
@@ -91,7 +91,8 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
     record(session, case.id, EventKind.CASE_STARTED, user=username,
            data={"business_key": business_key, "version": definition_row.version, **initial},
            as_operator=bool(user and user.operator))
-    opened = OpenCase(case, definition, workflow, case.version, is_new=True)
+    opened = OpenCase(case, definition, workflow, case.version, is_new=True, locked=True,
+                      task_ids=task_ids)
     if prepare is not None:
         prepare(workflow)
     advance(session, opened, user=username, atomic=user is not None)
@@ -99,14 +100,21 @@ def start_case(session: Session, process_id: str, *, user: Actor | None,
 
 
 @cache
-def _case_insert() -> Insert:
-    return insert(Case.__table__).returning(Case.__table__.c.id)  # type: ignore[arg-type]
+def _case_insert(*, take_task_id: bool) -> Insert:
+    """`take_task_id` (PostgreSQL): an id from the human tasks' sequence comes back with the
+    case's, for the first task the start opens (OpenCase.task_ids)."""
+    table = Case.__table__
+    taken = ([select(func.nextval(func.pg_get_serial_sequence(HumanTask.__tablename__, "id")))
+              .scalar_subquery()] if take_task_id else [])
+    return insert(table).returning(table.c.id, *taken)  # type: ignore[arg-type]
 
 
-def _insert_case(session: Session, values: dict[str, Any]) -> Case:
-    """Insert the case with a statement built once; its row goes into the session as if loaded."""
-    return as_loaded(session, Case, {"id": run_direct(session, _case_insert(), values).scalar_one(),
-                                     **values})
+def _insert_case(session: Session, values: dict[str, Any]) -> tuple[Case, list[int]]:
+    """Insert the case with a statement built once; its row goes into the session as if loaded.
+    With it, the ids taken ahead for the tasks its start opens."""
+    take = sends_later(session)
+    row = run_direct(session, _case_insert(take_task_id=take), values).one()
+    return as_loaded(session, Case, {"id": row[0], **values}), [row[1]] if take else []
 
 
 def _title_from(data: dict[str, Any]) -> str | None:

@@ -66,6 +66,14 @@ class OpenCase:
     jobs and subscriptions: engine.background.projection)."""
     ready_now: list[Any] | None = None
     """The workflow's READY tasks while a save writes (the workflow no longer changes then)."""
+    locked: bool = False
+    """The case row is this transaction's: locked when the change read it (a completion on
+    PostgreSQL, engine.runtime.tasks) or inserted by it. Its version cannot change meanwhile, so
+    the save's check need not be sent before the commit (engine.store.direct.run_later)."""
+    task_ids: list[int] = field(default_factory=list)
+    """Ids taken from the human tasks' sequence with the change's first read (PostgreSQL), for
+    the tasks its save opens, in order: such a task's INSERT waits for the commit instead of a
+    round trip of its own to learn its id. Ids left over are skipped (a gap in the sequence)."""
 
     def ready_tasks(self) -> list[Any]:
         """The workflow's READY tasks: during a save, walked once for all its projections

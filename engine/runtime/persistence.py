@@ -131,7 +131,7 @@ def _save_and_project(session: Session, opened: OpenCase, runtime: Runtime, valu
     run_later(session, _state_update(tuple(sorted(values))),
               {"case_id": case.id, "read_version": opened.read_version,
                **{f"new_{key}": value for key, value in values.items()}},
-              expect_rows=1, conflict=lambda: ConcurrentUpdate(
+              expect_rows=1, locked=opened.locked, conflict=lambda: ConcurrentUpdate(
                   f"case {case.id} was changed by someone else; reload and try again", case_id=case.id))
     for key, value in values.items():
         set_committed_value(case, key, value)

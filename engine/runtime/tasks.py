@@ -2,7 +2,9 @@
 
 Who may do what is engine.access.policy's; these functions ask it and do the rest.
 Claims are conditional updates on the task row; completion also goes through the
-case's version check, so of many simultaneous completions exactly one wins. A
+case's version check, so of many simultaneous completions exactly one wins. On PostgreSQL
+a completion locks its case and task as it reads them (`task_with_case`): a simultaneous
+change of the case waits for it instead of failing, and its checks go with its commit. A
 completion and the engine steps it triggers commit together or not at all: a step that
 fails refuses the submission (`StepFailed`) and the caller rolls back.
 """
@@ -34,7 +36,7 @@ from engine.runtime.persistence import open_case
 from engine.runtime.projections import known_open_tasks
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
-from engine.store.direct import run_direct, run_later
+from engine.store.direct import run_direct, run_later, sends_later
 from engine.store.models import (
     Case,
     CaseParticipant,
@@ -77,6 +79,11 @@ class CompletionRead(NamedTuple):
     """Whether the case has open incidents (its save reads them only then)."""
     participants: list[Candidate]
     """Who takes part in the case, (kind, name): the change writes only who is new."""
+    locked: bool
+    """The task and its case were locked before they were read (PostgreSQL): the completion's
+    checks cannot fail, and a simultaneous change of them waits for this one."""
+    task_ids: list[int]
+    """Ids taken ahead for the tasks the completion opens (OpenCase.task_ids)."""
 
 
 _TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.c)
@@ -86,10 +93,22 @@ has unless the process restarted or another process changed the case (it is read
 
 
 @cache
-def _completion_read() -> Select[Any]:
+def _completion_lock() -> Select[Any]:
+    """The task's case and the task, locked for the completion: the case first, then the task,
+    the order in which a save writes them (NO KEY: rows that refer to the case may still be
+    inserted meanwhile)."""
+    task, case = HumanTask.__table__, Case.__table__
+    return (select(case.c.id).select_from(case.join(task, task.c.case_id == case.c.id))
+            .where(task.c.id == bindparam("task_id", type_=Integer))
+            .with_for_update(key_share=True, of=[case, task]))
+
+
+@cache
+def _completion_read(*, take_task_id: bool = False) -> Select[Any]:
     """Built once (`task_id` bound at execution), on tables: the ORM's loading of the same
     rows was a quarter of a completion (bench/bench_engine.py); `task_with_case` puts the rows
-    into the session."""
+    into the session. `take_task_id` (PostgreSQL): also an id from the human tasks' sequence,
+    taken once per execution (an uncorrelated subquery), for the task the completion opens."""
     task, case = HumanTask.__table__.c, Case.__table__.c
     task_id = bindparam("task_id", type_=Integer)
     drafted = exists().where(TaskDraft.__table__.c.task_id == task.id)
@@ -100,9 +119,11 @@ def _completion_read() -> Select[Any]:
                                                   OFFER_SEPARATOR))
                     .where(taking_part.case_id == case.id).scalar_subquery())
     case_of_task = select(task.case_id).where(task.id == task_id).scalar_subquery()
+    taken = ([select(func.nextval(func.pg_get_serial_sequence(HumanTask.__tablename__, "id")))
+              .scalar_subquery().label("next_task_id")] if take_task_id else [])
     return (select(*task, *(case[k].label(f"case__{k}") for k in _CASE_COLUMNS),
                    ProcessDefinition.__table__.c.content_hash, drafted.label("drafted"),
-                   incidents.label("incidents"), participants.label("participants"))
+                   incidents.label("incidents"), participants.label("participants"), *taken)
             .select_from(HumanTask.__table__.join(Case.__table__, case.id == task.case_id)
                          .join(ProcessDefinition.__table__,
                                ProcessDefinition.__table__.c.id == case.definition_id))
@@ -125,8 +146,15 @@ def _completion_update() -> Update:
 def task_with_case(session: Session, task_id: int) -> CompletionRead:
     """The task and its case (into the session), the content hash of the case's definition,
     whether the task has a draft, the case's other open tasks and whether it has open
-    incidents: one statement for what a completion reads."""
-    rows = run_direct(session, _completion_read(), {"task_id": task_id}).mappings()
+    incidents: one statement for what a completion reads.
+
+    On PostgreSQL the task and its case are first locked (in the same round trip, before the
+    read, whose snapshot then sees whatever change committed while it waited): their checks
+    cannot fail afterwards, so the completion's writes all go with its commit."""
+    locked = sends_later(session)
+    if locked:
+        run_later(session, _completion_lock(), {"task_id": task_id})
+    rows = run_direct(session, _completion_read(take_task_id=locked), {"task_id": task_id}).mappings()
     found = next((r for r in rows if r["id"] == task_id), None)
     if found is None:
         raise NotFound(msg(N_("unknown task %(task)s"), task=task_id), task_id=task_id)
@@ -136,7 +164,8 @@ def task_with_case(session: Session, task_id: int) -> CompletionRead:
     task = next(t for t in tasks if t.id == task_id)
     return CompletionRead(task, case, found["content_hash"], bool(found["drafted"]),
                           [t for t in tasks if t.state == TaskState.OPEN], bool(found["incidents"]),
-                          candidates_of(found["participants"] or ""))
+                          candidates_of(found["participants"] or ""), locked,
+                          [found["next_task_id"]] if locked else [])
 
 
 def _require_open(row: HumanTask) -> None:
@@ -242,6 +271,7 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     opened = open_case(session, row.case_id, definition_hash=read.definition_hash)
     known_open_tasks(opened, read.open_tasks)
     opened.has_incidents = read.incidents
+    opened.locked, opened.task_ids = read.locked, read.task_ids
     known_participants(session, row.case_id, read.participants)
     if opened.case.status != CaseStatus.RUNNING:
         raise CaseNotActive(msg(N_("case %(case)s is %(status)s; its tasks cannot be worked on now"),
@@ -260,6 +290,7 @@ def complete_task(session: Session, task_id: int, *, user: Actor, data: Any = No
     values = {"state": TaskState.COMPLETED, "completed_by": user.username, "completed_at": now,
               "assignee": row.assignee or user.username}
     run_later(session, _completion_update(), {"task_id": row.id, **values}, expect_rows=1,
+              locked=read.locked,
               conflict=lambda: TaskNotOpen(msg(N_("task %(task)s was completed or taken by someone "
                                                   "else meanwhile"), task=task_id), task_id=task_id))
     for key, value in values.items():

@@ -24,7 +24,10 @@ new task's INSERT travel together, where each was a round trip (bench/bench_engi
 `bench.driver_floor` shows both shapes on the bare driver). Any other statement on the connection
 sends them first, the commit takes the last ones along, a rollback drops them. `send_together`
 sets this up on a psycopg engine, with the driver in autocommit mode and the transaction's BEGIN
-sent by the engine with its first statement: a completion is four round trips where it was nine.
+sent by the engine with its first statement. A conditional write whose rows the transaction
+has locked (`locked`: a completion locks its task and case as it reads them) need not be sent
+before the commit: a completion is two round trips ([BEGIN, lock, read], [writes, COMMIT]) where
+it was nine.
 """
 
 from __future__ import annotations
@@ -163,9 +166,16 @@ def _batched(connection: Connection) -> bool:
     return connection.dialect.driver == "psycopg"
 
 
+def sends_later(session: Session) -> bool:
+    """Whether `run_later`'s writes wait for a round trip (psycopg) rather than run at once: a
+    change that can avoid a round trip of its own (locking what it reads, taking ids ahead) does
+    it only then."""
+    return session.get_bind().dialect.driver == "psycopg"
+
+
 def _prepared(session: Session, statement: ClauseElement, params: Params | Sequence[Params], *,
-              expect_rows: int | None = None, conflict: Callable[[], Exception] | None = None
-              ) -> tuple[Connection, _Plan, _Queued]:
+              expect_rows: int | None = None, conflict: Callable[[], Exception] | None = None,
+              locked: bool = False) -> tuple[Connection, _Plan, _Queued]:
     """The statement ready for the driver, after a flush of pending changes unless the session
     says not to (`no_autoflush`), as `Session.execute` does."""
     if session.autoflush:
@@ -177,7 +187,7 @@ def _prepared(session: Session, statement: ClauseElement, params: Params | Seque
     connection = _connection(session)
     plan = _plan(statement, connection.dialect, frozenset(rows[0]))
     sent = [_driver_params(plan, row) for row in rows] if many else _driver_params(plan, rows[0])
-    return connection, plan, _Queued(plan.sql, sent, many, expect_rows, conflict)
+    return connection, plan, _Queued(plan.sql, sent, many, expect_rows, conflict, locked)
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,9 @@ class _Queued:
     many: bool
     expect_rows: int | None = None
     conflict: Callable[[], Exception] | None = None
+    locked: bool = False
+    """The rows it checks are locked by this transaction (or were inserted by it): the check
+    cannot fail, so the write may wait for the commit's round trip."""
 
 
 _QUEUE = "alliance.direct.queue"
@@ -194,14 +207,18 @@ _QUEUE = "alliance.direct.queue"
 
 
 def run_later(session: Session, statement: ClauseElement, params: Params | Sequence[Params], *,
-              expect_rows: int | None = None, conflict: Callable[[], Exception] | None = None) -> None:
+              expect_rows: int | None = None, conflict: Callable[[], Exception] | None = None,
+              locked: bool = False) -> None:
     """A write whose outcome the step does not read now: with psycopg it waits, and goes with
     the next statement the step runs (or `send_queued`, or the commit), all of them in one round
     trip (engine.store.batch); elsewhere (SQLite: no round trips) it runs at once. When
     `expect_rows` is given and the write changes another number of rows, `conflict()` is raised
-    when it is sent: the check of a conditional UPDATE, made when its answer comes back."""
+    when it is sent: the check of a conditional UPDATE, made when its answer comes back.
+    `locked`: the rows it checks are locked by this transaction (engine.runtime.tasks locks a
+    completion's task and case as it reads them) or were inserted by it, so the check cannot
+    fail and need not be sent before the commit (`send_queued(checked_only=True)` leaves it)."""
     connection, _, item = _prepared(session, statement, params, expect_rows=expect_rows,
-                                    conflict=conflict)
+                                    conflict=conflict, locked=locked)
     if _batched(connection):
         connection.info.setdefault(_QUEUE, []).append(item)
     else:
@@ -210,13 +227,13 @@ def run_later(session: Session, statement: ClauseElement, params: Params | Seque
 
 def send_queued(session: Session, *, checked_only: bool = False) -> None:
     """Send the session's waiting writes now (their conflicts raise here). `checked_only`: only
-    when one of them has a check (`expect_rows`): writes nobody checks may wait for the commit,
-    which takes them along in its own round trip."""
+    when one of them has a check (`expect_rows`) that could fail (not `locked`): the others may
+    wait for the commit, which takes them along in its own round trip."""
     connection = _held_connection(session)
     if connection is None:
         return
     queued: list[_Queued] = connection.info.get(_QUEUE, [])
-    if not checked_only or any(item.expect_rows is not None for item in queued):
+    if not checked_only or any(item.expect_rows is not None and not item.locked for item in queued):
         _send_waiting(connection)
 
 
@@ -274,8 +291,17 @@ def _on_driver(connection: Connection, cursor: Any, call: Callable[[], Any], sql
 
 def _check(item: _Queued, cursor: Any) -> None:
     if item.expect_rows is not None and cursor.rowcount != item.expect_rows:
+        if item.locked:
+            raise LockedCheckFailed(
+                f"a write checked under this transaction's row locks changed {cursor.rowcount} "
+                f"rows, not {item.expect_rows}: {item.sql}")
         assert item.conflict is not None
         raise item.conflict()
+
+
+class LockedCheckFailed(RuntimeError):
+    """A `locked` write's check failed: the lock it counted on was not held (a defect, not a
+    conflict; when it went with the commit, the transaction is committed)."""
 
 
 _BEGIN = _Queued("BEGIN", (), False)
@@ -358,9 +384,11 @@ def execute_on_driver(connection: Connection, sql: str, sent: Any = (), *, many:
 __all__ = [
     "DirectResult",
     "DirectStatementError",
+    "LockedCheckFailed",
     "execute_on_driver",
     "run_direct",
     "run_later",
     "send_queued",
     "send_together",
+    "sends_later",
 ]

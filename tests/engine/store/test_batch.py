@@ -10,10 +10,9 @@ from sqlalchemy import BigInteger, Engine, bindparam, delete, insert, select, te
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.store import direct
 from engine.store.direct import run_direct, run_later
 from engine.store.models import Job
-from tests.engine.store.rows import DUE, job_row
+from tests.engine.store.rows import DUE, job_row, round_trips
 
 _JOBS = Job.__table__
 _INSERT = insert(_JOBS)  # type: ignore[arg-type]
@@ -33,20 +32,6 @@ def _prepared(session: Session) -> list[str]:
     return list(session.scalars(text("SELECT statement FROM pg_prepared_statements")))
 
 
-def _round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The queries sent to the driver from now on (a batch is one), each as its count of
-    statements."""
-    sent: list[int] = []
-    run = direct._run_text
-
-    def counted(connection: Any, query: bytes) -> Any:
-        sent.append(query.count(b";") + 1)
-        return run(connection, query)
-
-    monkeypatch.setattr(direct, "_run_text", counted)
-    return sent
-
-
 def test_values_travel_as_literals_and_come_back_exactly(session: Session) -> None:
     """Quotes, backslashes, SQL in a value, JSON, NULLs, timestamps: quoted by psycopg's adapters,
     never SQL; the rows read back are the values written."""
@@ -63,7 +48,7 @@ def test_waiting_writes_and_the_read_go_in_one_round_trip_and_answer_each(
     run_direct(session, _BY_KEY, {"key": "none"})  # the transaction begun, the read prepared
     run_direct(session, _INSERT, job_row("prep-one"))
     run_direct(session, _BUMP, {"prefix": "prep-"})
-    sent = _round_trips(monkeypatch)
+    sent = round_trips(monkeypatch)
     run_later(session, _INSERT, [job_row("one-a"), job_row("one-b")])  # a list: one EXECUTE per row
     run_later(session, _BUMP, {"prefix": "one-"}, expect_rows=2, conflict=lambda: AssertionError())
     rows = run_direct(session, _BY_KEY, {"key": "one-b"}).rows()

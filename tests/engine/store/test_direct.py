@@ -220,6 +220,36 @@ def test_unchecked_writes_wait_for_the_commit_which_takes_them_along(
         other.commit()
 
 
+def test_a_locked_check_waits_for_the_commit_and_is_a_defect_when_it_fails(
+        session: Session, session_factory: Any) -> None:
+    """A check on rows the transaction holds cannot fail: it is not sent before the commit, and
+    if it does fail it says so as a defect, not as someone else's change."""
+    nothing = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=1)  # type: ignore[arg-type]
+    bump = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=2)  # type: ignore[arg-type]
+    run_direct(session, _JOBS, job_row("held"))
+    sent: list[str] = []
+    bind = session.get_bind()
+    listener = lambda _c, _cur, sql, *_rest: sent.append(sql.split()[0])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        run_later(session, bump, {"k": "held"}, expect_rows=1, locked=True,
+                  conflict=lambda: AssertionError("not a conflict"))
+        send_queued(session, checked_only=True)
+        assert sent == ([] if _waits(session) else ["UPDATE"])
+        session.commit()
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    with session_factory() as other:
+        assert other.scalar(select(Job.attempts).where(Job.key == "held")) == 2
+        other.execute(delete(Job).where(Job.key == "held"))
+        other.commit()
+    with pytest.raises(direct.LockedCheckFailed, match="changed 0 rows, not 1"):
+        run_later(session, nothing, {"k": "no-such-job"}, expect_rows=1, locked=True,
+                  conflict=lambda: AssertionError("not a conflict"))
+        send_queued(session)
+    session.rollback()
+
+
 def test_every_way_of_running_a_statement_stays_in_its_transaction(db_engine: Any) -> None:
     """PostgreSQL's connections run in the driver's autocommit mode with the engine's own BEGIN
     (engine.store.direct.send_together): a statement SQLAlchemy begins a transaction for, one in
