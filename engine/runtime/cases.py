@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import Insert, func, insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -31,6 +31,7 @@ from engine.runtime.lookups import run_steps_and_lookups
 from engine.runtime.outcome import settle_outcome
 from engine.runtime.participants import add_user
 from engine.runtime.persistence import new_workflow, peek_case, save_case
+from engine.runtime.projections import task_id_ahead
 from engine.runtime.serialization import SERIALIZER_VERSION, dump_state
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
@@ -104,8 +105,7 @@ def _case_insert(*, take_task_id: bool) -> Insert:
     """`take_task_id` (PostgreSQL): an id from the human tasks' sequence comes back with the
     case's, for the first task the start opens (OpenCase.task_ids)."""
     table = Case.__table__
-    taken = ([select(func.nextval(func.pg_get_serial_sequence(HumanTask.__tablename__, "id")))
-              .scalar_subquery()] if take_task_id else [])
+    taken = [task_id_ahead()] if take_task_id else []
     return insert(table).returning(table.c.id, *taken)  # type: ignore[arg-type]
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, delete, insert, select
+from sqlalchemy import Insert, ScalarSelect, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.access.bodies import principal_labels
@@ -88,6 +88,13 @@ def sync_human_tasks(session: Session, opened: OpenCase, now: datetime) -> None:
                                key=lambda r: r.id)
 
 
+def task_id_ahead() -> ScalarSelect[Any]:
+    """An id from the human tasks' sequence (PostgreSQL), as an uncorrelated subquery: taken once
+    per execution of the statement it is put in, for `OpenCase.task_ids`."""
+    sequence = func.pg_get_serial_sequence(HumanTask.__tablename__, "id")
+    return select(func.nextval(sequence)).scalar_subquery()
+
+
 @cache
 def _task_insert(*, returning: bool) -> Insert:
     statement = insert(HumanTask.__table__)  # type: ignore[arg-type]
@@ -138,4 +145,4 @@ def due_time(expression: str | None, data: dict[str, Any], now: datetime) -> dat
         return None
 
 
-__all__ = ["due_time", "known_open_tasks", "ready_human_tasks", "sync_human_tasks"]
+__all__ = ["due_time", "known_open_tasks", "ready_human_tasks", "sync_human_tasks", "task_id_ahead"]

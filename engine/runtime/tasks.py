@@ -33,7 +33,7 @@ from engine.runtime.cases import advance, view_case
 from engine.runtime.history import EventKind, record
 from engine.runtime.participants import add_user, known_participants
 from engine.runtime.persistence import open_case
-from engine.runtime.projections import known_open_tasks
+from engine.runtime.projections import known_open_tasks, task_id_ahead
 from engine.runtime.submissions import accepted
 from engine.runtime.views import CaseView, TaskView
 from engine.store.direct import run_direct, run_later, sends_later
@@ -119,8 +119,7 @@ def _completion_read(*, take_task_id: bool = False) -> Select[Any]:
                                                   OFFER_SEPARATOR))
                     .where(taking_part.case_id == case.id).scalar_subquery())
     case_of_task = select(task.case_id).where(task.id == task_id).scalar_subquery()
-    taken = ([select(func.nextval(func.pg_get_serial_sequence(HumanTask.__tablename__, "id")))
-              .scalar_subquery().label("next_task_id")] if take_task_id else [])
+    taken = [task_id_ahead().label("next_task_id")] if take_task_id else []
     return (select(*task, *(case[k].label(f"case__{k}") for k in _CASE_COLUMNS),
                    ProcessDefinition.__table__.c.content_hash, drafted.label("drafted"),
                    incidents.label("incidents"), participants.label("participants"), *taken)
