@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DDL, DateTime, Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from engine.errors import ConcurrentUpdate
 from engine.store.direct import execute_on_driver, send_together
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/alliance.db"
@@ -81,9 +83,25 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.driver == "psycopg":
         send_together(engine)  # a step's statements in few round trips (engine.store.direct)
+        event.listen(engine, "handle_error", _lost_race_as_conflict)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+_LOST_RACES = {"40P01": "a deadlock", "40001": "a serialization failure"}
+
+
+def _lost_race_as_conflict(context: ExceptionContext) -> None:
+    """PostgreSQL ends one of two transactions that wait for each other's rows (a deadlock:
+    a completion locks its case and task as it reads them, a worker's batch of timers writes
+    several cases). That is a race lost, not a fault: it comes out as `ConcurrentUpdate` (the
+    doors answer 409, the worker takes the job again without spending an attempt), and the
+    transaction, rolled back by its owner, saved nothing."""
+    what = _LOST_RACES.get(getattr(context.original_exception, "sqlstate", None) or "")
+    if what is not None:
+        raise ConcurrentUpdate(f"the database ended this change, caught in {what} with another "
+                               "one; nothing was saved: try again") from context.sqlalchemy_exception
 
 
 def _configure_sqlite(engine: Engine) -> None:
