@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.store import direct
-from engine.store.direct import DirectStatementError, run_direct, run_later, send_queued
+from engine.store.direct import DirectStatementError, run_direct, run_later, send_queued, sends_later
 from engine.store.models import Case, Job, User
 from tests.engine.store.rows import DUE, job_row
 
@@ -143,9 +145,21 @@ def test_a_statement_is_compiled_once_per_set_of_parameters(session: Session) ->
 
 # --------------------------------------------------------------------------- run_later
 
-def _waits(session: Session) -> bool:
-    """Whether this database keeps later writes waiting (psycopg: engine.store.batch) or runs them at once."""
-    return session.get_bind().dialect.driver == "psycopg"
+_NOTHING = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=1)  # type: ignore[arg-type]
+"""An UPDATE of one job by key; of no row for a key no job has."""
+
+
+@contextmanager
+def _statements_sent(session: Session) -> Iterator[list[str]]:
+    """The first word of each statement sent to the session's database meanwhile."""
+    sent: list[str] = []
+    bind = session.get_bind()
+    listener = lambda _c, _cur, sql, *_rest: sent.append(sql.split()[0])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        yield sent
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
 
 
 def test_a_later_write_is_seen_by_the_next_statement_whatever_runs_it(session: Session) -> None:
@@ -160,7 +174,7 @@ def test_a_later_write_is_seen_by_the_next_statement_whatever_runs_it(session: S
 def test_a_later_write_s_failure_and_conflict_come_when_it_is_sent(session: Session) -> None:
     run_direct(session, _JOBS, job_row("taken"))
     run_later(session, _JOBS, job_row("fine"))
-    if _waits(session):
+    if sends_later(session):
         run_later(session, _JOBS, job_row("taken"))  # not sent yet: nothing to refuse
         with pytest.raises(IntegrityError):
             send_queued(session)
@@ -168,20 +182,19 @@ def test_a_later_write_s_failure_and_conflict_come_when_it_is_sent(session: Sess
         with pytest.raises(IntegrityError):
             run_later(session, _JOBS, job_row("taken"))
     session.rollback()
-    nothing = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=1)  # type: ignore[arg-type]
 
     class Conflict(Exception):
         pass
 
-    if _waits(session):
-        run_later(session, nothing, {"k": "no-such-job"}, expect_rows=1, conflict=Conflict)
+    if sends_later(session):
+        run_later(session, _NOTHING, {"k": "no-such-job"}, expect_rows=1, conflict=Conflict)
         with pytest.raises(Conflict):
             send_queued(session)
     else:
         with pytest.raises(Conflict):
-            run_later(session, nothing, {"k": "no-such-job"}, expect_rows=1, conflict=Conflict)
+            run_later(session, _NOTHING, {"k": "no-such-job"}, expect_rows=1, conflict=Conflict)
     session.rollback()
-    run_later(session, nothing, {"k": "no-such-job"}, expect_rows=0, conflict=Conflict)
+    run_later(session, _NOTHING, {"k": "no-such-job"}, expect_rows=0, conflict=Conflict)
     send_queued(session)
 
 
@@ -200,20 +213,14 @@ def test_the_commit_sends_waiting_writes_and_a_rollback_drops_them(
 
 def test_unchecked_writes_wait_for_the_commit_which_takes_them_along(
         session: Session, session_factory: Any) -> None:
-    sent: list[str] = []
-    bind = session.get_bind()
     session.connection()
-    listener = lambda _c, _cur, sql, *_rest: sent.append(sql.split()[0])  # noqa: E731
-    event.listen(bind, "before_cursor_execute", listener)
-    try:
+    with _statements_sent(session) as sent:
         run_later(session, _JOBS, job_row("with-commit"))
         send_queued(session, checked_only=True)  # nothing checked among them: they may wait
-        assert sent == ([] if _waits(session) else ["INSERT"])
+        assert sent == ([] if sends_later(session) else ["INSERT"])
         session.commit()
-    finally:
-        event.remove(bind, "before_cursor_execute", listener)
     # on PostgreSQL the transaction's BEGIN, its write and the COMMIT go in one round trip
-    assert sent == ["BEGIN", "INSERT", "COMMIT"] if _waits(session) else ["INSERT"]
+    assert sent == ["BEGIN", "INSERT", "COMMIT"] if sends_later(session) else ["INSERT"]
     with session_factory() as other:
         assert _keys(other, "with-commit") == ["with-commit"]
         other.execute(delete(Job).where(Job.key == "with-commit"))
@@ -224,27 +231,19 @@ def test_a_locked_check_waits_for_the_commit_and_is_a_defect_when_it_fails(
         session: Session, session_factory: Any) -> None:
     """A check on rows the transaction holds cannot fail: it is not sent before the commit, and
     if it does fail it says so as a defect, not as someone else's change."""
-    nothing = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=1)  # type: ignore[arg-type]
-    bump = update(Job.__table__).where(Job.__table__.c.key == bindparam("k")).values(attempts=2)  # type: ignore[arg-type]
     run_direct(session, _JOBS, job_row("held"))
-    sent: list[str] = []
-    bind = session.get_bind()
-    listener = lambda _c, _cur, sql, *_rest: sent.append(sql.split()[0])  # noqa: E731
-    event.listen(bind, "before_cursor_execute", listener)
-    try:
-        run_later(session, bump, {"k": "held"}, expect_rows=1, locked=True,
+    with _statements_sent(session) as sent:
+        run_later(session, _NOTHING, {"k": "held"}, expect_rows=1, locked=True,
                   conflict=lambda: AssertionError("not a conflict"))
         send_queued(session, checked_only=True)
-        assert sent == ([] if _waits(session) else ["UPDATE"])
+        assert sent == ([] if sends_later(session) else ["UPDATE"])
         session.commit()
-    finally:
-        event.remove(bind, "before_cursor_execute", listener)
     with session_factory() as other:
-        assert other.scalar(select(Job.attempts).where(Job.key == "held")) == 2
+        assert other.scalar(select(Job.attempts).where(Job.key == "held")) == 1
         other.execute(delete(Job).where(Job.key == "held"))
         other.commit()
     with pytest.raises(direct.LockedCheckFailed, match="changed 0 rows, not 1"):
-        run_later(session, nothing, {"k": "no-such-job"}, expect_rows=1, locked=True,
+        run_later(session, _NOTHING, {"k": "no-such-job"}, expect_rows=1, locked=True,
                   conflict=lambda: AssertionError("not a conflict"))
         send_queued(session)
     session.rollback()
